@@ -199,7 +199,7 @@ impl Resolver<'_> {
             let selected = self.select(&catalog, import, location)?;
             imported.push(Imported { catalog, selected });
         }
-        let mut catalog = self.merge(profile, location, imported)?;
+        let mut catalog = self.merge(profile, location, &mut imported)?;
         if let Some(modify) = &profile.modify {
             for set in &modify.set_parameters {
                 if !set_parameter(&mut catalog, set) {
@@ -252,6 +252,8 @@ impl Resolver<'_> {
                 }
             }
         }
+        // After modify: alters may add or remove references.
+        catalog.back_matter = back_matter(profile, &imported, &catalog);
         self.stack.pop();
         Ok(catalog)
     }
@@ -308,7 +310,7 @@ impl Resolver<'_> {
         &mut self,
         profile: &Profile,
         location: &str,
-        mut imported: Vec<Imported>,
+        imported: &mut [Imported],
     ) -> Result<Catalog, AssessError> {
         let merge = profile.merge.clone().unwrap_or_default();
         let structures = usize::from(merge.flat.is_some())
@@ -326,7 +328,7 @@ impl Resolver<'_> {
             .unwrap_or(CombineMethod::Keep);
         // Combine: clashes across imports, decided before structuring.
         let mut seen: HashSet<String> = HashSet::new();
-        for import in &mut imported {
+        for import in imported.iter_mut() {
             let mut clashes: Vec<String> = import
                 .selected
                 .iter()
@@ -360,7 +362,7 @@ impl Resolver<'_> {
             back_matter: None,
         };
         if merge.as_is == Some(true) {
-            for import in &imported {
+            for import in imported.iter() {
                 let mut orphans = Vec::new();
                 let controls =
                     filter_controls(&import.catalog.controls, &import.selected, &mut orphans);
@@ -380,7 +382,7 @@ impl Resolver<'_> {
         } else {
             let mut pool = Vec::new();
             let mut parents = HashMap::new();
-            for import in &imported {
+            for import in imported.iter() {
                 flatten_selected(
                     &import.catalog.controls,
                     None,
@@ -425,7 +427,7 @@ impl Resolver<'_> {
         }
         // Catalog-level params travel only if the result references them.
         let referenced_params = referenced_params(&out);
-        for import in &imported {
+        for import in imported.iter() {
             out.params.extend(
                 import
                     .catalog
@@ -435,8 +437,7 @@ impl Resolver<'_> {
                     .cloned(),
             );
         }
-        out.back_matter = back_matter(profile, &imported, &out);
-        out.metadata = self.metadata(profile, location, &imported)?;
+        out.metadata = self.metadata(profile, location, imported)?;
         Ok(out)
     }
 

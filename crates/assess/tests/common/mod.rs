@@ -1,5 +1,8 @@
-//! Paths to the shared data set (beside the repository: CARGO_MANIFEST_DIR/../../../shared).
+//! Paths to the shared data set (beside the repository: CARGO_MANIFEST_DIR/../../../shared)
+//! and the hand-written fixtures.
 #![allow(dead_code)]
+
+pub mod fixture;
 
 use std::path::PathBuf;
 
