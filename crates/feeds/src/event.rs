@@ -31,8 +31,10 @@ impl FieldKey {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Stored {
+enum Stored<'p> {
     Text(u32, u32),
+    /// Borrowed from the plan or the report definition: constants are not copied per row.
+    Const(&'p str),
     Int(i64),
     Float(f64),
 }
@@ -67,7 +69,7 @@ impl FieldValue<'_> {
 /// One normalised event. Keys follow IntelMQ (`time.source`, `source.ip`, `extra.owner`, …).
 #[derive(Debug, Clone, Default)]
 pub struct Event<'p> {
-    fields: Vec<(&'p FieldKey, Stored)>,
+    fields: Vec<(&'p FieldKey, Stored<'p>)>,
     text: String,
     pub(crate) source_ip: Option<IpAddr>,
     pub(crate) source_port: Option<u16>,
@@ -105,6 +107,10 @@ impl<'p> Event<'p> {
         r
     }
 
+    pub(crate) fn set_const(&mut self, key: &'p FieldKey, value: &'p str) {
+        self.fields.push((key, Stored::Const(value)));
+    }
+
     pub(crate) fn set_int(&mut self, key: &'p FieldKey, v: i64) {
         self.fields.push((key, Stored::Int(v)));
     }
@@ -117,8 +123,9 @@ impl<'p> Event<'p> {
         &self.text[r]
     }
 
-    fn value(&self, v: Stored) -> FieldValue<'_> {
+    fn value(&self, v: Stored<'p>) -> FieldValue<'_> {
         match v {
+            Stored::Const(s) => FieldValue::Text(s),
             Stored::Text(a, b) => FieldValue::Text(&self.text[a as usize..b as usize]),
             Stored::Int(i) => FieldValue::Int(i),
             Stored::Float(f) => FieldValue::Float(f),
@@ -170,6 +177,8 @@ impl<'p> Event<'p> {
     /// Appends the event as one JSON line (flat dotted keys, like IntelMQ's file output with
     /// `hierarchical_output: false`).
     pub fn write_json_line(&self, out: &mut Vec<u8>) {
+        // One reservation per event instead of one per field (escapes may still grow it).
+        out.reserve(self.text.len() + self.fields.len() * 48 + 64);
         out.push(b'{');
         for (i, &(k, v)) in self.fields.iter().enumerate() {
             if i > 0 {
@@ -178,6 +187,7 @@ impl<'p> Event<'p> {
             out.extend_from_slice(&k.json);
             match v {
                 Stored::Text(a, b) => write_json_str(out, &self.text[a as usize..b as usize]),
+                Stored::Const(s) => write_json_str(out, s),
                 Stored::Int(n) => write_int(out, n),
                 Stored::Float(f) => write_float(out, f),
             }

@@ -179,18 +179,32 @@ fn parse_cidr(value: &str) -> Option<(bool, u128, u8)> {
     }
 }
 
-/// Lowercases, strips one trailing dot; None if empty or not a plausible DNS name.
+/// The name without one trailing dot, if it is a plausible DNS name (any case).
+pub(crate) fn domain_shape(value: &str) -> Option<&str> {
+    let v = value.strip_suffix('.').unwrap_or(value);
+    let b = v.as_bytes();
+    let mut label = 0usize;
+    for &c in b {
+        if c == b'.' {
+            if label == 0 {
+                return None;
+            }
+            label = 0;
+        } else if c.is_ascii_alphanumeric() || c == b'-' || c == b'_' {
+            label += 1;
+            if label > 63 {
+                return None;
+            }
+        } else {
+            return None;
+        }
+    }
+    (label > 0 && b.len() <= 253).then_some(v)
+}
+
+/// Lowercased, without trailing dot; None if empty or not a plausible DNS name.
 pub(crate) fn normalise_domain(value: &str) -> Option<String> {
-    let v = value.trim().strip_suffix('.').unwrap_or(value.trim());
-    let ok = !v.is_empty()
-        && v.len() <= 253
-        && v.split('.').all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && l.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        });
-    ok.then(|| v.to_ascii_lowercase())
+    domain_shape(value.trim()).map(str::to_ascii_lowercase)
 }
 
 impl OwnerTableBuilder {

@@ -22,6 +22,25 @@ pub(crate) enum Next {
     End,
 }
 
+/// Iterator over the text fields of one record.
+pub(crate) struct TextFields<'a> {
+    all: &'a str,
+    ends: &'a [usize],
+    start: usize,
+}
+
+impl<'a> Iterator for TextFields<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let (&end, rest) = self.ends.split_first()?;
+        self.ends = rest;
+        let s = self.all.get(self.start..end);
+        self.start = end;
+        s
+    }
+}
+
 pub(crate) struct RecordReader<R> {
     input: R,
     core: csv_core::Reader,
@@ -83,6 +102,25 @@ impl<R: Read> RecordReader<R> {
     pub(crate) fn field(&self, i: usize) -> &[u8] {
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         &self.out[start..self.ends[i]]
+    }
+
+    /// The current record's fields as text, or the index of the first field that is not
+    /// UTF-8. Validates the record once rather than field by field.
+    pub(crate) fn text_fields(&self) -> Result<TextFields<'_>, usize> {
+        let n = self.nfields;
+        let end = if n == 0 { 0 } else { self.ends[n - 1] };
+        if let Ok(all) = std::str::from_utf8(&self.out[..end])
+            && self.ends[..n].iter().all(|&e| all.is_char_boundary(e))
+        {
+            return Ok(TextFields {
+                all,
+                ends: &self.ends[..n],
+                start: 0,
+            });
+        }
+        Err((0..n)
+            .find(|&i| std::str::from_utf8(self.field(i)).is_err())
+            .unwrap_or(0))
     }
 
     fn fill(&mut self) -> io::Result<()> {

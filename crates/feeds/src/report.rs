@@ -297,7 +297,7 @@ impl ReportPlan {
     /// Maps one row (raw cells) into `event`, which is cleared first.
     pub fn parse_row<'p, 'c>(
         &'p self,
-        cells: impl Iterator<Item = &'c [u8]>,
+        cells: impl Iterator<Item = &'c str>,
         ncells: usize,
         event: &mut Event<'p>,
     ) -> Result<RowNotes, RowProblem> {
@@ -316,10 +316,7 @@ impl ReportPlan {
         let mut url_path = None;
         let mut vulns_from = None;
         for (i, (raw, col)) in cells.zip(&self.columns).enumerate() {
-            let Ok(v) = std::str::from_utf8(raw) else {
-                return Err(RowProblem::NotUtf8 { column: i });
-            };
-            let v = v.trim();
+            let v = trim(raw);
             if v.is_empty() {
                 continue;
             }
@@ -394,9 +391,14 @@ impl ReportPlan {
                         Err(_) => false,
                     }
                 }
-                Conversion::Fqdn => match crate::owners::normalise_domain(v) {
+                Conversion::Fqdn => match crate::owners::domain_shape(v) {
                     Some(d) => {
-                        let r = event.set_text(&keys[col.key], &d);
+                        let r = event.push_text_with(|t| {
+                            let s = t.len();
+                            t.push_str(d);
+                            t[s..].make_ascii_lowercase();
+                        });
+                        event.set_text_range(&keys[col.key], r.clone());
                         event.reverse_dns = Some(r);
                         true
                     }
@@ -453,17 +455,17 @@ impl ReportPlan {
                 notes.first_invalid_column.get_or_insert(i);
             }
         }
-        event.set_text(&keys[self.k.feed_name], &def.feed_name);
-        event.set_text(&keys[self.k.time_observation], &self.time_observation);
-        event.set_text(&keys[self.k.taxonomy], &classification.taxonomy);
-        event.set_text(&keys[self.k.kind], &classification.kind);
+        event.set_const(&keys[self.k.feed_name], &def.feed_name);
+        event.set_const(&keys[self.k.time_observation], &self.time_observation);
+        event.set_const(&keys[self.k.taxonomy], &classification.taxonomy);
+        event.set_const(&keys[self.k.kind], &classification.kind);
         event.identifier = &classification.identifier;
-        event.set_text(&keys[self.k.identifier], &classification.identifier);
+        event.set_const(&keys[self.k.identifier], &classification.identifier);
         if let Some(app) = &def.application {
-            event.set_text(&keys[self.k.application], app);
+            event.set_const(&keys[self.k.application], app);
         }
         if !severity_set {
-            event.set_text(&keys[self.k.severity], &def.severity);
+            event.set_const(&keys[self.k.severity], &def.severity);
         }
         if let Some(r) = vulns_from {
             self.add_vulnerabilities(event, r);
@@ -482,6 +484,9 @@ impl ReportPlan {
 
     /// `product.vulnerabilities`: lowercase `cve-N-N` tokens of `tag`, sorted, `;`-joined.
     fn add_vulnerabilities<'p>(&'p self, event: &mut Event<'p>, tag: std::ops::Range<usize>) {
+        if !event.text_at(tag.clone()).contains("cve-") {
+            return;
+        }
         let tag = event.text_at(tag).to_string();
         let mut cves: Vec<&str> = tag.split([';', ',', ' ']).filter(|t| is_cve(t)).collect();
         if cves.is_empty() {
@@ -490,6 +495,21 @@ impl ReportPlan {
         cves.sort_unstable();
         cves.dedup();
         event.set_text(&self.keys[self.k.vulnerabilities], &cves.join(";"));
+    }
+}
+
+/// `str::trim` with a fast path for the usual cell that has no surrounding space.
+fn trim(v: &str) -> &str {
+    match (v.as_bytes().first(), v.as_bytes().last()) {
+        (Some(a), Some(b))
+            if !a.is_ascii_whitespace()
+                && !b.is_ascii_whitespace()
+                && a.is_ascii()
+                && b.is_ascii() =>
+        {
+            v
+        }
+        _ => v.trim(),
     }
 }
 
@@ -564,11 +584,24 @@ impl UtcTime {
 }
 
 fn write_iso(s: &mut String, t: UtcTime) {
-    let _ = write!(
-        s,
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+00:00",
-        t.year, t.month, t.day, t.hour, t.minute, t.second
-    );
+    // Hand-rolled: `write!` with padding costs more than the rest of a row's time field.
+    let d = |n: u16, out: &mut String, width: u32| {
+        for p in (0..width).rev() {
+            out.push(char::from(b'0' + (n / 10u16.pow(p) % 10) as u8));
+        }
+    };
+    d(t.year, s, 4);
+    s.push('-');
+    d(u16::from(t.month), s, 2);
+    s.push('-');
+    d(u16::from(t.day), s, 2);
+    s.push('T');
+    d(u16::from(t.hour), s, 2);
+    s.push(':');
+    d(u16::from(t.minute), s, 2);
+    s.push(':');
+    d(u16::from(t.second), s, 2);
+    s.push_str("+00:00");
 }
 
 fn num(b: &[u8]) -> Option<u16> {
@@ -649,28 +682,33 @@ pub fn parse_time(v: &str) -> Option<UtcTime> {
 
 /// RFC 7231 dates as in HTTP `Date` headers: `Wed, 01 May 2024 00:00:00 GMT`.
 pub fn parse_http_date(v: &str) -> Option<UtcTime> {
-    let mut it = v.split_ascii_whitespace();
-    let _weekday = it.next()?.strip_suffix(',')?;
-    let day = num(it.next()?.as_bytes())?;
-    let month_name = it.next()?;
+    let b = v.as_bytes();
+    // Fixed layout: "Www, DD Mon YYYY HH:MM:SS GMT" (29 bytes).
+    if b.len() != 29
+        || b[3] != b','
+        || b[4] != b' '
+        || b[7] != b' '
+        || b[11] != b' '
+        || b[16] != b' '
+        || b[19] != b':'
+        || b[22] != b':'
+        || &b[25..] != b" GMT"
+    {
+        return None;
+    }
     let month = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ]
     .iter()
-    .position(|m| *m == month_name)? as u16
+    .position(|m| m.as_bytes() == &b[8..11])? as u16
         + 1;
-    let year = num(it.next()?.as_bytes())?;
-    let hms: Vec<&str> = it.next()?.split(':').collect();
-    if hms.len() != 3 || it.next()? != "GMT" || it.next().is_some() {
-        return None;
-    }
     checked(
-        year,
+        num(&b[12..16])?,
         month,
-        day,
-        num(hms[0].as_bytes())?,
-        num(hms[1].as_bytes())?,
-        num(hms[2].as_bytes())?,
+        num(&b[5..7])?,
+        num(&b[17..19])?,
+        num(&b[20..22])?,
+        num(&b[23..25])?,
     )
 }
 

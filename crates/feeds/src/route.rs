@@ -245,8 +245,11 @@ where
         }
         summary.rows_read += 1;
         let n = records.field_count();
-        let cells = (0..n).map(|i| records.field(i));
-        match plan.parse_row(cells, n, &mut event) {
+        let parsed = match records.text_fields() {
+            Ok(cells) => plan.parse_row(cells, n, &mut event),
+            Err(column) => Err(RowProblem::NotUtf8 { column }),
+        };
+        match parsed {
             Ok(notes) => {
                 if notes.invalid_values > 0 {
                     summary.invalid_values += u64::from(notes.invalid_values);
