@@ -34,7 +34,11 @@
 //! ```
 
 pub mod checkpoint;
+pub mod entry;
 pub mod hash;
 pub mod note;
 pub mod proof;
+pub mod receipt;
+pub mod storage;
+pub mod tile;
 pub mod tree;
