@@ -16,7 +16,7 @@ fn data(file: &str) -> PathBuf {
         .join(file)
 }
 
-fn measure(name: &str, mut step: impl FnMut() -> usize) {
+fn measure(name: &str, unit: &str, mut step: impl FnMut() -> usize) {
     let mut times: Vec<Duration> = Vec::with_capacity(RUNS);
     let mut size = 0;
     for _ in 0..RUNS {
@@ -26,7 +26,7 @@ fn measure(name: &str, mut step: impl FnMut() -> usize) {
     }
     times.sort();
     println!(
-        "{name:<48} min {:>8.2} ms   median {:>8.2} ms   ({size} controls, {RUNS} runs)",
+        "{name:<48} min {:>8.2} ms   median {:>8.2} ms   ({size} {unit}, {RUNS} runs)",
         times[0].as_secs_f64() * 1e3,
         times[RUNS / 2].as_secs_f64() * 1e3,
     );
@@ -36,26 +36,25 @@ fn main() {
     let catalog = data("NIST_SP-800-53_rev5_catalog_v5.0.1_2021-06-08.json");
     let moderate = data("NIST_SP-800-53_rev5_MODERATE-baseline_profile.json");
     let low = data("NIST_SP-800-53_rev5_LOW-baseline_profile.json");
-    // `cargo bench` passes `--bench`; ignore arguments.
-    measure("load full catalog (3.2 MB)", || {
+    measure("load full catalog (3.2 MB)", "controls", || {
         Catalog::from_file(&catalog)
             .expect("catalog")
             .all_controls()
             .len()
     });
-    measure("load + resolve MODERATE (287 ids)", || {
+    measure("load + resolve MODERATE (287 ids)", "controls", || {
         resolve_profile_file(&moderate, Some(&catalog))
             .expect("moderate")
             .all_controls()
             .len()
     });
-    measure("load + resolve LOW (149 ids)", || {
+    measure("load + resolve LOW (149 ids)", "controls", || {
         resolve_profile_file(&low, Some(&catalog))
             .expect("low")
             .all_controls()
             .len()
     });
-    measure("load + resolve MODERATE + serialise JSON", || {
+    measure("load + resolve MODERATE + serialise JSON", "kB", || {
         let resolved = resolve_profile_file(&moderate, Some(&catalog)).expect("moderate");
         resolved.to_json_pretty().len() / 1000
     });
