@@ -22,7 +22,8 @@
 //!   and, recursively, of its parts. `adds` without `by-id` go into the control (`before`
 //!   acts as `starting`, `after` as `ending`); with `by-id` (a part or param inside the control)
 //!   `starting`/`ending` go inside the target and `before`/`after` place parts (or params)
-//!   beside it, other kinds go to the control. `title` replaces the target's title.
+//!   beside it, other kinds go to the control. `title` replaces the target's title (a
+//!   param's `label`).
 //! - back-matter: imported resources in import order, then the profile's; a later one with the
 //!   same uuid replaces the earlier unless it carries prop `keep` = `always`; pruned to the
 //!   resources referenced as `#uuid` anywhere in the controls (links and prose).

@@ -1,4 +1,11 @@
 //! Resolving NIST's SP 800-53 rev5 baselines against the full v5.0.1 catalog.
+//!
+//! NIST resolved LOW against the 5.1.1 catalog, which is not in our data set, so the golden
+//! comparison is structural. Deliberate differences, all from the catalog version or from
+//! resolution provenance: control text (7 titles), params (5.1.1 renamed them to ODP ids and
+//! kept the old id as `alt-identifier`: compared through it, new ODPs left out), no
+//! `assessment-*` parts, metadata `uuid`/`last-modified`/`resolution-tool`, and the
+//! `source-profile` link names the JSON profile rather than NIST's XML one.
 
 mod common;
 
@@ -91,27 +98,13 @@ fn low_matches_nists_own_resolution() {
         assert!(params.contains(insert), "dangling insert {insert}");
     }
 
-    // Back-matter pruned to what the controls reference, like NIST's (135 resources).
-    let resources = &ours.back_matter.as_ref().expect("back-matter").resources;
-    let golden_resources = &golden.back_matter.as_ref().unwrap().resources;
-    assert!(resources.len() < 192, "pruned from the catalog's 192");
-    for r in resources {
-        assert!(
-            text.contains(&format!("#{}", r.uuid)),
-            "{} unreferenced",
-            r.uuid
-        );
-    }
-    let golden_uuids: HashSet<&str> = golden_resources.iter().map(|r| r.uuid.as_str()).collect();
-    let shared = resources
-        .iter()
-        .filter(|r| golden_uuids.contains(r.uuid.as_str()))
-        .count();
-    assert!(
-        shared * 10 >= resources.len() * 9,
-        "mostly NIST's own set: {shared}/{}",
-        resources.len()
-    );
+    // Back-matter pruned from the catalog's 192 resources to exactly NIST's 135, same order.
+    let uuids = |c: &Catalog| -> Vec<String> {
+        let resources = &c.back_matter.as_ref().expect("back-matter").resources;
+        resources.iter().map(|r| r.uuid.clone()).collect()
+    };
+    assert_eq!(uuids(&ours), uuids(&golden));
+    assert_eq!(uuids(&ours).len(), 135);
 
     // Metadata: the profile's, plus resolution provenance.
     assert_eq!(ours.metadata.title, golden.metadata.title);

@@ -210,50 +210,48 @@ const BASE: &str = "title=Title of ac-1 params=[ac-1_prm_1] props=[label sort-id
 #[test]
 fn alters() {
     let part = |id: &str| json!({"id": id, "name": "guidance", "prose": "Nota nacional"});
-    let cases: &[(&str, Value, &str)] = &[
-        ("no alter", json!([]), BASE),
+    let without = |what: &str, empty: &str| BASE.replace(what, empty);
+    let cases: &[(&str, Value, String)] = &[
+        ("no alter", json!([]), BASE.to_string()),
         (
             "remove by-name",
             json!([{"by-name": "guidance"}]),
-            "title=Title of ac-1 params=[ac-1_prm_1] props=[label sort-id] links=[reference] parts=[ac-1_smt(ac-1_smt.a ac-1_smt.b)]",
+            "title=Title of ac-1 params=[ac-1_prm_1] props=[label sort-id] links=[reference] parts=[ac-1_smt(ac-1_smt.a ac-1_smt.b)]".to_string(),
         ),
         (
             "remove by-id, nested",
             json!([{"by-id": "ac-1_smt.a"}]),
-            "title=Title of ac-1 params=[ac-1_prm_1] props=[label sort-id] links=[reference] parts=[ac-1_smt(ac-1_smt.b) ac-1_gdn]",
+            "title=Title of ac-1 params=[ac-1_prm_1] props=[label sort-id] links=[reference] parts=[ac-1_smt(ac-1_smt.b) ac-1_gdn]".to_string(),
         ),
         (
             "remove by-class",
             json!([{"by-class": "extra"}]),
-            "title=Title of ac-1 params=[ac-1_prm_1] props=[label sort-id] links=[reference] parts=[ac-1_smt(ac-1_smt.a) ac-1_gdn]",
+            "title=Title of ac-1 params=[ac-1_prm_1] props=[label sort-id] links=[reference] parts=[ac-1_smt(ac-1_smt.a) ac-1_gdn]".to_string(),
         ),
         (
             "remove by-ns",
             json!([{"by-ns": "https://example.org/ns"}]),
-            "title=Title of ac-1 params=[ac-1_prm_1] props=[label sort-id] links=[reference] parts=[ac-1_smt(ac-1_smt.a ac-1_smt.b)]",
+            "title=Title of ac-1 params=[ac-1_prm_1] props=[label sort-id] links=[reference] parts=[ac-1_smt(ac-1_smt.a ac-1_smt.b)]".to_string(),
         ),
         (
             "remove by-item-name prop (everywhere in the control)",
             json!([{"by-item-name": "prop"}]),
-            BASE.replace("props=[label sort-id]", "props=[]")
-                .as_str()
-                .to_owned()
-                .leak(),
+            without("props=[label sort-id]", "props=[]"),
         ),
         (
             "remove by-item-name param",
             json!([{"by-item-name": "param", "by-id": "ac-1_prm_1"}]),
-            BASE.replace("params=[ac-1_prm_1]", "params=[]").leak(),
+            without("params=[ac-1_prm_1]", "params=[]"),
         ),
         (
             "remove by-item-name link",
             json!([{"by-item-name": "link"}]),
-            BASE.replace("links=[reference]", "links=[]").leak(),
+            without("links=[reference]", "links=[]"),
         ),
         (
             "remove needs every criterion",
             json!([{"by-item-name": "part", "by-name": "item", "by-class": "extra"}]),
-            "title=Title of ac-1 params=[ac-1_prm_1] props=[label sort-id] links=[reference] parts=[ac-1_smt(ac-1_smt.a) ac-1_gdn]",
+            "title=Title of ac-1 params=[ac-1_prm_1] props=[label sort-id] links=[reference] parts=[ac-1_smt(ac-1_smt.a) ac-1_gdn]".to_string(),
         ),
     ];
     for (why, removes, want) in cases {
