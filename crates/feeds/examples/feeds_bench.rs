@@ -173,7 +173,9 @@ fn route(path: &str, owners: &str) -> Result<(), Error> {
 fn e2e(path: &str, owners: &str, out: &str) -> Result<(), Error> {
     let t = load(owners)?;
     let opts = RouteOptions {
+        // As the IntelMQ peer's sieve.rules `else` branch and its report's feed.name.
         unrouted_owner: Some("unknown".into()),
+        feed_name: Some("Shadowserver".into()),
         ..RouteOptions::default()
     };
     let t0 = Instant::now();

@@ -181,6 +181,7 @@ pub struct ReportPlan {
     columns: Vec<Column>,
     keys: Vec<FieldKey>,
     time_observation: String,
+    feed_name: String,
     k: FixedKeys,
 }
 
@@ -274,8 +275,14 @@ impl ReportPlan {
             columns,
             keys,
             time_observation: time_observation.to_string(),
+            feed_name: def.feed_name.clone(),
             k,
         })
+    }
+
+    /// Replaces the definition's `feed.name` (IntelMQ keeps the collector's name when set).
+    pub fn set_feed_name(&mut self, name: &str) {
+        self.feed_name = name.to_string();
     }
 
     pub fn kind(&self) -> ReportKind {
@@ -455,7 +462,7 @@ impl ReportPlan {
                 notes.first_invalid_column.get_or_insert(i);
             }
         }
-        event.set_const(&keys[self.k.feed_name], &def.feed_name);
+        event.set_const(&keys[self.k.feed_name], &self.feed_name);
         event.set_const(&keys[self.k.time_observation], &self.time_observation);
         event.set_const(&keys[self.k.taxonomy], &classification.taxonomy);
         event.set_const(&keys[self.k.kind], &classification.kind);

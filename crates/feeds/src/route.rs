@@ -102,6 +102,8 @@ pub struct RouteOptions {
     /// `extra.owner` for events that match nothing (IntelMQ's sieve `else` branch); `None`
     /// leaves the key out.
     pub unrouted_owner: Option<String>,
+    /// `feed.name` from the collector; `None` = the report definition's (`Accessible-HTTP`, …).
+    pub feed_name: Option<String>,
     /// `time.observation` stamped on every event; `None` = now.
     pub time_observation: Option<String>,
     /// The progress callback fires each time this many more input bytes were read, and at end.
@@ -115,6 +117,7 @@ impl Default for RouteOptions {
             max_record_bytes: 1 << 20,
             max_fields: 4096,
             unrouted_owner: None,
+            feed_name: None,
             time_observation: None,
             progress_every_bytes: 1 << 20,
         }
@@ -214,7 +217,10 @@ where
         }
     };
     let observed = options.time_observation.clone().unwrap_or_else(now_iso);
-    let plan = ReportPlan::new(report, &header, &observed)?;
+    let mut plan = ReportPlan::new(report, &header, &observed)?;
+    if let Some(name) = &options.feed_name {
+        plan.set_feed_name(name);
+    }
     let mut event = Event::default();
     let mut next_progress = options.progress_every_bytes.max(1);
     loop {
