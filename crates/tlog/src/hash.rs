@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 /// A SHA-256 hash: a leaf hash, an interior node hash or a tree root.
 pub type Hash = [u8; 32];
 
-/// Size in bytes of a [`Hash`].
+/// Size in bytes of a [`type@Hash`].
 pub const HASH_SIZE: usize = 32;
 
 /// Root of the empty tree, `SHA-256("")`.

@@ -223,12 +223,28 @@ struct FileHashes<'a> {
 
 impl HashReader for FileHashes<'_> {
     fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, ReadError> {
+        if let Some(&bad) = indexes.iter().find(|&&i| i >= self.limit) {
+            return Err(ReadError::Missing(bad));
+        }
+        let (Some(&lo), Some(&hi)) = (indexes.iter().min(), indexes.iter().max()) else {
+            return Ok(Vec::new());
+        };
+        // A tile's hashes are close together (interleaved with their
+        // parents): one read of the span beats hundreds of small ones.
+        if hi - lo < 4 * indexes.len() as u64 + 64 {
+            let mut span = vec![0u8; ((hi - lo + 1) as usize) * HASH_SIZE];
+            self.file.read_exact_at(&mut span, lo * HASH_SIZE as u64)?;
+            return Ok(indexes
+                .iter()
+                .map(|&i| {
+                    let at = ((i - lo) as usize) * HASH_SIZE;
+                    span[at..at + HASH_SIZE].try_into().expect("32 bytes")
+                })
+                .collect());
+        }
         indexes
             .iter()
             .map(|&i| {
-                if i >= self.limit {
-                    return Err(ReadError::Missing(i));
-                }
                 let mut h = [0u8; HASH_SIZE];
                 self.file.read_exact_at(&mut h, i * HASH_SIZE as u64)?;
                 Ok(h)
