@@ -67,6 +67,14 @@ pub enum StorageError {
     /// altered outside this crate. The log refuses to open rather than fork.
     #[error("log is corrupt: {0}")]
     Corrupt(String),
+    /// The checkpoint key's name is not the log's origin.
+    #[error("signer key name {key} differs from origin {origin}")]
+    KeyName {
+        /// Name in the signer key.
+        key: String,
+        /// Origin of the log.
+        origin: String,
+    },
     /// An entry is empty or longer than [`MAX_ENTRY_SIZE`].
     #[error("entry of {0} bytes: entries must be 1 to 65535 bytes")]
     EntrySize(usize),
@@ -260,10 +268,10 @@ impl Log {
     pub fn open(dir: impl AsRef<Path>, origin: &str, signer: Signer) -> Result<Self, StorageError> {
         let dir = dir.as_ref().to_path_buf();
         if signer.name() != origin {
-            return Err(StorageError::Corrupt(format!(
-                "signer key name {} differs from origin {origin}",
-                signer.name()
-            )));
+            return Err(StorageError::KeyName {
+                key: signer.name().to_owned(),
+                origin: origin.to_owned(),
+            });
         }
         fs::create_dir_all(&dir)?;
         let lock_file = OpenOptions::new()
@@ -429,6 +437,9 @@ impl Log {
         let mut q = lock(&self.queue);
         if let Some(why) = &q.poisoned {
             return Err(StorageError::Poisoned(why.clone()));
+        }
+        if entries.is_empty() {
+            return Ok(q.next_index..q.next_index);
         }
         let start = q.next_index;
         let end = start + entries.len() as u64;
@@ -745,6 +756,16 @@ mod tests {
     }
 
     #[test]
+    fn key_name_must_be_origin() {
+        let dir = tempdir("keyname");
+        assert!(matches!(
+            Log::open(&dir, "other.example/log", signer()),
+            Err(StorageError::KeyName { .. })
+        ));
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn new_log_has_empty_checkpoint() {
         let dir = tempdir("empty");
         let log = Log::open(&dir, ORIGIN, signer()).unwrap();
@@ -903,7 +924,8 @@ mod tests {
             assert_eq!(*index, i as u64);
             assert_eq!(log.entry(*index).unwrap(), e.as_bytes());
         }
-        let cp = log.wait_for_checkpoint(1600, Duration::from_secs(60));
+        assert_eq!(log.publish_checkpoint().unwrap().checkpoint.size, 1600);
+        let cp = log.wait_for_checkpoint(1600, Duration::ZERO);
         assert_eq!(cp.checkpoint.size, 1600);
         drop(_cp);
         drop(log);
@@ -915,6 +937,7 @@ mod tests {
         let dir = tempdir("limits");
         let log = Log::open(&dir, ORIGIN, signer()).unwrap();
         assert!(matches!(log.append(b""), Err(StorageError::EntrySize(0))));
+        assert_eq!(log.append_batch::<&[u8]>(&[]).unwrap(), 0..0);
         assert!(log.append(&vec![1u8; MAX_ENTRY_SIZE + 1]).is_err());
         assert_eq!(log.append(&vec![1u8; MAX_ENTRY_SIZE]).unwrap(), 0);
         assert!(matches!(
