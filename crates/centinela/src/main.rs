@@ -1,1 +1,202 @@
-fn main() {}
+//! `centinela`: the command line. It parses arguments and settings and wires the crates;
+//! the work happens in them.
+
+mod settings;
+
+use anyhow::{Context, Result, bail};
+use centinela_store::{Actor, Db, accounts, seed};
+use clap::{Parser, Subcommand};
+use settings::{ServeArgs, Settings};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "centinela",
+    version,
+    about = "National cyber-resilience platform"
+)]
+struct Cli {
+    /// Log format: text or json.
+    #[arg(
+        long,
+        global = true,
+        env = "CENTINELA_LOG_FORMAT",
+        default_value = "text"
+    )]
+    log_format: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the platform on an embedded database with the demo constituency (for a first look).
+    Demo {
+        #[arg(long, env = "CENTINELA_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        #[arg(long, default_value = "./centinela-data")]
+        data_dir: PathBuf,
+    },
+    /// Serve the platform on a database (sqlite://PATH or postgres://…).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate {
+        #[arg(long, env = "CENTINELA_DATABASE_URL")]
+        database: String,
+    },
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Print a new API bearer token for the user with this e-mail.
+    Create {
+        #[arg(long, env = "CENTINELA_DATABASE_URL")]
+        database: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+        /// The token may change data (otherwise read-only).
+        #[arg(long)]
+        write: bool,
+    },
+}
+
+fn init_logs(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CENTINELA_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .init();
+    } else {
+        builder.init();
+    }
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    init_logs(&cli.log_format);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(run(cli.command))
+}
+
+async fn open(url: &str) -> Result<Db> {
+    let db = Db::connect(url)
+        .await
+        .with_context(|| format!("opening database {url}"))?;
+    db.migrate().await.context("applying migrations")?;
+    Ok(db)
+}
+
+async fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Demo { listen, data_dir } => {
+            std::fs::create_dir_all(&data_dir)
+                .with_context(|| format!("creating {}", data_dir.display()))?;
+            let url = format!("sqlite://{}", data_dir.join("centinela.db").display());
+            let db = open(&url).await?;
+            if seed::seed_demo(&db)
+                .await
+                .context("seeding the demo constituency")?
+            {
+                tracing::info!("demo constituency seeded");
+            }
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("listening on {listen}"))?;
+            let addr = listener.local_addr()?;
+            println!("Centinela demo: http://{addr}/");
+            println!("Database: {url}");
+            println!("Demo accounts (password: {}):", seed::DEMO_PASSWORD);
+            for a in seed::DEMO_ACCOUNTS {
+                let inst = if a.institution.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", a.institution)
+                };
+                println!("  {:<34} {}{}", a.email, a.role, inst);
+            }
+            serve(db, listener, centinela_web::WebSettings::default()).await
+        }
+        Command::Serve(args) => {
+            let s = Settings::resolve(args)?;
+            let db = open(&s.database).await?;
+            let listener = tokio::net::TcpListener::bind(s.listen)
+                .await
+                .with_context(|| format!("listening on {}", s.listen))?;
+            println!("Centinela: http://{}/", listener.local_addr()?);
+            serve(db, listener, s.web).await
+        }
+        Command::Migrate { database } => {
+            open(&database).await?;
+            println!("migrations applied to {database}");
+            Ok(())
+        }
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    database,
+                    email,
+                    name,
+                    write,
+                },
+        } => {
+            let db = open(&database).await?;
+            let Some(user) = accounts::find_user_by_email(&db, &email).await? else {
+                bail!("no user with e-mail {email}");
+            };
+            let (token, _) =
+                accounts::create_token(&db, &Actor::system(), user.id, &name, write, None).await?;
+            println!("{token}");
+            Ok(())
+        }
+    }
+}
+
+async fn serve(
+    db: Db,
+    listener: tokio::net::TcpListener,
+    web: centinela_web::WebSettings,
+) -> Result<()> {
+    let state = centinela_web::AppState::new(db.clone(), web).await?;
+    centinela_web::serve(listener, state, shutdown_signal()).await?;
+    db.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,1 +1,132 @@
-//! placeholder
+//! Centinela's HTTP surface: the JSON API (`/api/v1`, described by OpenAPI 3.1), the
+//! server-rendered interface (askama + htmx, es-MX and en), server-sent events, health and
+//! metrics — one axum router on one port.
+//!
+//! Every route is declared once in [`routes::table`], with the action and resource kind it
+//! touches; one middleware authenticates the caller and applies
+//! `centinela_core::access::may` before any handler runs, and the OpenAPI description and the
+//! access-matrix tests are generated from the same table.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let db = centinela_store::Db::connect("sqlite://centinela.db").await?;
+//! db.migrate().await?;
+//! let state = centinela_web::AppState::new(db, centinela_web::WebSettings::default()).await?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! centinela_web::serve(listener, state, std::future::pending()).await?;
+//! # Ok(()) }
+//! ```
+
+pub mod api;
+mod assets;
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod i18n;
+pub mod metrics;
+pub mod openapi;
+pub mod pages;
+pub mod routes;
+mod security;
+
+use axum::Router;
+use centinela_store::Db;
+use centinela_store::events::EventBus;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+
+/// Settings of the web layer.
+#[derive(Debug, Clone)]
+pub struct WebSettings {
+    /// Mark cookies `Secure` with the `__Host-` prefix. Off only for plain-HTTP local use and
+    /// tests; `serve` turns it on when `--behind-tls` is given.
+    pub cookie_secure: bool,
+    /// Send HSTS: set when a TLS-terminating proxy is in front.
+    pub behind_tls: bool,
+    /// Coordinators and administrators must have TOTP before using the platform.
+    pub require_totp_for_coordinators: bool,
+    /// If set, `/metrics` requires `Authorization: Bearer <token>`.
+    pub metrics_token: Option<String>,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        WebSettings {
+            cookie_secure: false,
+            behind_tls: false,
+            require_totp_for_coordinators: false,
+            metrics_token: None,
+            body_limit: 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<WebSettings>,
+    pub metrics: Arc<metrics::Metrics>,
+    pub bus: EventBus,
+    pub openapi: Arc<str>,
+    /// Bounds concurrent Argon2 work so a burst of logins cannot exhaust memory.
+    pub hashing: Arc<tokio::sync::Semaphore>,
+    pub ip_brake: Arc<auth::IpBrake>,
+}
+
+impl AppState {
+    pub async fn new(db: Db, settings: WebSettings) -> Result<Self, centinela_store::StoreError> {
+        let bus = EventBus::start(db.clone()).await?;
+        Ok(AppState {
+            db,
+            settings: Arc::new(settings),
+            metrics: Arc::default(),
+            bus,
+            openapi: openapi::document().to_string().into(),
+            hashing: Arc::new(tokio::sync::Semaphore::new(4)),
+            ip_brake: Arc::default(),
+        })
+    }
+}
+
+/// The whole application.
+pub fn app(state: AppState) -> Router {
+    let limit = state.settings.body_limit;
+    routes::router(state.clone())
+        .fallback(|| async { error::ApiError::not_found() })
+        .layer(axum::middleware::from_fn(error::render_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
+        .layer(RequestBodyLimitLayer::new(limit))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            security::observe,
+        ))
+        .layer(CatchPanicLayer::new())
+}
+
+/// Serves until `shutdown` completes, then lets in-flight requests finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}

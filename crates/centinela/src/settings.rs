@@ -1,0 +1,87 @@
+//! Settings for `serve`: flags, then `CENTINELA_*` environment variables, then a TOML file
+//! (`--config`), then defaults.
+
+use anyhow::{Context, Result};
+use clap::Args;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    /// TOML file with any of: database, listen, behind_tls, cookie_secure,
+    /// require_totp_for_coordinators, metrics_token, body_limit.
+    #[arg(long, env = "CENTINELA_CONFIG")]
+    config: Option<PathBuf>,
+    /// sqlite://PATH or postgres://USER@HOST/DB
+    #[arg(long, env = "CENTINELA_DATABASE_URL")]
+    database: Option<String>,
+    #[arg(long, env = "CENTINELA_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// A TLS-terminating proxy is in front: send HSTS and mark cookies Secure.
+    #[arg(long, env = "CENTINELA_BEHIND_TLS")]
+    behind_tls: Option<bool>,
+    /// Mark cookies Secure (__Host- prefix) even without --behind-tls.
+    #[arg(long, env = "CENTINELA_COOKIE_SECURE")]
+    cookie_secure: Option<bool>,
+    /// Coordinators and administrators must enable TOTP.
+    #[arg(long, env = "CENTINELA_REQUIRE_TOTP_FOR_COORDINATORS")]
+    require_totp_for_coordinators: Option<bool>,
+    /// Bearer token required on /metrics.
+    #[arg(long, env = "CENTINELA_METRICS_TOKEN", hide_env_values = true)]
+    metrics_token: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    database: Option<String>,
+    listen: Option<SocketAddr>,
+    behind_tls: Option<bool>,
+    cookie_secure: Option<bool>,
+    require_totp_for_coordinators: Option<bool>,
+    metrics_token: Option<String>,
+    body_limit: Option<usize>,
+}
+
+pub struct Settings {
+    pub database: String,
+    pub listen: SocketAddr,
+    pub web: centinela_web::WebSettings,
+}
+
+impl Settings {
+    pub fn resolve(a: ServeArgs) -> Result<Settings> {
+        let file: FileSettings = match &a.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                toml::from_str(&text)
+                    .with_context(|| format!("{}: invalid settings", path.display()))?
+            }
+            None => FileSettings::default(),
+        };
+        let database = a.database.or(file.database).context(
+            "no database: pass --database, set CENTINELA_DATABASE_URL or `database` in --config",
+        )?;
+        let behind_tls = a.behind_tls.or(file.behind_tls).unwrap_or(false);
+        let defaults = centinela_web::WebSettings::default();
+        Ok(Settings {
+            database,
+            listen: a
+                .listen
+                .or(file.listen)
+                .unwrap_or_else(|| ([127, 0, 0, 1], 8080).into()),
+            web: centinela_web::WebSettings {
+                behind_tls,
+                cookie_secure: a.cookie_secure.or(file.cookie_secure).unwrap_or(behind_tls),
+                require_totp_for_coordinators: a
+                    .require_totp_for_coordinators
+                    .or(file.require_totp_for_coordinators)
+                    .unwrap_or(false),
+                metrics_token: a.metrics_token.or(file.metrics_token),
+                body_limit: file.body_limit.unwrap_or(defaults.body_limit),
+            },
+        })
+    }
+}

@@ -1,0 +1,272 @@
+//! The OpenAPI 3.1 description, generated from the route table and the schemas below, so the
+//! document and the router cannot disagree about which operations exist.
+
+use crate::routes::{RouteSpec, routes};
+use centinela_core::constituency::{ContactKind, Criticality, GovernmentLevel, NetworkKind};
+use centinela_core::principal::Role;
+use serde_json::{Map, Value, json};
+
+fn nullable(t: &str, format: Option<&str>) -> Value {
+    let mut v = json!({"type": [t, "null"]});
+    if let Some(f) = format {
+        v["format"] = json!(f);
+    }
+    v
+}
+
+fn strings<T: Copy>(all: &[T], f: impl Fn(T) -> &'static str) -> Value {
+    json!(all.iter().map(|x| f(*x)).collect::<Vec<_>>())
+}
+
+fn object(required: &[&str], properties: Value) -> Value {
+    json!({"type": "object", "required": required, "properties": properties})
+}
+
+fn page_of(item: &str) -> Value {
+    object(
+        &["items", "total", "limit", "offset"],
+        json!({
+            "items": {"type": "array", "items": {"$ref": format!("#/components/schemas/{item}")}},
+            "total": {"type": "integer", "minimum": 0},
+            "limit": {"type": "integer", "minimum": 1, "maximum": 200},
+            "offset": {"type": "integer", "minimum": 0},
+        }),
+    )
+}
+
+fn schemas() -> Value {
+    let text = |max: usize| json!({"type": "string", "maxLength": max});
+    let time = json!({"type": "string", "format": "date-time"});
+    let uuid = json!({"type": "string", "format": "uuid"});
+    let sector_ids: Vec<&str> = centinela_core::sector::sectors()
+        .iter()
+        .map(|s| s.id.as_str())
+        .collect();
+    let criticality = strings(Criticality::ALL, Criticality::as_str);
+    let level = strings(GovernmentLevel::ALL, GovernmentLevel::as_str);
+    let bucket = object(
+        &["key", "n"],
+        json!({"key": {"type": "string"}, "n": {"type": "integer"}}),
+    );
+    let token = object(
+        &[
+            "id",
+            "user_id",
+            "name",
+            "can_write",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "revoked_at",
+        ],
+        json!({
+            "id": uuid, "user_id": uuid, "name": {"type": "string"}, "can_write": {"type": "boolean"},
+            "created_at": time, "expires_at": nullable("string", Some("date-time")),
+            "last_used_at": nullable("string", Some("date-time")), "revoked_at": nullable("string", Some("date-time")),
+        }),
+    );
+    let mut token_created = token.clone();
+    token_created["required"]
+        .as_array_mut()
+        .expect("array")
+        .push(json!("token"));
+    token_created["properties"]["token"] =
+        json!({"type": "string", "description": "The secret; shown only once."});
+    json!({
+        "Error": object(&["error"], json!({"error": object(&["code", "message"], json!({
+            "code": {"type": "string"},
+            "message": {"type": "string"},
+            "fields": {"type": "array", "items": object(&["field", "message"], json!({"field": {"type": "string"}, "message": {"type": "string"}}))},
+        }))})),
+        "Institution": object(
+            &["id", "slug", "acronym", "name_es", "name_en", "sector", "subsector", "level", "criticality", "website", "created_at", "updated_at"],
+            json!({
+                "id": uuid, "slug": {"type": "string"}, "acronym": {"type": "string"},
+                "name_es": {"type": "string"}, "name_en": {"type": "string"},
+                "sector": {"type": "string"}, "subsector": {"type": "string"},
+                "level": {"type": "string", "enum": level}, "criticality": {"type": "string", "enum": criticality},
+                "website": {"type": "string"}, "created_at": time, "updated_at": time,
+            }),
+        ),
+        "InstitutionDraft": {
+            "type": "object", "additionalProperties": false,
+            "required": ["slug", "acronym", "name_es", "name_en", "sector", "level", "criticality"],
+            "properties": {
+                "slug": {"type": "string", "pattern": "^[a-z0-9-]{1,40}$"},
+                "acronym": text(20), "name_es": text(200), "name_en": text(200),
+                "sector": {"type": "string", "enum": sector_ids}, "subsector": text(80),
+                "level": {"type": "string", "enum": level}, "criticality": {"type": "string", "enum": criticality},
+                "website": {"type": "string", "maxLength": 200, "description": "https:// URL or empty"},
+            },
+        },
+        "InstitutionPage": page_of("Institution"),
+        "Officer": object(&["institution_id", "role", "name", "email", "phone", "named_on"], json!({
+            "institution_id": uuid, "role": {"type": "string", "enum": ["head", "officer"]},
+            "name": {"type": "string"}, "email": {"type": "string"}, "phone": {"type": "string"},
+            "named_on": {"type": "string", "format": "date"},
+        })),
+        "OfficerList": {"type": "array", "items": {"$ref": "#/components/schemas/Officer"}},
+        "OfficerDraft": {
+            "type": "object", "additionalProperties": false, "required": ["name", "email", "named_on"],
+            "properties": {"name": text(200), "email": {"type": "string", "format": "email", "maxLength": 254}, "phone": text(40), "named_on": {"type": "string", "format": "date"}},
+        },
+        "Contact": object(&["id", "institution_id", "kind", "name", "email", "phone", "created_at"], json!({
+            "id": uuid, "institution_id": uuid, "kind": {"type": "string"}, "name": {"type": "string"},
+            "email": {"type": "string"}, "phone": {"type": "string"}, "created_at": time,
+        })),
+        "ContactDraft": {
+            "type": "object", "additionalProperties": false, "required": ["kind", "name", "email"],
+            "properties": {"kind": {"type": "string", "enum": strings(ContactKind::ALL, ContactKind::as_str)}, "name": text(200), "email": {"type": "string", "format": "email", "maxLength": 254}, "phone": text(40)},
+        },
+        "ContactPage": page_of("Contact"),
+        "Network": object(&["id", "institution_id", "kind", "value", "source", "created_at"], json!({
+            "id": uuid, "institution_id": uuid, "kind": {"type": "string", "enum": strings(NetworkKind::ALL, NetworkKind::as_str)},
+            "value": {"type": "string"}, "source": {"type": "string"}, "created_at": time,
+        })),
+        "NetworkDraft": {
+            "type": "object", "additionalProperties": false, "required": ["kind", "value"],
+            "properties": {"kind": {"type": "string", "enum": strings(NetworkKind::ALL, NetworkKind::as_str)}, "value": {"type": "string", "maxLength": 300, "description": "IPv4/IPv6 prefix (198.51.100.0/28), ASN (64500) or domain (example.gob.mx)"}},
+        },
+        "NetworkPage": page_of("Network"),
+        "User": object(&["id", "email", "name", "role", "institution_id", "locale", "active", "created_at"], json!({
+            "id": uuid, "email": {"type": "string"}, "name": {"type": "string"},
+            "role": {"type": "string", "enum": strings(&Role::ALL, Role::as_str)},
+            "institution_id": nullable("string", Some("uuid")), "locale": {"type": "string"},
+            "active": {"type": "boolean"}, "created_at": time,
+        })),
+        "UserPage": page_of("User"),
+        "UserDraft": {
+            "type": "object", "additionalProperties": false, "required": ["email", "name", "role", "password"],
+            "properties": {
+                "email": {"type": "string", "format": "email", "maxLength": 254}, "name": text(200),
+                "role": {"type": "string", "enum": strings(&Role::ALL, Role::as_str)},
+                "institution_id": nullable("string", Some("uuid")),
+                "password": {"type": "string", "minLength": 12, "maxLength": 128},
+                "audits": {"type": "array", "items": uuid, "maxItems": 500},
+                "locale": {"type": ["string", "null"], "enum": ["es-MX", "en", null]},
+            },
+        },
+        "Me": object(&["user", "audits", "totp_enabled"], json!({
+            "user": {"$ref": "#/components/schemas/User"}, "audits": {"type": "array", "items": uuid}, "totp_enabled": {"type": "boolean"},
+        })),
+        "AuditEntry": object(&["id", "at", "actor_id", "actor_email", "action", "record_kind", "record_id", "institution_id", "state_sha256"], json!({
+            "id": {"type": "integer"}, "at": time, "actor_id": nullable("string", Some("uuid")), "actor_email": {"type": "string"},
+            "action": {"type": "string"}, "record_kind": {"type": "string"}, "record_id": {"type": "string"},
+            "institution_id": nullable("string", Some("uuid")), "state_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        })),
+        "AuditPage": page_of("AuditEntry"),
+        "Bucket": bucket,
+        "Dashboard": object(&["institutions", "by_criticality", "by_sector", "officers_complete", "with_ipv6", "networks_by_kind", "users"], json!({
+            "institutions": {"type": "integer"}, "officers_complete": {"type": "integer"}, "with_ipv6": {"type": "integer"}, "users": {"type": "integer"},
+            "by_criticality": {"type": "array", "items": {"$ref": "#/components/schemas/Bucket"}},
+            "by_sector": {"type": "array", "items": {"$ref": "#/components/schemas/Bucket"}},
+            "networks_by_kind": {"type": "array", "items": {"$ref": "#/components/schemas/Bucket"}},
+        })),
+        "SectorList": {"type": "array", "items": object(&["id", "source", "name_es", "name_en", "critical", "subsectors"], json!({
+            "id": {"type": "string"}, "source": {"type": "string"}, "name_es": {"type": "string"}, "name_en": {"type": "string"},
+            "critical": {"type": "boolean"},
+            "subsectors": {"type": "array", "items": object(&["id", "name_es", "name_en"], json!({"id": {"type": "string"}, "name_es": {"type": "string"}, "name_en": {"type": "string"}}))},
+        }))},
+        "Token": token,
+        "TokenList": {"type": "array", "items": {"$ref": "#/components/schemas/Token"}},
+        "TokenDraft": {
+            "type": "object", "additionalProperties": false, "required": ["name"],
+            "properties": {"name": text(100), "write": {"type": "boolean"}, "expires_in_days": {"type": ["integer", "null"], "minimum": 1, "maximum": 366}},
+        },
+        "TokenCreated": token_created,
+        "EventStream": {"type": "string", "description": "text/event-stream: one event per committed change the caller may see"},
+    })
+}
+
+fn query_param(name: &str) -> Value {
+    let schema = match name {
+        "limit" => json!({"type": "integer", "minimum": 1, "maximum": 200, "default": 50}),
+        "offset" => json!({"type": "integer", "minimum": 0, "default": 0}),
+        "criticality" => {
+            json!({"type": "string", "enum": strings(Criticality::ALL, Criticality::as_str)})
+        }
+        "level" => {
+            json!({"type": "string", "enum": strings(GovernmentLevel::ALL, GovernmentLevel::as_str)})
+        }
+        "institution" => json!({"type": "string", "format": "uuid"}),
+        _ => json!({"type": "string", "maxLength": 200}),
+    };
+    json!({"name": name, "in": "query", "required": false, "schema": schema})
+}
+
+fn path_params(path: &str) -> Vec<Value> {
+    path.split('/')
+        .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+        .map(|name| {
+            let schema = if name == "role" {
+                json!({"type": "string", "enum": ["head", "officer"]})
+            } else {
+                json!({"type": "string", "format": "uuid"})
+            };
+            json!({"name": name, "in": "path", "required": true, "schema": schema})
+        })
+        .collect()
+}
+
+fn operation(spec: &RouteSpec) -> Option<Value> {
+    let doc = spec.doc?;
+    let error = json!({"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    let mut responses = Map::new();
+    let (status, schema) = doc.ok;
+    let ok = match schema {
+        Some("EventStream") => {
+            json!({"description": "Event stream", "content": {"text/event-stream": {"schema": {"$ref": "#/components/schemas/EventStream"}}}})
+        }
+        Some(s) => {
+            json!({"description": "OK", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{s}")}}}})
+        }
+        None => json!({"description": "Done; no content"}),
+    };
+    responses.insert(status.to_string(), ok);
+    for code in [
+        "400", "401", "403", "404", "405", "408", "409", "413", "415", "422",
+    ] {
+        responses.insert(code.into(), error.clone());
+    }
+    let mut params = path_params(spec.path);
+    params.extend(doc.query.iter().map(|q| query_param(q)));
+    let mut op = json!({
+        "tags": [doc.tag],
+        "summary": doc.summary,
+        "operationId": format!("{}_{}", spec.method.as_str().to_lowercase(), spec.path.trim_start_matches("/api/v1/").replace(['/', '{', '}'], "_").trim_matches('_')),
+        "parameters": params,
+        "responses": responses,
+    });
+    if let Some(body) = doc.body {
+        op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{body}")}}}});
+    }
+    Some(op)
+}
+
+/// The whole document.
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for spec in routes() {
+        if let Some(op) = operation(&spec) {
+            let entry = paths
+                .entry(spec.path.to_string())
+                .or_insert_with(|| json!({}));
+            entry[spec.method.as_str().to_lowercase()] = op;
+        }
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Centinela API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "National cyber-resilience platform. Authenticate with `Authorization: Bearer TOKEN` (create one with `centinela token create`). Errors are `{\"error\": {\"code\", \"message\"}}` in the caller's language (Accept-Language: es-MX or en).",
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": schemas(),
+        },
+    })
+}

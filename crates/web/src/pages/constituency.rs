@@ -1,0 +1,411 @@
+//! Dashboard, institutions and their networks and contacts, audit trail.
+
+use crate::AppState;
+use crate::api::scope;
+use crate::auth::{Ctx, redirect};
+use crate::error::ApiError;
+use crate::extract::{ApiForm, ApiPath, ApiQuery};
+use crate::i18n::Tr;
+use crate::pages::{FormErrors, Nav, is_htmx, render};
+use askama::Template;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use centinela_core::access::{Action, Decision, Resource, ResourceKind, may};
+use centinela_core::constituency::{
+    ContactDraft, ContactKind, Criticality, GovernmentLevel, InstitutionDraft, NetworkDraft,
+    NetworkKind,
+};
+use centinela_core::sector::{Sector, sectors};
+use centinela_store::audit::{self, AuditEntry};
+use centinela_store::constituency::{
+    self as repo, Contact, Institution, InstitutionFilter, Network, Officer,
+};
+use centinela_store::stats::{self, Dashboard};
+use centinela_store::{Page, StoreError};
+use serde::Deserialize;
+use uuid::Uuid;
+
+/// One bar of an SVG bar chart (widths are attributes, so the strict CSP allows them).
+pub struct Bar {
+    pub label: String,
+    pub n: i64,
+    pub width: i64,
+    pub y: i64,
+}
+
+fn bars(buckets: &[centinela_store::stats::Bucket], label: impl Fn(&str) -> String) -> Vec<Bar> {
+    let max = buckets.iter().map(|b| b.n).max().unwrap_or(1).max(1);
+    buckets
+        .iter()
+        .enumerate()
+        .map(|(i, b)| Bar {
+            label: label(&b.key),
+            n: b.n,
+            width: b.n * 300 / max,
+            y: i as i64 * 26,
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+struct DashboardPage {
+    t: Tr,
+    nav: Nav,
+    d: Dashboard,
+    criticality: Vec<Bar>,
+    sectors: Vec<Bar>,
+    sectors_height: i64,
+    ipv6_percent: i64,
+    officers_percent: i64,
+}
+
+pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Response, ApiError> {
+    let d = stats::dashboard(&state.db, &scope(ctx.principal()?)).await?;
+    let t = Tr { lang: ctx.lang };
+    let percent = |n: i64| {
+        if d.institutions > 0 {
+            n * 100 / d.institutions
+        } else {
+            0
+        }
+    };
+    let sector_bars = bars(&d.by_sector, |k| t.sector(k));
+    let page = DashboardPage {
+        t,
+        nav: Nav::new(&ctx, "/dashboard"),
+        criticality: bars(&d.by_criticality, |k| t.label("crit", k)),
+        sectors_height: sector_bars.len() as i64 * 26,
+        sectors: sector_bars,
+        ipv6_percent: percent(d.with_ipv6),
+        officers_percent: percent(d.officers_complete),
+        d,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    q: Option<String>,
+    sector: Option<String>,
+    criticality: Option<String>,
+    offset: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "institutions.html")]
+struct ListPage {
+    t: Tr,
+    nav: Nav,
+    rows: Vec<Institution>,
+    total: i64,
+    q: String,
+    sector: String,
+    criticality: String,
+    sectors: &'static [Sector],
+    criticalities: &'static [Criticality],
+    can_create: bool,
+    prev: Option<i64>,
+    next: Option<i64>,
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Response, ApiError> {
+    let p = ctx.principal()?;
+    let page = Page::new(Some(50), q.offset);
+    let filter = InstitutionFilter {
+        q: q.q.clone(),
+        sector: q.sector.clone(),
+        criticality: q.criticality.clone(),
+        level: None,
+    };
+    let (rows, total) = repo::list_institutions(&state.db, &scope(p), &filter, page).await?;
+    let page_view = ListPage {
+        t: Tr { lang: ctx.lang },
+        nav: Nav::new(&ctx, "/institutions"),
+        rows,
+        total,
+        q: q.q.unwrap_or_default(),
+        sector: q.sector.unwrap_or_default(),
+        criticality: q.criticality.unwrap_or_default(),
+        sectors: sectors(),
+        criticalities: Criticality::ALL,
+        can_create: may(
+            p,
+            Action::Create,
+            &Resource::collection(ResourceKind::Institution),
+        ) == Decision::Allow,
+        prev: (page.offset > 0).then(|| (page.offset - page.limit).max(0)),
+        next: (page.offset + page.limit < total).then_some(page.offset + page.limit),
+    };
+    Ok(render(&page_view)?.into_response())
+}
+
+#[derive(Template)]
+#[template(path = "institution_new.html")]
+struct NewPage {
+    t: Tr,
+    nav: Nav,
+    d: InstitutionDraft,
+    errors: FormErrors,
+    sectors: &'static [Sector],
+    levels: &'static [GovernmentLevel],
+    criticalities: &'static [Criticality],
+}
+
+pub async fn new_form(ctx: Ctx) -> Result<Response, ApiError> {
+    let page = NewPage {
+        t: Tr { lang: ctx.lang },
+        nav: Nav::new(&ctx, "/institutions"),
+        d: InstitutionDraft {
+            level: "federal".into(),
+            criticality: "important".into(),
+            ..Default::default()
+        },
+        errors: FormErrors::default(),
+        sectors: sectors(),
+        levels: GovernmentLevel::ALL,
+        criticalities: Criticality::ALL,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// Form fields arrive with the CSRF token beside them; the draft ignores it.
+fn without_csrf<T: serde::de::DeserializeOwned>(
+    pairs: Vec<(String, String)>,
+) -> Result<T, ApiError> {
+    let kept: Vec<(String, String)> = pairs.into_iter().filter(|(k, _)| k != "_csrf").collect();
+    let encoded =
+        serde_urlencoded::to_string(&kept).map_err(|_| ApiError::bad_request("err-form"))?;
+    serde_urlencoded::from_str(&encoded)
+        .map_err(|e| ApiError::bad_request("err-form").arg("detail", e.to_string()))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiForm(pairs): ApiForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let d: InstitutionDraft = without_csrf(pairs)?;
+    let errors = match d.validate() {
+        Ok(()) => match repo::create_institution(&state.db, &ctx.actor(), &d).await {
+            Ok(row) => return Ok(redirect(&format!("/institutions/{}", row.id))),
+            Err(StoreError::Conflict(_)) => vec![centinela_core::validate::FieldError::new(
+                "slug",
+                "err-taken",
+            )],
+            Err(e) => return Err(e.into()),
+        },
+        Err(e) => e,
+    };
+    let page = NewPage {
+        t: Tr { lang: ctx.lang },
+        nav: Nav::new(&ctx, "/institutions"),
+        errors: FormErrors::new(ctx.lang, &errors),
+        d,
+        sectors: sectors(),
+        levels: GovernmentLevel::ALL,
+        criticalities: Criticality::ALL,
+    };
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "institution.html")]
+struct ShowPage {
+    t: Tr,
+    nav: Nav,
+    i: Institution,
+    officers: Vec<Officer>,
+    contacts: Vec<Contact>,
+    networks: Vec<Network>,
+    show_networks: bool,
+    can_edit_networks: bool,
+    can_edit_contacts: bool,
+    network_kinds: &'static [NetworkKind],
+    contact_kinds: &'static [ContactKind],
+    network_draft: NetworkDraft,
+    network_errors: FormErrors,
+    contact_draft: ContactDraft,
+    contact_errors: FormErrors,
+}
+
+async fn show_page(state: &AppState, ctx: &Ctx, id: Uuid) -> Result<ShowPage, ApiError> {
+    let p = ctx.principal()?;
+    let i = repo::get_institution(&state.db, id).await?;
+    let allowed = |kind, action| may(p, action, &Resource::owned(kind, id)) == Decision::Allow;
+    let show_networks = allowed(ResourceKind::Network, Action::Read);
+    let all = Page::new(Some(Page::MAX_LIMIT), None);
+    Ok(ShowPage {
+        t: Tr { lang: ctx.lang },
+        nav: Nav::new(ctx, "/institutions"),
+        officers: repo::list_officers(&state.db, id).await?,
+        contacts: repo::list_contacts(&state.db, id, all).await?.0,
+        networks: if show_networks {
+            repo::list_networks(&state.db, id, all).await?.0
+        } else {
+            vec![]
+        },
+        show_networks,
+        can_edit_networks: allowed(ResourceKind::Network, Action::Create),
+        can_edit_contacts: allowed(ResourceKind::Contact, Action::Create),
+        network_kinds: NetworkKind::ALL,
+        contact_kinds: ContactKind::ALL,
+        network_draft: NetworkDraft {
+            kind: "cidr".into(),
+            value: String::new(),
+        },
+        network_errors: FormErrors::default(),
+        contact_draft: ContactDraft {
+            kind: "csirt".into(),
+            ..Default::default()
+        },
+        contact_errors: FormErrors::default(),
+        i,
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Response, ApiError> {
+    Ok(render(&show_page(&state, &ctx, id).await?)?.into_response())
+}
+
+/// After a change: the page again for htmx (which swaps in the changed section), or a
+/// redirect back for a plain form post; a failed change shows the form with its errors.
+async fn after_change(
+    state: &AppState,
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    id: Uuid,
+    section: &'static str,
+    page: Option<ShowPage>,
+) -> Result<Response, ApiError> {
+    let failed = page.is_some();
+    if !is_htmx(headers) && !failed {
+        return Ok(redirect(&format!("/institutions/{id}#{section}")));
+    }
+    let page = match page {
+        Some(p) => p,
+        None => show_page(state, ctx, id).await?,
+    };
+    let status = if failed {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, render(&page)?).into_response())
+}
+
+pub async fn add_network(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiForm(pairs): ApiForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let d: NetworkDraft = without_csrf(pairs)?;
+    let errors = match d.validate() {
+        Ok((kind, value)) => {
+            match repo::add_network(&state.db, &ctx.actor(), id, kind, &value, "manual").await {
+                Ok(_) => return after_change(&state, &ctx, &headers, id, "networks", None).await,
+                Err(StoreError::Conflict(_)) => vec![centinela_core::validate::FieldError::new(
+                    "value",
+                    "err-network-taken",
+                )],
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(e) => e,
+    };
+    let mut page = show_page(&state, &ctx, id).await?;
+    page.network_errors = FormErrors::new(ctx.lang, &errors);
+    page.network_draft = d;
+    after_change(&state, &ctx, &headers, id, "networks", Some(page)).await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfOnly {
+    #[serde(rename = "_csrf")]
+    _csrf: Option<String>,
+}
+
+pub async fn delete_network(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    ApiPath((id, network)): ApiPath<(Uuid, Uuid)>,
+    ApiForm(_): ApiForm<CsrfOnly>,
+) -> Result<Response, ApiError> {
+    repo::delete_network(&state.db, &ctx.actor(), id, network).await?;
+    after_change(&state, &ctx, &headers, id, "networks", None).await
+}
+
+pub async fn add_contact(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiForm(pairs): ApiForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let d: ContactDraft = without_csrf(pairs)?;
+    if let Err(errors) = d.validate() {
+        let mut page = show_page(&state, &ctx, id).await?;
+        page.contact_errors = FormErrors::new(ctx.lang, &errors);
+        page.contact_draft = d;
+        return after_change(&state, &ctx, &headers, id, "contacts", Some(page)).await;
+    }
+    repo::add_contact(&state.db, &ctx.actor(), id, &d).await?;
+    after_change(&state, &ctx, &headers, id, "contacts", None).await
+}
+
+pub async fn delete_contact(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    ApiPath((id, contact)): ApiPath<(Uuid, Uuid)>,
+    ApiForm(_): ApiForm<CsrfOnly>,
+) -> Result<Response, ApiError> {
+    repo::delete_contact(&state.db, &ctx.actor(), id, contact).await?;
+    after_change(&state, &ctx, &headers, id, "contacts", None).await
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    t: Tr,
+    nav: Nav,
+    rows: Vec<AuditEntry>,
+    total: i64,
+    prev: Option<i64>,
+    next: Option<i64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct OffsetQuery {
+    offset: Option<i64>,
+}
+
+pub async fn audit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiQuery(q): ApiQuery<OffsetQuery>,
+) -> Result<Response, ApiError> {
+    let page = Page::new(Some(100), q.offset);
+    let (rows, total) = audit::list(&state.db, &scope(ctx.principal()?), None, page).await?;
+    let view = AuditPage {
+        t: Tr { lang: ctx.lang },
+        nav: Nav::new(&ctx, "/audit"),
+        rows,
+        total,
+        prev: (page.offset > 0).then(|| (page.offset - page.limit).max(0)),
+        next: (page.offset + page.limit < total).then_some(page.offset + page.limit),
+    };
+    Ok(render(&view)?.into_response())
+}

@@ -1,0 +1,126 @@
+//! The server-rendered interface. Pages share the access checks of the API (the routing
+//! layer runs before them) and render with askama in the user's language.
+
+pub mod account;
+pub mod auth;
+pub mod constituency;
+pub mod docs;
+
+use crate::auth::Ctx;
+use crate::error::{ApiError, field_message};
+use crate::i18n::{Lang, Tr};
+use askama::Template;
+use axum::http::HeaderMap;
+use axum::response::Html;
+use centinela_core::access::{Action, Decision, Resource, ResourceKind, may};
+use centinela_core::validate::FieldError;
+
+/// What the page frame needs: who is signed in, their CSRF token, which links to show.
+#[derive(Debug, Clone, Default)]
+pub struct Nav {
+    pub email: String,
+    pub role: String,
+    pub csrf: String,
+    pub path: String,
+    pub show_audit: bool,
+    pub signed_in: bool,
+}
+
+impl Nav {
+    pub fn new(ctx: &Ctx, path: &str) -> Self {
+        let Some(p) = &ctx.principal else {
+            return Nav {
+                path: path.to_string(),
+                ..Nav::default()
+            };
+        };
+        Nav {
+            email: ctx
+                .user
+                .as_ref()
+                .map(|u| u.email.clone())
+                .unwrap_or_default(),
+            role: p.role.as_str().to_string(),
+            csrf: ctx.csrf().to_string(),
+            path: path.to_string(),
+            show_audit: may(
+                p,
+                Action::List,
+                &Resource::collection(ResourceKind::AuditTrail),
+            ) == Decision::Allow,
+            signed_in: true,
+        }
+    }
+
+    /// `aria-current` for the navigation link to `prefix`.
+    pub fn current(&self, prefix: &str) -> &'static str {
+        if self.path == prefix || self.path.starts_with(&format!("{prefix}/")) {
+            "page"
+        } else {
+            "false"
+        }
+    }
+}
+
+/// Field errors translated for a form.
+#[derive(Debug, Clone, Default)]
+pub struct FormErrors(pub Vec<(String, String)>);
+
+impl FormErrors {
+    pub fn new(lang: Lang, errors: &[FieldError]) -> Self {
+        FormErrors(
+            errors
+                .iter()
+                .map(|e| (e.field.clone(), field_message(lang, e)))
+                .collect(),
+        )
+    }
+
+    pub fn get(&self, field: &str) -> String {
+        self.0
+            .iter()
+            .filter(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    pub fn has(&self, field: &str) -> bool {
+        self.0.iter().any(|(f, _)| f == field)
+    }
+
+    pub fn any(&self) -> bool {
+        !self.0.is_empty()
+    }
+}
+
+pub fn render(t: &impl Template) -> Result<Html<String>, ApiError> {
+    t.render().map(Html).map_err(|e| {
+        tracing::error!(error = %e, "template failed");
+        ApiError::internal()
+    })
+}
+
+pub fn is_htmx(headers: &HeaderMap) -> bool {
+    headers.get("hx-request").is_some_and(|v| v == "true")
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    t: Tr,
+    status: u16,
+    message: &'a str,
+    fields: Vec<String>,
+}
+
+pub fn error_page(lang: Lang, err: &ApiError) -> String {
+    let message = crate::i18n::message(lang, err.key, &err.args);
+    let page = ErrorPage {
+        t: Tr { lang },
+        status: err.status.as_u16(),
+        message: &message,
+        fields: err.fields.iter().map(|f| field_message(lang, f)).collect(),
+    };
+    page.render().unwrap_or(message)
+}

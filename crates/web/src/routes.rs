@@ -1,0 +1,290 @@
+//! The route table: every route with the resource kind and action it touches, who may call
+//! it, and its API documentation. The router, the access check, the OpenAPI description and
+//! the access-matrix tests are all built from this one table, so a new route cannot escape
+//! the policy.
+
+use crate::auth::{self, Ctx};
+use crate::error::ApiError;
+use crate::{AppState, api, assets, pages};
+use axum::extract::{MatchedPath, RawPathParams, Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodFilter, MethodRouter, on};
+use axum::{RequestExt, Router};
+use centinela_core::access::{Action, Decision, Resource, ResourceKind, may};
+use uuid::Uuid;
+
+/// Who may call a route at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Auth {
+    /// Anyone, signed in or not.
+    Public,
+    /// A signed-in user who has passed the second factor.
+    User,
+    /// A signed-in user still owing the second factor (the TOTP step and logout).
+    Partial,
+}
+
+/// Whether the `{id}` path parameter names the institution that owns the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    None,
+    PathId,
+}
+
+/// API documentation for a route (absent for pages).
+#[derive(Debug, Clone, Copy)]
+pub struct Doc {
+    pub tag: &'static str,
+    pub summary: &'static str,
+    pub query: &'static [&'static str],
+    pub body: Option<&'static str>,
+    /// Success status and schema (`None` for an empty body).
+    pub ok: (u16, Option<&'static str>),
+}
+
+#[derive(Debug, Clone)]
+pub struct RouteSpec {
+    pub method: Method,
+    pub path: &'static str,
+    pub kind: ResourceKind,
+    pub action: Action,
+    pub auth: Auth,
+    pub owner: Owner,
+    pub doc: Option<Doc>,
+}
+
+impl RouteSpec {
+    pub fn is_api(&self) -> bool {
+        self.path.starts_with("/api/v1/")
+    }
+}
+
+macro_rules! route {
+    ($method:ident $path:literal, $handler:expr, $kind:ident, $action:ident, $auth:ident, $owner:ident, $doc:expr) => {
+        (
+            RouteSpec {
+                method: Method::$method,
+                path: $path,
+                kind: ResourceKind::$kind,
+                action: Action::$action,
+                auth: Auth::$auth,
+                owner: Owner::$owner,
+                doc: $doc,
+            },
+            on(MethodFilter::$method, $handler),
+        )
+    };
+}
+
+const fn doc(
+    tag: &'static str,
+    summary: &'static str,
+    query: &'static [&'static str],
+    body: Option<&'static str>,
+    ok: (u16, Option<&'static str>),
+) -> Option<Doc> {
+    Some(Doc {
+        tag,
+        summary,
+        query,
+        body,
+        ok,
+    })
+}
+
+const PAGE: &[&str] = &["limit", "offset"];
+
+/// Every route of the application.
+pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
+    vec![
+        // ---- operations and public documents ----
+        route!(GET "/healthz", api::ops::healthz, Reference, Read, Public, None, None),
+        route!(GET "/metrics", api::ops::metrics, Reference, Read, Public, None, None),
+        route!(GET "/api/v1/openapi.json", api::ops::openapi, Reference, Read, Public, None, None),
+        route!(GET "/api/docs", pages::docs::page, Reference, Read, Public, None, None),
+        route!(GET "/static/{*path}", assets::serve, Reference, Read, Public, None, None),
+        // ---- API ----
+        route!(GET "/api/v1/me", api::accounts::me, OwnAccount, Read, User, None,
+            doc("accounts", "The caller's account and role", &[], None, (200, Some("Me")))),
+        route!(GET "/api/v1/sectors", api::reference::sectors, Reference, Read, User, None,
+            doc("reference", "Sectors and subsectors", &[], None, (200, Some("SectorList")))),
+        route!(GET "/api/v1/dashboard", api::reference::dashboard, Dashboard, Read, User, None,
+            doc("reference", "Dashboard figures for the institutions the caller sees", &[], None, (200, Some("Dashboard")))),
+        route!(GET "/api/v1/institutions", api::constituency::list_institutions, Institution, List, User, None,
+            doc("institutions", "List institutions the caller may see", &["q", "sector", "criticality", "level", "limit", "offset"], None, (200, Some("InstitutionPage")))),
+        route!(POST "/api/v1/institutions", api::constituency::create_institution, Institution, Create, User, None,
+            doc("institutions", "Register an institution (coordinators)", &[], Some("InstitutionDraft"), (201, Some("Institution")))),
+        route!(GET "/api/v1/institutions/{id}", api::constituency::get_institution, Institution, Read, User, PathId,
+            doc("institutions", "One institution", &[], None, (200, Some("Institution")))),
+        route!(PUT "/api/v1/institutions/{id}", api::constituency::update_institution, Institution, Update, User, PathId,
+            doc("institutions", "Replace an institution's details (officers may not change its classification)", &[], Some("InstitutionDraft"), (200, Some("Institution")))),
+        route!(GET "/api/v1/institutions/{id}/officers", api::constituency::list_officers, Officer, Read, User, PathId,
+            doc("institutions", "The institution's named officers", &[], None, (200, Some("OfficerList")))),
+        route!(PUT "/api/v1/institutions/{id}/officers/{role}", api::constituency::set_officer, Officer, Update, User, PathId,
+            doc("institutions", "Name the head of cybersecurity (head) or the cybersecurity officer (officer)", &[], Some("OfficerDraft"), (200, Some("Officer")))),
+        route!(GET "/api/v1/institutions/{id}/contacts", api::constituency::list_contacts, Contact, List, User, PathId,
+            doc("institutions", "The institution's contacts", PAGE, None, (200, Some("ContactPage")))),
+        route!(POST "/api/v1/institutions/{id}/contacts", api::constituency::add_contact, Contact, Create, User, PathId,
+            doc("institutions", "Add a contact", &[], Some("ContactDraft"), (201, Some("Contact")))),
+        route!(DELETE "/api/v1/institutions/{id}/contacts/{contact_id}", api::constituency::delete_contact, Contact, Delete, User, PathId,
+            doc("institutions", "Remove a contact", &[], None, (204, None))),
+        route!(GET "/api/v1/institutions/{id}/networks", api::constituency::list_networks, Network, List, User, PathId,
+            doc("institutions", "Networks the institution owns (prefixes, ASNs, domains)", PAGE, None, (200, Some("NetworkPage")))),
+        route!(POST "/api/v1/institutions/{id}/networks", api::constituency::add_network, Network, Create, User, PathId,
+            doc("institutions", "Register a network", &[], Some("NetworkDraft"), (201, Some("Network")))),
+        route!(DELETE "/api/v1/institutions/{id}/networks/{network_id}", api::constituency::delete_network, Network, Delete, User, PathId,
+            doc("institutions", "Remove a network", &[], None, (204, None))),
+        route!(GET "/api/v1/users", api::accounts::list_users, User, List, User, None,
+            doc("accounts", "Users the caller may see", PAGE, None, (200, Some("UserPage")))),
+        route!(POST "/api/v1/users", api::accounts::create_user, User, Create, User, None,
+            doc("accounts", "Create an account (administrators)", &[], Some("UserDraft"), (201, Some("User")))),
+        route!(GET "/api/v1/audit", api::accounts::audit_trail, AuditTrail, List, User, None,
+            doc("audit", "Audit trail, newest first", &["institution", "limit", "offset"], None, (200, Some("AuditPage")))),
+        route!(GET "/api/v1/tokens", api::accounts::list_tokens, OwnAccount, List, User, None,
+            doc("accounts", "The caller's API tokens", &[], None, (200, Some("TokenList")))),
+        route!(POST "/api/v1/tokens", api::accounts::create_token, OwnAccount, Create, User, None,
+            doc("accounts", "Create an API token; the secret is shown once", &[], Some("TokenDraft"), (201, Some("TokenCreated")))),
+        route!(DELETE "/api/v1/tokens/{token_id}", api::accounts::revoke_token, OwnAccount, Delete, User, None,
+            doc("accounts", "Revoke one of the caller's tokens", &[], None, (204, None))),
+        route!(GET "/api/v1/events", api::events::stream, EventStream, Read, User, None,
+            doc("events", "Server-sent events for changes the caller may see", &[], None, (200, Some("EventStream")))),
+        // ---- pages ----
+        route!(GET "/", pages::auth::home, Reference, Read, Public, None, None),
+        route!(GET "/login", pages::auth::login_page, Reference, Read, Public, None, None),
+        route!(POST "/login", pages::auth::login, Reference, Read, Public, None, None),
+        route!(GET "/login/totp", pages::auth::totp_page, OwnAccount, Read, Partial, None, None),
+        route!(POST "/login/totp", pages::auth::totp_submit, OwnAccount, Read, Partial, None, None),
+        route!(POST "/logout", pages::auth::logout, OwnAccount, Read, Partial, None, None),
+        route!(POST "/lang", pages::auth::switch_lang, Reference, Read, Public, None, None),
+        route!(GET "/dashboard", pages::constituency::dashboard, Dashboard, Read, User, None, None),
+        route!(GET "/institutions", pages::constituency::list, Institution, List, User, None, None),
+        route!(GET "/institutions/new", pages::constituency::new_form, Institution, Create, User, None, None),
+        route!(POST "/institutions", pages::constituency::create, Institution, Create, User, None, None),
+        route!(GET "/institutions/{id}", pages::constituency::show, Institution, Read, User, PathId, None),
+        route!(POST "/institutions/{id}/networks", pages::constituency::add_network, Network, Create, User, PathId, None),
+        route!(POST "/institutions/{id}/networks/{network_id}/delete", pages::constituency::delete_network, Network, Delete, User, PathId, None),
+        route!(POST "/institutions/{id}/contacts", pages::constituency::add_contact, Contact, Create, User, PathId, None),
+        route!(POST "/institutions/{id}/contacts/{contact_id}/delete", pages::constituency::delete_contact, Contact, Delete, User, PathId, None),
+        route!(GET "/audit", pages::constituency::audit, AuditTrail, List, User, None, None),
+        route!(GET "/account", pages::account::page, OwnAccount, Read, User, None, None),
+        route!(POST "/account/totp", pages::account::enable_totp, OwnAccount, Update, User, None, None),
+        route!(POST "/account/totp/disable", pages::account::disable_totp, OwnAccount, Update, User, None, None),
+        route!(POST "/account/tokens", pages::account::create_token, OwnAccount, Create, User, None, None),
+        route!(POST "/account/tokens/{token_id}/revoke", pages::account::revoke_token, OwnAccount, Delete, User, None, None),
+    ]
+}
+
+/// The specs alone, for the OpenAPI description and the tests.
+pub fn routes() -> Vec<RouteSpec> {
+    table().into_iter().map(|(s, _)| s).collect()
+}
+
+pub fn spec_for(method: &Method, path: &str) -> Option<RouteSpec> {
+    // The table is small; a linear scan per request costs less than the database round trip.
+    SPECS.with(|specs| {
+        specs
+            .iter()
+            .find(|s| s.method == *method && s.path == path)
+            .cloned()
+    })
+}
+
+thread_local! {
+    static SPECS: Vec<RouteSpec> = routes();
+}
+
+pub fn router(state: AppState) -> Router {
+    let mut r = Router::new();
+    for (spec, handler) in table() {
+        r = r.route(spec.path, handler);
+    }
+    r.route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        authorize,
+    ))
+    .with_state(state)
+}
+
+/// Authenticates the caller and applies the access policy for the matched route, before any
+/// handler runs. Fails closed: a route missing from the table is refused.
+async fn authorize(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let matched = req.extensions().get::<MatchedPath>().cloned();
+    let Some(spec) = matched
+        .as_ref()
+        .and_then(|m| spec_for(req.method(), m.as_str()))
+    else {
+        return ApiError::not_found().into_response();
+    };
+    let mut res = match check(&state, &spec, &mut req).await {
+        Ok(ctx) => {
+            req.extensions_mut().insert(ctx);
+            next.run(req).await
+        }
+        Err(r) => r,
+    };
+    if let Some(m) = matched {
+        res.extensions_mut().insert(m);
+    }
+    res
+}
+
+async fn check(state: &AppState, spec: &RouteSpec, req: &mut Request) -> Result<Ctx, Response> {
+    auth::check_origin(req).map_err(IntoResponse::into_response)?;
+    let ctx = auth::authenticate(state, req.headers())
+        .await
+        .map_err(IntoResponse::into_response)?;
+    let page = !spec.is_api() && spec.path != "/metrics";
+    match (spec.auth, &ctx.principal) {
+        (Auth::Public, _) => return Ok(ctx),
+        (_, None) => {
+            return Err(if page {
+                auth::redirect_to_login(req.uri())
+            } else {
+                ApiError::unauthenticated().into_response()
+            });
+        }
+        (Auth::User, Some(_)) if !ctx.mfa_ok => return Err(auth::redirect("/login/totp")),
+        (Auth::User, Some(_)) if ctx.needs_totp_enrolment && !spec.path.starts_with("/account") => {
+            return Err(if page {
+                auth::redirect("/account")
+            } else {
+                ApiError::forbidden().arg("reason", "totp").into_response()
+            });
+        }
+        _ => {}
+    }
+    let principal = ctx.principal.as_ref().expect("checked above");
+    if ctx.via_session && !matches!(*req.method(), Method::GET | Method::HEAD) {
+        auth::check_csrf(req, &ctx)
+            .await
+            .map_err(IntoResponse::into_response)?;
+    }
+    let resource = match spec.owner {
+        Owner::None => Resource::collection(spec.kind),
+        Owner::PathId => {
+            let params = req
+                .extract_parts::<RawPathParams>()
+                .await
+                .map_err(|_| ApiError::not_found().into_response())?;
+            let id = params
+                .iter()
+                .find(|(k, _)| *k == "id")
+                .and_then(|(_, v)| Uuid::try_parse(v).ok())
+                .ok_or_else(|| ApiError::not_found().into_response())?;
+            Resource::owned(spec.kind, id)
+        }
+    };
+    match may(principal, spec.action, &resource) {
+        Decision::Allow => Ok(ctx),
+        Decision::Hidden => {
+            tracing::info!(user = %principal.user, route = spec.path, "denied (hidden)");
+            Err(ApiError::not_found().into_response())
+        }
+        Decision::Forbidden => {
+            tracing::info!(user = %principal.user, route = spec.path, "denied (forbidden)");
+            Err(ApiError::forbidden().into_response())
+        }
+    }
+}
