@@ -45,6 +45,11 @@ enum Command {
         #[arg(long, env = "CENTINELA_DATABASE_URL")]
         database: String,
     },
+    /// Seed the demo constituency and accounts into a database (once; for trials and benchmarks).
+    SeedDemo {
+        #[arg(long, env = "CENTINELA_DATABASE_URL")]
+        database: String,
+    },
     /// API tokens.
     Token {
         #[command(subcommand)]
