@@ -151,6 +151,12 @@ async fn run(command: Command) -> Result<()> {
             println!("migrations applied to {database}");
             Ok(())
         }
+        Command::SeedDemo { database } => {
+            let db = open(&database).await?;
+            let seeded = seed::seed_demo(&db).await.context("seeding the demo constituency")?;
+            println!("{}", if seeded { "demo constituency seeded" } else { "already seeded" });
+            Ok(())
+        }
         Command::Token {
             command:
                 TokenCommand::Create {
