@@ -62,6 +62,7 @@ peer() {
     cp "$(csv 100000)" 2024-05-01-scan_http-xx-geo.csv
     echo "== IntelMQ 3.5.0 library mode, 100000 rows, pinned to CPU $CPU"
     for _ in 1 2 3; do
+        rm -f out.jsonl # IntelMQ's file output appends
         /usr/bin/time -v taskset -c "$CPU" python bench_lib.py 2024-05-01-scan_http-xx-geo.csv out.jsonl 2>&1 |
             grep -E '^events=|Maximum resident|Elapsed'
     done
