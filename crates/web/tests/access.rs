@@ -1,0 +1,617 @@
+//! The access matrix: every route of the table × every role × {own institution, another
+//! institution, a missing id}, against the expectations written below. A route added to the
+//! table without a row here fails `every_route_has_expectations`.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use centinela_core::constituency::{ContactDraft, NetworkKind};
+use centinela_store::{Actor, Page, Scope, audit, constituency as repo};
+use centinela_web::routes::{Auth, Owner, RouteSpec, routes};
+use common::{Call, ROLES, World, worlds};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+/// Expected status per role, for the caller's own institution and for another one
+/// ("own/other"; routes without an institution in the path use one figure).
+/// Roles: coordinator, admin, officer, ro (read-only officer token), auditor (of own), crisis.
+/// Anonymous callers always get 401 on the API and a redirect to the login on pages.
+const EXPECT: &[(&str, &str)] = &[
+    (
+        "GET /api/v1/me",
+        "coordinator=200 admin=200 officer=200 ro=200 auditor=200 crisis=200",
+    ),
+    (
+        "GET /api/v1/sectors",
+        "coordinator=200 admin=200 officer=200 ro=200 auditor=200 crisis=200",
+    ),
+    (
+        "GET /api/v1/dashboard",
+        "coordinator=200 admin=200 officer=200 ro=200 auditor=200 crisis=200",
+    ),
+    (
+        "GET /api/v1/institutions",
+        "coordinator=200 admin=200 officer=200 ro=200 auditor=200 crisis=200",
+    ),
+    (
+        "POST /api/v1/institutions",
+        "coordinator=201 admin=403 officer=403 ro=403 auditor=403 crisis=403",
+    ),
+    (
+        "GET /api/v1/institutions/{id}",
+        "coordinator=200/200 admin=200/200 officer=200/404 ro=200/404 auditor=200/404 crisis=200/200",
+    ),
+    (
+        "PUT /api/v1/institutions/{id}",
+        "coordinator=200/200 admin=403/403 officer=200/404 ro=403/404 auditor=403/404 crisis=403/403",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/officers",
+        "coordinator=200/200 admin=200/200 officer=200/404 ro=200/404 auditor=200/404 crisis=200/200",
+    ),
+    (
+        "PUT /api/v1/institutions/{id}/officers/{role}",
+        "coordinator=200/200 admin=403/403 officer=200/404 ro=403/404 auditor=403/404 crisis=403/403",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/contacts",
+        "coordinator=200/200 admin=200/200 officer=200/404 ro=200/404 auditor=200/404 crisis=200/200",
+    ),
+    (
+        "POST /api/v1/institutions/{id}/contacts",
+        "coordinator=201/201 admin=403/403 officer=201/404 ro=403/404 auditor=403/404 crisis=403/403",
+    ),
+    (
+        "DELETE /api/v1/institutions/{id}/contacts/{contact_id}",
+        "coordinator=204/204 admin=403/403 officer=204/404 ro=403/404 auditor=403/404 crisis=403/403",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/networks",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "POST /api/v1/institutions/{id}/networks",
+        "coordinator=201/201 admin=404/404 officer=201/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "DELETE /api/v1/institutions/{id}/networks/{network_id}",
+        "coordinator=204/204 admin=404/404 officer=204/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/users",
+        "coordinator=200 admin=200 officer=200 ro=200 auditor=404 crisis=404",
+    ),
+    (
+        "POST /api/v1/users",
+        "coordinator=403 admin=201 officer=403 ro=403 auditor=404 crisis=404",
+    ),
+    (
+        "GET /api/v1/audit",
+        "coordinator=200 admin=200 officer=404 ro=404 auditor=200 crisis=404",
+    ),
+    (
+        "GET /api/v1/tokens",
+        "coordinator=200 admin=200 officer=200 ro=200 auditor=200 crisis=200",
+    ),
+    (
+        "POST /api/v1/tokens",
+        "coordinator=201 admin=201 officer=201 ro=403 auditor=201 crisis=201",
+    ),
+    (
+        "DELETE /api/v1/tokens/{token_id}",
+        "coordinator=204 admin=204 officer=204 ro=403 auditor=204 crisis=204",
+    ),
+    (
+        "GET /api/v1/events",
+        "coordinator=200 admin=200 officer=200 ro=200 auditor=200 crisis=200",
+    ),
+    // Pages (bearer tokens work on pages too; forms then need no CSRF token).
+    (
+        "GET /dashboard",
+        "coordinator=200 admin=200 officer=200 ro=200 auditor=200 crisis=200",
+    ),
+    (
+        "GET /institutions",
+        "coordinator=200 admin=200 officer=200 ro=200 auditor=200 crisis=200",
+    ),
+    (
+        "GET /institutions/new",
+        "coordinator=200 admin=403 officer=403 ro=403 auditor=403 crisis=403",
+    ),
+    (
+        "POST /institutions",
+        "coordinator=303 admin=403 officer=403 ro=403 auditor=403 crisis=403",
+    ),
+    (
+        "GET /institutions/{id}",
+        "coordinator=200/200 admin=200/200 officer=200/404 ro=200/404 auditor=200/404 crisis=200/200",
+    ),
+    (
+        "POST /institutions/{id}/networks",
+        "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "POST /institutions/{id}/networks/{network_id}/delete",
+        "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "POST /institutions/{id}/contacts",
+        "coordinator=303/303 admin=403/403 officer=303/404 ro=403/404 auditor=403/404 crisis=403/403",
+    ),
+    (
+        "POST /institutions/{id}/contacts/{contact_id}/delete",
+        "coordinator=303/303 admin=403/403 officer=303/404 ro=403/404 auditor=403/404 crisis=403/403",
+    ),
+    (
+        "GET /audit",
+        "coordinator=200 admin=200 officer=404 ro=404 auditor=200 crisis=404",
+    ),
+    (
+        "GET /account",
+        "coordinator=200 admin=200 officer=200 ro=200 auditor=200 crisis=200",
+    ),
+    (
+        "POST /account/totp",
+        "coordinator=422 admin=422 officer=422 ro=403 auditor=422 crisis=422",
+    ),
+    (
+        "POST /account/totp/disable",
+        "coordinator=303 admin=303 officer=303 ro=403 auditor=303 crisis=303",
+    ),
+    (
+        "POST /account/tokens",
+        "coordinator=200 admin=200 officer=200 ro=403 auditor=200 crisis=200",
+    ),
+    (
+        "POST /account/tokens/{token_id}/revoke",
+        "coordinator=303 admin=303 officer=303 ro=403 auditor=303 crisis=303",
+    ),
+    (
+        "GET /login/totp",
+        "coordinator=303 admin=303 officer=303 ro=303 auditor=303 crisis=303",
+    ),
+    (
+        "POST /login/totp",
+        "coordinator=303 admin=303 officer=303 ro=303 auditor=303 crisis=303",
+    ),
+    (
+        "POST /logout",
+        "coordinator=303 admin=303 officer=303 ro=303 auditor=303 crisis=303",
+    ),
+];
+
+fn key(s: &RouteSpec) -> String {
+    format!("{} {}", s.method, s.path)
+}
+
+fn expectation(spec: &RouteSpec, role: &str, own: bool) -> Option<u16> {
+    let (_, line) = EXPECT.iter().find(|(k, _)| *k == key(spec))?;
+    let cell = line
+        .split_whitespace()
+        .find_map(|c| c.strip_prefix(&format!("{role}=")))?;
+    let pick = match cell.split_once('/') {
+        Some((o, x)) => {
+            if own {
+                o
+            } else {
+                x
+            }
+        }
+        None => cell,
+    };
+    pick.parse().ok()
+}
+
+#[test]
+fn every_route_has_expectations() {
+    for spec in routes() {
+        if spec.auth == Auth::Public {
+            continue;
+        }
+        for role in &ROLES[1..] {
+            assert!(
+                expectation(&spec, role, true).is_some(),
+                "no expectation for {} as {role}",
+                key(&spec)
+            );
+        }
+    }
+    for (k, _) in EXPECT {
+        assert!(
+            routes().iter().any(|s| key(s) == *k),
+            "expectation for a route that does not exist: {k}"
+        );
+    }
+}
+
+#[test]
+fn openapi_paths_are_the_api_routes() {
+    let doc = centinela_web::openapi::document();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let mut documented: Vec<String> = vec![];
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        for method in ops.as_object().unwrap().keys() {
+            documented.push(format!("{} {path}", method.to_uppercase()));
+        }
+    }
+    let mut api: Vec<String> = routes()
+        .iter()
+        .filter(|s| s.is_api() && s.doc.is_some())
+        .map(key)
+        .collect();
+    documented.sort();
+    api.sort();
+    assert_eq!(documented, api);
+    assert!(
+        routes()
+            .iter()
+            .filter(|s| s.is_api() && s.auth != Auth::Public)
+            .all(|s| s.doc.is_some()),
+        "every /api/v1 route is documented"
+    );
+}
+
+/// A valid body for the route, so that the only reason to refuse it is access.
+async fn body_for(w: &World, spec: &RouteSpec, inst: Uuid, n: usize) -> Option<Value> {
+    let unique = format!(
+        "{}{n}",
+        Uuid::new_v4().simple().to_string().get(..8).unwrap()
+    );
+    match (spec.method.as_str(), spec.path) {
+        ("POST", "/api/v1/institutions") => Some(json!({
+            "slug": format!("x-{unique}"), "acronym": "X", "name_es": "Instituto X", "name_en": "X Institute",
+            "sector": "energy", "level": "federal", "criticality": "other"
+        })),
+        ("PUT", "/api/v1/institutions/{id}") => {
+            let i = repo::get_institution(w.db(), inst).await.ok()?;
+            Some(json!({
+                "slug": i.slug, "acronym": i.acronym, "name_es": i.name_es, "name_en": i.name_en,
+                "sector": i.sector, "subsector": i.subsector, "level": i.level, "criticality": i.criticality,
+                "website": format!("https://www.{unique}.gob.mx")
+            }))
+        }
+        ("PUT", _) => Some(
+            json!({"name": "Ana Pérez López", "email": "ana@ejemplo.gob.mx", "named_on": "2026-11-01"}),
+        ),
+        ("POST", "/api/v1/institutions/{id}/contacts") => {
+            Some(json!({"kind": "csirt", "name": "CSIRT", "email": "csirt@ejemplo.gob.mx"}))
+        }
+        ("POST", "/api/v1/institutions/{id}/networks") => {
+            Some(json!({"kind": "domain", "value": format!("{unique}.ejemplo.gob.mx")}))
+        }
+        ("POST", "/api/v1/users") => Some(json!({
+            "email": format!("u{unique}@ejemplo.gob.mx"), "name": "Usuario", "role": "crisis_member",
+            "password": "una frase larga de prueba"
+        })),
+        ("POST", "/api/v1/tokens") => Some(json!({"name": "t"})),
+        _ => None,
+    }
+}
+
+fn form_for(spec: &RouteSpec, n: usize) -> Option<Vec<(String, String)>> {
+    let unique = format!("{}{n}", &Uuid::new_v4().simple().to_string()[..8]);
+    let pairs: Vec<(&str, String)> = match spec.path {
+        "/institutions" => vec![
+            ("slug", format!("p-{unique}")),
+            ("acronym", "P".into()),
+            ("name_es", "Instituto P".into()),
+            ("name_en", "P Institute".into()),
+            ("sector", "energy".into()),
+            ("subsector", String::new()),
+            ("level", "federal".into()),
+            ("criticality", "other".into()),
+            ("website", String::new()),
+        ],
+        "/institutions/{id}/networks" => vec![
+            ("kind", "domain".into()),
+            ("value", format!("{unique}.ejemplo.gob.mx")),
+        ],
+        "/institutions/{id}/contacts" => vec![
+            ("kind", "noc".into()),
+            ("name", "NOC".into()),
+            ("email", "noc@ejemplo.gob.mx".into()),
+            ("phone", String::new()),
+        ],
+        "/account/totp" => vec![
+            ("secret", "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP".into()),
+            ("code", "000000".into()),
+        ],
+        "/account/tokens" => vec![("name", "t".into())],
+        "/login/totp" => vec![("code", "123456".into())],
+        _ => vec![],
+    };
+    (spec.method == Method::POST && !spec.is_api())
+        .then(|| pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+}
+
+/// Fills the path's parameters: `{id}` is the target institution, child ids are fresh
+/// records of that institution (or the caller's own token), so deletions find something.
+async fn path_for(w: &World, spec: &RouteSpec, inst: Uuid, role: &str, n: usize) -> String {
+    let mut path = spec
+        .path
+        .replace("{id}", &inst.to_string())
+        .replace("{role}", "head");
+    if path.contains("{contact_id}") {
+        let d = ContactDraft {
+            kind: "other".into(),
+            name: "tmp".into(),
+            email: "tmp@ejemplo.gob.mx".into(),
+            phone: String::new(),
+        };
+        let id = match repo::add_contact(w.db(), &Actor::system(), inst, &d).await {
+            Ok(c) => c.id,
+            Err(_) => Uuid::new_v4(),
+        };
+        path = path.replace("{contact_id}", &id.to_string());
+    }
+    if path.contains("{network_id}") {
+        let value = format!(
+            "n{n}-{}.ejemplo.gob.mx",
+            &Uuid::new_v4().simple().to_string()[..6]
+        );
+        let id = match repo::add_network(
+            w.db(),
+            &Actor::system(),
+            inst,
+            NetworkKind::Domain,
+            &value,
+            "manual",
+        )
+        .await
+        {
+            Ok(net) => net.id,
+            Err(_) => Uuid::new_v4(),
+        };
+        path = path.replace("{network_id}", &id.to_string());
+    }
+    if path.contains("{token_id}") {
+        let token = &w.tokens[role];
+        let user = centinela_store::accounts::token_lookup(w.db(), token)
+            .await
+            .unwrap()
+            .unwrap()
+            .1;
+        let (_, t) = centinela_store::accounts::create_token(
+            w.db(),
+            &Actor::system(),
+            user.id,
+            "victim",
+            false,
+            None,
+        )
+        .await
+        .unwrap();
+        path = path.replace("{token_id}", &t.id.to_string());
+    }
+    path
+}
+
+async fn other_institution_fingerprint(w: &World) -> (Value, usize) {
+    let i = repo::get_institution(w.db(), w.other).await.unwrap();
+    let nets = repo::list_networks(w.db(), w.other, Page::new(Some(200), None))
+        .await
+        .unwrap()
+        .0;
+    let contacts = repo::list_contacts(w.db(), w.other, Page::new(Some(200), None))
+        .await
+        .unwrap()
+        .0;
+    let officers = repo::list_officers(w.db(), w.other).await.unwrap();
+    let (audit, _) = audit::list(
+        w.db(),
+        &Scope::Only(vec![w.other]),
+        None,
+        Page::new(Some(200), None),
+    )
+    .await
+    .unwrap();
+    (
+        json!({"i": i, "nets": nets, "contacts": contacts, "officers": officers}),
+        audit.len(),
+    )
+}
+
+#[tokio::test]
+async fn access_matrix() {
+    for w in worlds().await {
+        let mut n = 0;
+        let mut failures = vec![];
+        for spec in routes() {
+            if spec.auth == Auth::Public {
+                continue;
+            }
+            let targets: Vec<(bool, Uuid)> = match spec.owner {
+                Owner::PathId => vec![(true, w.own), (false, w.other)],
+                Owner::None => vec![(true, w.own)],
+            };
+            for role in ROLES {
+                for (own, inst) in &targets {
+                    n += 1;
+                    let token = w.tokens.get(role).map(String::as_str);
+                    let path = path_for(
+                        &w,
+                        &spec,
+                        *inst,
+                        if role == "anonymous" {
+                            "coordinator"
+                        } else {
+                            role
+                        },
+                        n,
+                    )
+                    .await;
+                    let mut call = Call::new(spec.method.clone(), path.clone()).token(token);
+                    if let Some(b) = body_for(&w, &spec, *inst, n).await {
+                        call = call.json(&b);
+                    } else if let Some(f) = form_for(&spec, n) {
+                        let pairs: Vec<(&str, &str)> =
+                            f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                        call = call.form(&pairs);
+                    }
+                    let before = if !own {
+                        Some(other_institution_fingerprint(&w).await)
+                    } else {
+                        None
+                    };
+                    let reply = if spec.path == "/api/v1/events" {
+                        call.send_head(&w.app).await
+                    } else {
+                        call.send(&w.app).await
+                    };
+                    let got = reply.status.as_u16();
+                    let expected = if role == "anonymous" {
+                        if spec.is_api() { 401 } else { 303 }
+                    } else {
+                        expectation(&spec, role, *own).unwrap()
+                    };
+                    if got != expected {
+                        failures.push(format!(
+                            "{} {path} as {role} ({}): got {got}, expected {expected}: {}",
+                            spec.method,
+                            if *own { "own" } else { "other" },
+                            &reply.body.chars().take(200).collect::<String>()
+                        ));
+                    }
+                    // Another institution's records never come back to those who may not see them.
+                    if !own && matches!(role, "officer" | "ro" | "auditor" | "anonymous") {
+                        assert!(
+                            !reply.body.contains(&w.other.to_string()),
+                            "{}: {path} as {role} leaked the other institution",
+                            w.t.label
+                        );
+                        if let Some(before) = before {
+                            assert_eq!(
+                                other_institution_fingerprint(&w).await,
+                                before,
+                                "{}: {} {path} as {role} changed another institution",
+                                w.t.label,
+                                spec.method
+                            );
+                        }
+                    }
+                    if spec.is_api() && got >= 400 && spec.path != "/api/v1/events" {
+                        let v = reply.json();
+                        assert!(
+                            v["error"]["code"].is_string() && v["error"]["message"].is_string(),
+                            "{path}: error shape {v}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{}: {} mismatches:\n{}",
+            w.t.label,
+            failures.len(),
+            failures.join("\n")
+        );
+        w.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn lists_are_scoped_to_what_the_caller_sees() {
+    for w in worlds().await {
+        let other = w.other.to_string();
+        for (role, list) in [
+            ("officer", "/api/v1/institutions?limit=200"),
+            ("ro", "/api/v1/users?limit=200"),
+            ("auditor", "/api/v1/audit?limit=200"),
+            ("officer", "/api/v1/dashboard"),
+            ("auditor", "/institutions"),
+        ] {
+            let r = Call::get(list)
+                .token(Some(&w.tokens[role]))
+                .send(&w.app)
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{list} as {role}");
+            assert!(
+                !r.body.contains(&other) && !r.body.contains("PEMEX"),
+                "{}: {list} as {role} shows PEMEX",
+                w.t.label
+            );
+        }
+        let officer = Call::get("/api/v1/institutions")
+            .token(Some(&w.tokens["officer"]))
+            .send(&w.app)
+            .await
+            .json();
+        assert_eq!(officer["total"], 1);
+        let auditor = Call::get("/api/v1/institutions")
+            .token(Some(&w.tokens["auditor"]))
+            .send(&w.app)
+            .await
+            .json();
+        assert_eq!(auditor["total"], 3);
+        let coordinator = Call::get("/api/v1/institutions?limit=200")
+            .token(Some(&w.tokens["coordinator"]))
+            .send(&w.app)
+            .await
+            .json();
+        assert!(coordinator["total"].as_i64().unwrap() >= 40);
+        assert!(coordinator["items"].to_string().contains(&other));
+        // Auditors asking for another institution's trail by id: as if it did not exist.
+        let r = Call::get(format!("/api/v1/audit?institution={other}"))
+            .token(Some(&w.tokens["auditor"]))
+            .send(&w.app)
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        w.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn missing_records_are_404_for_everyone() {
+    for w in worlds().await {
+        let missing = Uuid::new_v4();
+        for path in [
+            format!("/api/v1/institutions/{missing}"),
+            format!("/api/v1/institutions/{missing}/officers"),
+            format!("/api/v1/institutions/{missing}/networks"),
+            format!("/api/v1/institutions/{missing}/contacts"),
+            format!("/institutions/{missing}"),
+            "/api/v1/institutions/not-a-uuid".to_string(),
+            "/api/v1/nowhere".to_string(),
+        ] {
+            for role in ["coordinator", "officer", "auditor"] {
+                let r = Call::get(&path)
+                    .token(Some(&w.tokens[role]))
+                    .send(&w.app)
+                    .await;
+                assert_eq!(r.status, StatusCode::NOT_FOUND, "{path} as {role}");
+            }
+        }
+        let r = Call::new(
+            Method::DELETE,
+            format!("/api/v1/institutions/{}/networks/{missing}", w.own),
+        )
+        .token(Some(&w.tokens["officer"]))
+        .send(&w.app)
+        .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        // A network of another institution cannot be deleted through one's own institution.
+        let theirs = repo::list_networks(w.db(), w.other, Page::default())
+            .await
+            .unwrap()
+            .0[0]
+            .id;
+        let r = Call::new(
+            Method::DELETE,
+            format!("/api/v1/institutions/{}/networks/{theirs}", w.own),
+        )
+        .token(Some(&w.tokens["officer"]))
+        .send(&w.app)
+        .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        assert!(
+            repo::list_networks(w.db(), w.other, Page::default())
+                .await
+                .unwrap()
+                .0
+                .iter()
+                .any(|n| n.id == theirs)
+        );
+        w.cleanup().await;
+    }
+}

@@ -1,0 +1,259 @@
+//! A seeded application per backend, with a token for every demo role, driven in-process.
+
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Method, Request, StatusCode, header};
+use centinela_store::testing::TestDb;
+use centinela_store::{Actor, Db, accounts, constituency as repo, seed};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use tower::ServiceExt;
+use uuid::Uuid;
+
+pub struct World {
+    pub t: TestDb,
+    pub app: Router,
+    pub state: centinela_web::AppState,
+    /// Bearer tokens by role name: coordinator, admin, officer, ro (read-only officer),
+    /// auditor, crisis.
+    pub tokens: HashMap<&'static str, String>,
+    /// SAT: the officer's own institution, assigned to the auditor.
+    pub own: Uuid,
+    /// PEMEX: nobody's own, not assigned to the auditor.
+    pub other: Uuid,
+}
+
+pub const ROLES: [&str; 7] = [
+    "anonymous",
+    "coordinator",
+    "admin",
+    "officer",
+    "ro",
+    "auditor",
+    "crisis",
+];
+
+impl World {
+    pub fn db(&self) -> &Db {
+        &self.t.db
+    }
+
+    pub async fn cleanup(self) {
+        self.t.cleanup().await;
+    }
+}
+
+pub async fn worlds() -> Vec<World> {
+    worlds_with(centinela_web::WebSettings::default()).await
+}
+
+pub async fn worlds_with(settings: centinela_web::WebSettings) -> Vec<World> {
+    let mut out = vec![];
+    for t in TestDb::all().await {
+        seed::seed_demo(&t.db).await.expect("seed");
+        let mut tokens = HashMap::new();
+        for (role, email, write) in [
+            ("coordinator", "coordinador@centinela.example", true),
+            ("admin", "admin@centinela.example", true),
+            ("officer", "oficial.sat@centinela.example", true),
+            ("ro", "oficial.sat@centinela.example", false),
+            ("auditor", "auditoria@centinela.example", true),
+            ("crisis", "comite@centinela.example", true),
+        ] {
+            let user = accounts::find_user_by_email(&t.db, email)
+                .await
+                .unwrap()
+                .unwrap();
+            let (tok, _) =
+                accounts::create_token(&t.db, &Actor::system(), user.id, role, write, None)
+                    .await
+                    .unwrap();
+            tokens.insert(role, tok);
+        }
+        let own = repo::find_institution_by_slug(&t.db, "sat")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let other = repo::find_institution_by_slug(&t.db, "pemex")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let state = centinela_web::AppState::new(t.db.clone(), settings.clone())
+            .await
+            .unwrap();
+        let app = centinela_web::app(state.clone());
+        out.push(World {
+            t,
+            app,
+            state,
+            tokens,
+            own,
+            other,
+        });
+    }
+    out
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    pub fn error_message(&self) -> String {
+        self.json()["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+}
+
+/// A request builder with the pieces tests vary.
+pub struct Call<'a> {
+    pub method: Method,
+    pub path: String,
+    pub token: Option<&'a str>,
+    pub cookie: Option<String>,
+    pub body: Option<(String, &'static str)>,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl<'a> Call<'a> {
+    pub fn new(method: Method, path: impl Into<String>) -> Self {
+        Call {
+            method,
+            path: path.into(),
+            token: None,
+            cookie: None,
+            body: None,
+            headers: vec![],
+        }
+    }
+    pub fn get(path: impl Into<String>) -> Self {
+        Self::new(Method::GET, path)
+    }
+    pub fn token(mut self, t: Option<&'a str>) -> Self {
+        self.token = t;
+        self
+    }
+    pub fn json(mut self, v: &Value) -> Self {
+        self.body = Some((v.to_string(), "application/json"));
+        self
+    }
+    pub fn raw(mut self, body: impl Into<String>, content_type: &'static str) -> Self {
+        self.body = Some((body.into(), content_type));
+        self
+    }
+    pub fn form(mut self, pairs: &[(&str, &str)]) -> Self {
+        self.body = Some((
+            serde_urlencoded::to_string(pairs).unwrap(),
+            "application/x-www-form-urlencoded",
+        ));
+        self
+    }
+    pub fn cookie(mut self, c: &str) -> Self {
+        self.cookie = Some(c.to_string());
+        self
+    }
+    pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    pub async fn send(self, app: &Router) -> Reply {
+        self.send_inner(app, true).await
+    }
+
+    /// Only the head of the response (for streams).
+    pub async fn send_head(self, app: &Router) -> Reply {
+        self.send_inner(app, false).await
+    }
+
+    async fn send_inner(self, app: &Router, read_body: bool) -> Reply {
+        let mut b = Request::builder()
+            .method(self.method)
+            .uri(&self.path)
+            .header(header::HOST, "centinela.test");
+        if let Some(t) = self.token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        if let Some(c) = &self.cookie {
+            b = b.header(header::COOKIE, c);
+        }
+        for (k, v) in &self.headers {
+            b = b.header(*k, v);
+        }
+        let body = match self.body {
+            Some((text, ct)) => {
+                b = b.header(header::CONTENT_TYPE, ct);
+                Body::from(text)
+            }
+            None => Body::empty(),
+        };
+        let mut req = b.body(body).unwrap();
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
+        let res = app.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = if read_body {
+            String::from_utf8_lossy(&res.into_body().collect().await.unwrap().to_bytes())
+                .into_owned()
+        } else {
+            String::new()
+        };
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+/// Signs in through the login form; returns the session cookie header value.
+pub async fn login(app: &Router, email: &str) -> String {
+    let r = Call::new(Method::POST, "/login")
+        .form(&[
+            ("email", email),
+            ("password", seed::DEMO_PASSWORD),
+            ("next", "/dashboard"),
+        ])
+        .send(app)
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "login of {email}: {}",
+        r.body
+    );
+    session_cookie(&r).expect("a session cookie")
+}
+
+pub fn session_cookie(r: &Reply) -> Option<String> {
+    r.headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("cnt_sid=") && !c.starts_with("cnt_sid=;"))
+        .map(|c| c.split(';').next().unwrap().to_string())
+}
+
+/// The CSRF token a page carries for its session.
+pub async fn csrf_of(app: &Router, cookie: &str) -> String {
+    let page = Call::get("/account").cookie(cookie).send(app).await;
+    let marker = "name=\"_csrf\" value=\"";
+    let start = page.body.find(marker).expect("a CSRF field") + marker.len();
+    page.body[start..start + page.body[start..].find('"').unwrap()].to_string()
+}
