@@ -640,12 +640,25 @@ fn coordinator_and_officer(b: &mut Browser, base: &str) {
     b.element("#institutions-table");
     let rows = b.row_count();
     assert!(rows >= 40, "expected at least 40 institutions, saw {rows}");
+    let first_page = b.acronyms();
     assert!(
-        b.acronyms().iter().any(|a| a == "SAT"),
-        "SAT missing from {:?}",
-        b.acronyms()
+        first_page.iter().any(|a| a == "IMSS"),
+        "IMSS missing from {first_page:?}"
     );
     assert!(b.text("#institutions-count").contains("74"));
+    // Sorted by acronym, 50 to a page: SAT is on the second page.
+    b.click(".pager a[href*='offset=50']");
+    b.wait_until("the second page of institutions", WAIT, || {
+        b.js("return location.search;")
+            .as_str()
+            .is_some_and(|s| s.contains("offset=50"))
+            && b.acronyms().iter().any(|a| a == "SAT")
+    });
+    assert_eq!(b.row_count(), 74 - 50);
+    b.goto(&format!("{base}/institutions"));
+    b.wait_until("the first page of institutions", WAIT, || {
+        b.row_count() >= 40
+    });
 
     // Live search: htmx replaces the table without reloading the page.
     b.js("window.centinelaNoReload = true; return null;");
@@ -742,6 +755,42 @@ fn language_is_remembered(b: &mut Browser, base: &str) {
     b.sign_out();
 }
 
+fn is_csp_report(message: &str) -> bool {
+    message.contains("Content Security Policy")
+        || message.contains("Content-Security-Policy")
+        || message.contains("Refused to")
+}
+
+/// Proves the console check is not vacuous: a violation provoked on purpose (an inline script
+/// added to the page) must come back through the browser log.
+fn csp_reports_reach_the_test(b: &mut Browser, base: &str) {
+    b.goto(&format!("{base}/login"));
+    b.wait_path("/login", WAIT);
+    b.js(
+        "var s = document.createElement('script'); s.textContent = 'window.centinelaInline = 1;'; \
+          document.head.appendChild(s); return null;",
+    );
+    assert_eq!(
+        b.js("return window.centinelaInline === undefined;"),
+        json!(true),
+        "the CSP let an inline script run"
+    );
+    let deadline = Instant::now() + WAIT;
+    loop {
+        b.collect_console();
+        if b.console.iter().any(|(_, m)| is_csp_report(m)) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "a CSP violation provoked on purpose never reached the browser log \
+             (goog:loggingPrefs not honoured?); saw {:?}",
+            b.console
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 #[test]
 fn browser_login_language_institutions_and_officer_refusal() {
     require_installed();
@@ -764,7 +813,9 @@ fn browser_login_language_institutions_and_officer_refusal() {
         coordinator_and_officer(&mut b, &base);
         language_is_remembered(&mut b, &base);
         b.collect_console();
-        std::mem::take(&mut b.console)
+        let console = std::mem::take(&mut b.console);
+        csp_reports_reach_the_test(&mut b, &base);
+        console
         // `b` drops here: the session ends, chromedriver and Chromium are gone.
     }));
 
@@ -780,14 +831,7 @@ fn browser_login_language_institutions_and_officer_refusal() {
     for (level, message) in &console {
         eprintln!("browser console [{level}] {message}");
     }
-    let csp: Vec<_> = console
-        .iter()
-        .filter(|(_, m)| {
-            m.contains("Content Security Policy")
-                || m.contains("Content-Security-Policy")
-                || m.contains("Refused to")
-        })
-        .collect();
+    let csp: Vec<_> = console.iter().filter(|(_, m)| is_csp_report(m)).collect();
     assert!(
         csp.is_empty(),
         "the browser reported Content Security Policy violations: {csp:#?}"
