@@ -7,7 +7,7 @@ use crate::i18n::{Lang, message};
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use centinela_core::validate::FieldError;
 use centinela_store::StoreError;
 
@@ -156,11 +156,10 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
     let err = match res.extensions().get::<ApiError>() {
         Some(e) => e.clone(),
         // A response from axum or a layer (unknown route, wrong method, body too large,
-        // timeout, wrong content type…): give it our shape too.
-        None if res
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .is_some_and(|c| c.as_bytes().starts_with(b"application/json")) =>
+        // timeout…) gets our shape too; pages a handler rendered itself stay as they are.
+        None if res.headers().get(header::CONTENT_TYPE).is_some_and(|c| {
+            c.as_bytes().starts_with(b"application/json") || c.as_bytes().starts_with(b"text/html")
+        }) =>
         {
             return res;
         }
@@ -169,30 +168,30 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
     if status.is_server_error() {
         tracing::error!(status = status.as_u16(), code = err.code, "server error");
     }
-    let headers = res.headers().clone();
-    let mut out = if json {
-        (status, axum::Json(err.to_json(lang))).into_response()
+    // Keep the status, headers and extensions (route label, Allow, WWW-Authenticate…);
+    // replace the body.
+    let (mut parts, _) = res.into_parts();
+    let (content_type, body) = if json {
+        ("application/json", err.to_json(lang).to_string())
     } else {
-        (status, Html(crate::pages::error_page(lang, &err))).into_response()
+        (
+            "text/html; charset=utf-8",
+            crate::pages::error_page(lang, &err),
+        )
     };
-    for name in [
-        header::WWW_AUTHENTICATE,
-        header::ALLOW,
-        header::RETRY_AFTER,
-        header::LOCATION,
-    ] {
-        if let Some(v) = headers.get(&name) {
-            out.headers_mut().insert(name, v.clone());
-        }
-    }
+    parts
+        .headers
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    parts.headers.remove(header::CONTENT_LENGTH);
     if status == StatusCode::UNAUTHORIZED
         && json
-        && !out.headers().contains_key(header::WWW_AUTHENTICATE)
+        && !parts.headers.contains_key(header::WWW_AUTHENTICATE)
     {
-        out.headers_mut()
+        parts
+            .headers
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
     }
-    out
+    Response::from_parts(parts, axum::body::Body::from(body))
 }
 
 fn generic_error(status: StatusCode) -> ApiError {

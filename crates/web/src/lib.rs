@@ -100,6 +100,7 @@ pub fn app(state: AppState) -> Router {
     let limit = state.settings.body_limit;
     routes::router(state.clone())
         .fallback(|| async { error::ApiError::not_found() })
+        .method_not_allowed_fallback(routes::method_not_allowed)
         .layer(axum::middleware::from_fn(error::render_errors))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

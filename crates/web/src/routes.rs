@@ -215,7 +215,7 @@ async fn authorize(State(state): State<AppState>, mut req: Request, next: Next) 
         .as_ref()
         .and_then(|m| spec_for(req.method(), m.as_str()))
     else {
-        return ApiError::not_found().into_response();
+        return method_not_allowed(req.uri().clone()).await;
     };
     let mut res = match check(&state, &spec, &mut req).await {
         Ok(ctx) => {
@@ -228,6 +228,50 @@ async fn authorize(State(state): State<AppState>, mut req: Request, next: Next) 
         res.extensions_mut().insert(m);
     }
     res
+}
+
+/// 405 with `Allow` when the path exists with other methods, else 404.
+pub async fn method_not_allowed(uri: axum::http::Uri) -> Response {
+    let path = uri.path();
+    let allowed: Vec<String> = SPECS.with(|specs| {
+        specs
+            .iter()
+            .filter(|s| template_matches(s.path, path))
+            .map(|s| s.method.to_string())
+            .collect()
+    });
+    if allowed.is_empty() {
+        return ApiError::not_found().into_response();
+    }
+    let mut res = ApiError::new(
+        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "err-method",
+    )
+    .into_response();
+    if let Ok(v) = axum::http::HeaderValue::from_str(&allowed.join(", ")) {
+        res.headers_mut().insert(axum::http::header::ALLOW, v);
+    }
+    res
+}
+
+/// Whether a concrete path fits a route template (`{x}` is one segment, `{*x}` the rest).
+fn template_matches(template: &str, path: &str) -> bool {
+    let mut t = template.split('/');
+    let mut p = path.split('/');
+    loop {
+        match (t.next(), p.next()) {
+            (None, None) => return true,
+            (Some(seg), Some(_)) if seg.starts_with("{*") => return true,
+            (Some(seg), Some(v)) if seg.starts_with('{') => {
+                if v.is_empty() {
+                    return false;
+                }
+            }
+            (Some(seg), Some(v)) if seg == v => {}
+            _ => return false,
+        }
+    }
 }
 
 async fn check(state: &AppState, spec: &RouteSpec, req: &mut Request) -> Result<Ctx, Response> {
