@@ -2,6 +2,7 @@
 //! the work happens in them.
 
 mod settings;
+mod tools;
 
 use anyhow::{Context, Result, bail};
 use centinela_store::{Actor, Db, accounts, seed};
@@ -45,6 +46,16 @@ enum Command {
         #[arg(long, env = "CENTINELA_DATABASE_URL")]
         database: String,
     },
+    /// OSCAL catalogs and profiles.
+    Oscal {
+        #[command(subcommand)]
+        command: OscalCommand,
+    },
+    /// Third-party exposure reports.
+    Feeds {
+        #[command(subcommand)]
+        command: FeedsCommand,
+    },
     /// Seed the demo constituency and accounts into a database (once; for trials and benchmarks).
     SeedDemo {
         #[arg(long, env = "CENTINELA_DATABASE_URL")]
@@ -54,6 +65,39 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum OscalCommand {
+    /// Resolve a profile into a catalog (imports are read relative to the profile).
+    Resolve {
+        profile: PathBuf,
+        /// Use this catalog instead of the one the profile imports.
+        #[arg(long)]
+        catalog: Option<PathBuf>,
+        #[arg(long)]
+        output: PathBuf,
+        /// Treat warnings (unknown ids in alters, parameters of unselected controls) as errors.
+        #[arg(long)]
+        strict: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum FeedsCommand {
+    /// Route a Shadowserver-style CSV report to owners; writes IntelMQ-style JSON lines.
+    Route {
+        /// CSV with columns kind,value,owner (kind: cidr, asn or domain).
+        #[arg(long)]
+        owners: PathBuf,
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long)]
+        output: PathBuf,
+        /// Report type (scan_http, scan_dns, device_id…); by default from the file name.
+        #[arg(long)]
+        report: Option<String>,
     },
 }
 
@@ -151,10 +195,37 @@ async fn run(command: Command) -> Result<()> {
             println!("migrations applied to {database}");
             Ok(())
         }
+        Command::Oscal {
+            command:
+                OscalCommand::Resolve {
+                    profile,
+                    catalog,
+                    output,
+                    strict,
+                },
+        } => tools::oscal_resolve(&profile, catalog.as_deref(), &output, strict),
+        Command::Feeds {
+            command:
+                FeedsCommand::Route {
+                    owners,
+                    input,
+                    output,
+                    report,
+                },
+        } => tools::feeds_route(&owners, &input, &output, report.as_deref()),
         Command::SeedDemo { database } => {
             let db = open(&database).await?;
-            let seeded = seed::seed_demo(&db).await.context("seeding the demo constituency")?;
-            println!("{}", if seeded { "demo constituency seeded" } else { "already seeded" });
+            let seeded = seed::seed_demo(&db)
+                .await
+                .context("seeding the demo constituency")?;
+            println!(
+                "{}",
+                if seeded {
+                    "demo constituency seeded"
+                } else {
+                    "already seeded"
+                }
+            );
             Ok(())
         }
         Command::Token {
