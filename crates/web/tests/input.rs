@@ -398,13 +398,10 @@ async fn totp_second_factor() {
             .send(&w.app)
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let enrol_code = code_for(secret, email, -1);
         let r = Call::new(Method::POST, "/account/totp")
             .cookie(&cookie)
-            .form(&[
-                ("_csrf", &csrf),
-                ("secret", secret),
-                ("code", &code_for(secret, email, -1)),
-            ])
+            .form(&[("_csrf", &csrf), ("secret", secret), ("code", &enrol_code)])
             .send(&w.app)
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -446,10 +443,10 @@ async fn totp_second_factor() {
         let marker = "name=\"_csrf\" value=\"";
         let start = page.body.find(marker).unwrap() + marker.len();
         let csrf = page.body[start..start + page.body[start..].find('"').unwrap()].to_string();
-        // The code used at enrolment (an earlier step) is refused: no replay.
+        // The very code used at enrolment is refused: its step was spent (or has expired).
         let r = Call::new(Method::POST, "/login/totp")
             .cookie(&partial)
-            .form(&[("_csrf", &csrf), ("code", &code_for(secret, email, -1))])
+            .form(&[("_csrf", &csrf), ("code", &enrol_code)])
             .send(&w.app)
             .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
