@@ -1,0 +1,71 @@
+//! Two application processes on one database behave as one platform: a session opened on one
+//! works on the other, and a change made through one reaches the other's event subscribers.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::{Call, login, worlds};
+use futures_util::StreamExt;
+use serde_json::json;
+use std::time::Duration;
+
+#[tokio::test]
+async fn two_replicas_share_sessions_and_events() {
+    for w in worlds().await {
+        let other_db = w.t.replica().await.unwrap();
+        let b_state = centinela_web::AppState::new(other_db.clone(), Default::default())
+            .await
+            .unwrap();
+        let b = centinela_web::app(b_state.clone());
+        let mut events_on_b = tokio_stream::wrappers::BroadcastStream::new(b_state.bus.subscribe());
+
+        // Sign in on A, use the session on B.
+        let cookie = login(&w.app, "oficial.sat@centinela.example").await;
+        let me = Call::get("/api/v1/me").cookie(&cookie).send(&b).await;
+        assert_eq!(me.status, StatusCode::OK, "{}: {}", w.t.label, me.body);
+        assert_eq!(me.json()["user"]["email"], "oficial.sat@centinela.example");
+
+        // A change through A is announced on B.
+        let r = Call::new(
+            Method::POST,
+            format!("/api/v1/institutions/{}/contacts", w.own),
+        )
+        .token(Some(&w.tokens["officer"]))
+        .json(&json!({"kind": "abuse", "name": "Abuso", "email": "abuso@sat.gob.mx"}))
+        .send(&w.app)
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED);
+        let e = tokio::time::timeout(Duration::from_secs(10), events_on_b.next())
+            .await
+            .expect("the event reaches the other replica")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (e.topic.as_str(), e.institution_id),
+            ("contact.created", Some(w.own)),
+            "{}",
+            w.t.label
+        );
+
+        // Logging out on B ends the session on A too.
+        let page = Call::get("/account").cookie(&cookie).send(&b).await;
+        let marker = "name=\"_csrf\" value=\"";
+        let start = page.body.find(marker).unwrap() + marker.len();
+        let csrf = &page.body[start..start + page.body[start..].find('"').unwrap()];
+        Call::new(Method::POST, "/logout")
+            .cookie(&cookie)
+            .form(&[("_csrf", csrf)])
+            .send(&b)
+            .await;
+        assert_eq!(
+            Call::get("/api/v1/me")
+                .cookie(&cookie)
+                .send(&w.app)
+                .await
+                .status,
+            StatusCode::UNAUTHORIZED
+        );
+        other_db.close().await;
+        w.cleanup().await;
+    }
+}
