@@ -56,6 +56,21 @@ enum Command {
         #[command(subcommand)]
         command: FeedsCommand,
     },
+    /// The transparency log.
+    Log {
+        #[command(subcommand)]
+        command: LogCommand,
+    },
+    /// Check an audit receipt (as downloaded from /api/v1/audit/{id}/receipt) offline.
+    Verify {
+        /// The receipt JSON file.
+        receipt: PathBuf,
+        /// The log's verifier key (from `centinela log key` or /log/key, obtained from a
+        /// trusted source). Without it, the key inside the receipt is used and the check only
+        /// proves internal consistency.
+        #[arg(long)]
+        key: Option<String>,
+    },
     /// Seed the demo constituency and accounts into a database (once; for trials and benchmarks).
     SeedDemo {
         #[arg(long, env = "CENTINELA_DATABASE_URL")]
@@ -98,6 +113,18 @@ enum FeedsCommand {
         /// Report type (scan_http, scan_dns, device_id…); by default from the file name.
         #[arg(long)]
         report: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum LogCommand {
+    /// Print the log's verifier key (signed-note form).
+    Key {
+        /// The log directory (for the demo: ./centinela-data/log).
+        #[arg(long, default_value = "./centinela-data/log")]
+        log_dir: PathBuf,
+        #[arg(long, default_value = settings::DEMO_LOG_ORIGIN)]
+        origin: String,
     },
 }
 
@@ -188,7 +215,22 @@ async fn run(command: Command) -> Result<()> {
                 };
                 println!("  {:<34} {}{}", a.email, a.role, inst);
             }
-            serve(db, listener, centinela_web::WebSettings::default()).await
+            let log = centinela_web::transparency::TransparencyLog::open(
+                &data_dir.join("log"),
+                settings::DEMO_LOG_ORIGIN,
+            )?;
+            println!(
+                "Transparency log: {} (key: {})",
+                settings::DEMO_LOG_ORIGIN,
+                log.verifier_key()
+            );
+            serve(
+                db,
+                listener,
+                centinela_web::WebSettings::default(),
+                Some(log),
+            )
+            .await
         }
         Command::Serve(args) => {
             let s = Settings::resolve(args)?;
@@ -197,7 +239,14 @@ async fn run(command: Command) -> Result<()> {
                 .await
                 .with_context(|| format!("listening on {}", s.listen))?;
             println!("Centinela: http://{}/", listener.local_addr()?);
-            serve(db, listener, s.web).await
+            let log = match &s.log_dir {
+                Some(dir) => Some(centinela_web::transparency::TransparencyLog::open(
+                    dir,
+                    &s.log_origin,
+                )?),
+                None => None,
+            };
+            serve(db, listener, s.web, log).await
         }
         Command::Migrate { database } => {
             open(&database).await?;
@@ -222,6 +271,33 @@ async fn run(command: Command) -> Result<()> {
                     report,
                 },
         } => tools::feeds_route(&owners, &input, &output, report.as_deref()),
+        Command::Log {
+            command: LogCommand::Key { log_dir, origin },
+        } => {
+            let log = centinela_web::transparency::TransparencyLog::open(&log_dir, &origin)?;
+            println!("{}", log.verifier_key());
+            Ok(())
+        }
+        Command::Verify { receipt, key } => {
+            let text = std::fs::read_to_string(&receipt)
+                .with_context(|| format!("reading {}", receipt.display()))?;
+            let r: centinela_web::transparency::AuditReceipt = serde_json::from_str(&text)
+                .with_context(|| format!("{}: not an audit receipt", receipt.display()))?;
+            let trusted = key.is_some();
+            let key = key.unwrap_or_else(|| r.verifier_key.clone());
+            let (index, size) = centinela_web::transparency::verify_audit_receipt(&r, &key)
+                .with_context(|| format!("{}", receipt.display()))?;
+            println!(
+                "ok: audit entry {} is entry {index} of {} (checkpoint of {size} entries)",
+                r.entry.id, r.origin
+            );
+            if !trusted {
+                eprintln!(
+                    "note: checked with the key inside the receipt; pass --key from a trusted source"
+                );
+            }
+            Ok(())
+        }
         Command::SeedDemo { database } => {
             let db = open(&database).await?;
             let seeded = seed::seed_demo(&db)
@@ -262,8 +338,12 @@ async fn serve(
     db: Db,
     listener: tokio::net::TcpListener,
     web: centinela_web::WebSettings,
+    log: Option<centinela_web::transparency::TransparencyLog>,
 ) -> Result<()> {
-    let state = centinela_web::AppState::new(db.clone(), web).await?;
+    let mut state = centinela_web::AppState::new(db.clone(), web).await?;
+    if let Some(log) = log {
+        state = state.with_log(log);
+    }
     centinela_web::serve(listener, state, shutdown_signal()).await?;
     db.close().await;
     tracing::info!("stopped");

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 #[derive(Args, Debug)]
 pub struct ServeArgs {
     /// TOML file with any of: database, listen, behind_tls, cookie_secure,
-    /// require_totp_for_coordinators, metrics_token, body_limit.
+    /// require_totp_for_coordinators, metrics_token, body_limit, log_dir, log_origin.
     #[arg(long, env = "CENTINELA_CONFIG")]
     config: Option<PathBuf>,
     /// sqlite://PATH or postgres://USER@HOST/DB
@@ -27,6 +27,12 @@ pub struct ServeArgs {
     /// Coordinators and administrators must enable TOTP.
     #[arg(long, env = "CENTINELA_REQUIRE_TOTP_FOR_COORDINATORS")]
     require_totp_for_coordinators: Option<bool>,
+    /// Keep the transparency log in this directory (exactly one replica should).
+    #[arg(long, env = "CENTINELA_LOG_DIR")]
+    log_dir: Option<PathBuf>,
+    /// The log's origin line (its name in checkpoints), e.g. `ciberseguridad.gob.mx/log`.
+    #[arg(long, env = "CENTINELA_LOG_ORIGIN")]
+    log_origin: Option<String>,
     /// Bearer token required on /metrics.
     #[arg(long, env = "CENTINELA_METRICS_TOKEN", hide_env_values = true)]
     metrics_token: Option<String>,
@@ -42,9 +48,15 @@ struct FileSettings {
     require_totp_for_coordinators: Option<bool>,
     metrics_token: Option<String>,
     body_limit: Option<usize>,
+    log_dir: Option<PathBuf>,
+    log_origin: Option<String>,
 }
 
+pub const DEMO_LOG_ORIGIN: &str = "centinela.demo/log";
+
 pub struct Settings {
+    pub log_dir: Option<PathBuf>,
+    pub log_origin: String,
     pub database: String,
     pub listen: SocketAddr,
     pub web: centinela_web::WebSettings,
@@ -67,6 +79,11 @@ impl Settings {
         let behind_tls = a.behind_tls.or(file.behind_tls).unwrap_or(false);
         let defaults = centinela_web::WebSettings::default();
         Ok(Settings {
+            log_dir: a.log_dir.or(file.log_dir),
+            log_origin: a
+                .log_origin
+                .or(file.log_origin)
+                .unwrap_or_else(|| "centinela.local/log".to_string()),
             database,
             listen: a
                 .listen

@@ -5,7 +5,7 @@
 
 use crate::db::Tx;
 use crate::{Actor, Db, Page, Result, Scope, args, now};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::FromRow;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -38,7 +38,7 @@ impl Change {
     }
 }
 
-#[derive(Debug, Clone, Serialize, FromRow)]
+#[derive(Debug, Clone, Serialize, Deserialize, FromRow)]
 pub struct AuditEntry {
     pub id: i64,
     #[serde(with = "time::serde::rfc3339")]
@@ -50,6 +50,75 @@ pub struct AuditEntry {
     pub record_id: String,
     pub institution_id: Option<Uuid>,
     pub state_sha256: String,
+    /// Index of this entry's statement in the transparency log, once anchored.
+    pub log_index: Option<i64>,
+}
+
+/// What the transparency log commits to for an audit entry: every field but the log index,
+/// as canonical JSON. Third parties recompute its SHA-256 from the entry they are shown.
+#[derive(Serialize)]
+struct Statement<'a> {
+    id: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    at: OffsetDateTime,
+    actor_id: Option<Uuid>,
+    actor_email: &'a str,
+    action: &'a str,
+    record_kind: &'a str,
+    record_id: &'a str,
+    institution_id: Option<Uuid>,
+    state_sha256: &'a str,
+}
+
+impl AuditEntry {
+    /// The canonical bytes the log's digest covers.
+    pub fn canonical(&self) -> Vec<u8> {
+        centinela_core::audit::canonical_json(&Statement {
+            id: self.id,
+            at: self.at,
+            actor_id: self.actor_id,
+            actor_email: &self.actor_email,
+            action: &self.action,
+            record_kind: &self.record_kind,
+            record_id: &self.record_id,
+            institution_id: self.institution_id,
+            state_sha256: &self.state_sha256,
+        })
+    }
+}
+
+const ENTRY_COLUMNS: &str = "id, at, actor_id, actor_email, action, record_kind, record_id, institution_id, state_sha256, log_index";
+
+pub async fn get(db: &Db, id: i64) -> Result<AuditEntry> {
+    db.fetch_one(
+        &format!("SELECT {ENTRY_COLUMNS} FROM audit_log WHERE id = $1"),
+        args![id],
+    )
+    .await
+}
+
+/// Entries not yet in the transparency log, oldest first.
+pub async fn unanchored(db: &Db, limit: i64) -> Result<Vec<AuditEntry>> {
+    db.fetch_all(
+        &format!(
+            "SELECT {ENTRY_COLUMNS} FROM audit_log WHERE log_index IS NULL ORDER BY id LIMIT $1"
+        ),
+        args![limit],
+    )
+    .await
+}
+
+/// Records where entries landed in the log, in one transaction.
+pub async fn set_log_indexes(db: &Db, placed: &[(i64, i64)]) -> Result<()> {
+    let mut tx = db.begin().await?;
+    for (id, index) in placed {
+        tx.execute(
+            "UPDATE audit_log SET log_index = $2 WHERE id = $1",
+            args![*id, *index],
+        )
+        .await?;
+    }
+    tx.commit().await
 }
 
 pub async fn record(tx: &mut Tx, actor: &Actor, c: &Change) -> Result<()> {
@@ -91,8 +160,7 @@ pub async fn list(
     let rows = db
         .fetch_all(
             &format!(
-                "SELECT id, at, actor_id, actor_email, action, record_kind, record_id, institution_id, state_sha256 \
-                 FROM audit_log WHERE {cond} ORDER BY id DESC LIMIT ${} OFFSET ${}",
+                "SELECT {ENTRY_COLUMNS} FROM audit_log WHERE {cond} ORDER BY id DESC LIMIT ${} OFFSET ${}",
                 n + 1,
                 n + 2
             ),

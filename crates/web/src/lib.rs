@@ -28,6 +28,7 @@ pub mod openapi;
 pub mod pages;
 pub mod routes;
 mod security;
+pub mod transparency;
 
 use axum::Router;
 use centinela_store::Db;
@@ -78,6 +79,8 @@ pub struct AppState {
     /// Bounds concurrent Argon2 work so a burst of logins cannot exhaust memory.
     pub hashing: Arc<tokio::sync::Semaphore>,
     pub ip_brake: Arc<auth::IpBrake>,
+    /// The transparency log that anchors the audit trail, when this process keeps it.
+    pub log: Option<Arc<transparency::TransparencyLog>>,
 }
 
 impl AppState {
@@ -91,7 +94,17 @@ impl AppState {
             openapi: openapi::document().to_string().into(),
             hashing: Arc::new(tokio::sync::Semaphore::new(4)),
             ip_brake: Arc::default(),
+            log: None,
         })
+    }
+
+    /// Keeps the transparency log in this process: serves it under `/log/` and anchors every
+    /// audit entry in it. With several replicas, exactly one should keep the log.
+    pub fn with_log(mut self, log: transparency::TransparencyLog) -> Self {
+        let log = Arc::new(log);
+        tokio::spawn(transparency::anchor_forever(self.db.clone(), log.clone()));
+        self.log = Some(log);
+        self
     }
 }
 

@@ -149,7 +149,14 @@ fn schemas() -> Value {
         "Me": object(&["user", "audits", "totp_enabled"], json!({
             "user": {"$ref": "#/components/schemas/User"}, "audits": {"type": "array", "items": uuid}, "totp_enabled": {"type": "boolean"},
         })),
-        "AuditEntry": object(&["id", "at", "actor_id", "actor_email", "action", "record_kind", "record_id", "institution_id", "state_sha256"], json!({
+        "AuditReceipt": object(&["entry", "statement", "origin", "verifier_key", "receipt"], json!({
+            "entry": {"$ref": "#/components/schemas/AuditEntry"},
+            "statement": {"type": "string", "contentEncoding": "base64", "description": "The log entry: kind, record id, SHA-256 of the entry's canonical JSON, time"},
+            "origin": {"type": "string"}, "verifier_key": {"type": "string"},
+            "receipt": {"type": "string", "description": "C2SP tlog-proof"},
+        })),
+        "AuditEntry": object(&["id", "at", "actor_id", "actor_email", "action", "record_kind", "record_id", "institution_id", "state_sha256", "log_index"], json!({
+            "log_index": nullable("integer", None),
             "id": {"type": "integer"}, "at": time, "actor_id": nullable("string", Some("uuid")), "actor_email": {"type": "string"},
             "action": {"type": "string"}, "record_kind": {"type": "string"}, "record_id": {"type": "string"},
             "institution_id": nullable("string", Some("uuid")), "state_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
@@ -200,6 +207,8 @@ fn path_params(path: &str) -> Vec<Value> {
         .map(|name| {
             let schema = if name == "role" {
                 json!({"type": "string", "enum": ["head", "officer"]})
+            } else if name == "entry_id" {
+                json!({"type": "integer", "minimum": 1})
             } else {
                 json!({"type": "string", "format": "uuid"})
             };

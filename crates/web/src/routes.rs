@@ -5,7 +5,7 @@
 
 use crate::auth::{self, Ctx};
 use crate::error::ApiError;
-use crate::{AppState, api, assets, pages};
+use crate::{AppState, api, assets, pages, transparency};
 use axum::extract::{MatchedPath, RawPathParams, Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
@@ -105,6 +105,7 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         route!(GET "/api/v1/openapi.json", api::ops::openapi, Reference, Read, Public, None, None),
         route!(GET "/api/docs", pages::docs::page, Reference, Read, Public, None, None),
         route!(GET "/static/{*path}", assets::serve, Reference, Read, Public, None, None),
+        route!(GET "/log/{*path}", transparency::serve_log, Reference, Read, Public, None, None),
         // ---- API ----
         route!(GET "/api/v1/me", api::accounts::me, OwnAccount, Read, User, None,
             doc("accounts", "The caller's account and role", &[], None, (200, Some("Me")))),
@@ -142,6 +143,8 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             doc("accounts", "Create an account (administrators)", &[], Some("UserDraft"), (201, Some("User")))),
         route!(GET "/api/v1/audit", api::accounts::audit_trail, AuditTrail, List, User, None,
             doc("audit", "Audit trail, newest first", &["institution", "limit", "offset"], None, (200, Some("AuditPage")))),
+        route!(GET "/api/v1/audit/{entry_id}/receipt", transparency::audit_receipt, AuditTrail, Read, User, None,
+            doc("audit", "An audit entry with its transparency-log receipt (C2SP tlog-proof), checkable offline", &[], None, (200, Some("AuditReceipt")))),
         route!(GET "/api/v1/tokens", api::accounts::list_tokens, OwnAccount, List, User, None,
             doc("accounts", "The caller's API tokens", &[], None, (200, Some("TokenList")))),
         route!(POST "/api/v1/tokens", api::accounts::create_token, OwnAccount, Create, User, None,

@@ -90,6 +90,10 @@ const EXPECT: &[(&str, &str)] = &[
         "coordinator=200 admin=200 officer=404 ro=404 auditor=200 crisis=404",
     ),
     (
+        "GET /api/v1/audit/{entry_id}/receipt",
+        "coordinator=200 admin=200 officer=404 ro=404 auditor=200 crisis=404",
+    ),
+    (
         "GET /api/v1/tokens",
         "coordinator=200 admin=200 officer=200 ro=200 auditor=200 crisis=200",
     ),
@@ -363,6 +367,9 @@ async fn path_for(w: &World, spec: &RouteSpec, inst: Uuid, role: &str, n: usize)
             Err(_) => Uuid::new_v4(),
         };
         path = path.replace("{network_id}", &id.to_string());
+    }
+    if path.contains("{entry_id}") {
+        path = path.replace("{entry_id}", &w.anchored_entry(inst).await.id.to_string());
     }
     if path.contains("{token_id}") {
         let token = &w.tokens[role];

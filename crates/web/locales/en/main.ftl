@@ -176,3 +176,6 @@ err-password-common = That password is too common or equal to your e-mail.
 err-classification-locked = Only the national coordination may change the institution's classification.
 err-no-institution = No such institution.
 err-range = Must be between { $min } and { $max }.
+err-not-anchored = This entry is not in the transparency log yet; try again in a few seconds.
+audit-log = Transparency log
+audit-pending = pending

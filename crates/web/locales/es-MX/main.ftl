@@ -176,3 +176,6 @@ err-password-common = Esa contraseña es demasiado común o igual a tu correo.
 err-classification-locked = Solo la coordinación nacional puede cambiar la clasificación de la institución.
 err-no-institution = No existe esa institución.
 err-range = Debe estar entre { $min } y { $max }.
+err-not-anchored = Esta entrada aún no está en el registro de transparencia; inténtalo en unos segundos.
+audit-log = Registro de transparencia
+audit-pending = pendiente

@@ -26,6 +26,7 @@ pub struct World {
     pub own: Uuid,
     /// PEMEX: nobody's own, not assigned to the auditor.
     pub other: Uuid,
+    pub log_dir: std::path::PathBuf,
 }
 
 pub const ROLES: [&str; 7] = [
@@ -44,7 +45,28 @@ impl World {
     }
 
     pub async fn cleanup(self) {
+        let _ = std::fs::remove_dir_all(&self.log_dir);
         self.t.cleanup().await;
+    }
+
+    /// The newest audit entry about `institution`, once the log has anchored it.
+    pub async fn anchored_entry(&self, institution: Uuid) -> centinela_store::audit::AuditEntry {
+        use centinela_store::{Page, Scope, audit};
+        for _ in 0..200 {
+            let (rows, _) = audit::list(
+                self.db(),
+                &Scope::Only(vec![institution]),
+                None,
+                Page::new(Some(1), None),
+            )
+            .await
+            .unwrap();
+            if rows[0].log_index.is_some() {
+                return rows[0].clone();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("audit entry not anchored within 10 s");
     }
 }
 
@@ -85,9 +107,15 @@ pub async fn worlds_with(settings: centinela_web::WebSettings) -> Vec<World> {
             .unwrap()
             .unwrap()
             .id;
+        let log_dir =
+            std::env::temp_dir().join(format!("centinela-test-log-{}", Uuid::new_v4().simple()));
+        let log =
+            centinela_web::transparency::TransparencyLog::open(&log_dir, "centinela.test/log")
+                .unwrap();
         let state = centinela_web::AppState::new(t.db.clone(), settings.clone())
             .await
-            .unwrap();
+            .unwrap()
+            .with_log(log);
         let app = centinela_web::app(state.clone());
         out.push(World {
             t,
@@ -96,6 +124,7 @@ pub async fn worlds_with(settings: centinela_web::WebSettings) -> Vec<World> {
             tokens,
             own,
             other,
+            log_dir,
         });
     }
     out
