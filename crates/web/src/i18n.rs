@@ -166,6 +166,59 @@ mod tests {
         }
     }
 
+    /// Every message a template or handler asks for exists (a missing one would render as
+    /// its id).
+    #[test]
+    fn every_key_used_exists() {
+        let ids = message_ids(ES_FTL);
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut missing = vec![];
+        let mut scan = |text: &str, origin: &str| {
+            for call in ["t.m(\"", "t.m1(\"", ".m(\"", "ApiError::bad_request(\""] {
+                for part in text.split(call).skip(1) {
+                    let key = part.split('"').next().unwrap_or("");
+                    if !key.is_empty() && !ids.iter().any(|i| i == key) {
+                        missing.push(format!("{origin}: {key}"));
+                    }
+                }
+            }
+            for part in text.split('"').skip(1).step_by(2) {
+                if part.starts_with("err-") && !part.contains(' ') && !ids.iter().any(|i| i == part)
+                {
+                    missing.push(format!("{origin}: {part}"));
+                }
+            }
+        };
+        for dir in ["templates", "src", "src/pages", "src/api", "../core/src"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_file() && !path.ends_with("i18n.rs") {
+                    scan(
+                        &std::fs::read_to_string(&path).unwrap(),
+                        &path.display().to_string(),
+                    );
+                }
+            }
+        }
+        // Vocabulary labels built from a prefix and a value.
+        use centinela_core::constituency::*;
+        use centinela_core::principal::Role;
+        let labels = Criticality::ALL
+            .iter()
+            .map(|c| format!("crit-{c}"))
+            .chain(GovernmentLevel::ALL.iter().map(|l| format!("level-{l}")))
+            .chain(ContactKind::ALL.iter().map(|k| format!("contact-{k}")))
+            .chain(NetworkKind::ALL.iter().map(|k| format!("net-{k}")))
+            .chain(OfficerRole::ALL.iter().map(|r| format!("officer-{r}")))
+            .chain(Role::ALL.iter().map(|r| format!("role-{r}")));
+        for key in labels {
+            if !ids.contains(&key) {
+                missing.push(format!("label {key}"));
+            }
+        }
+        assert!(missing.is_empty(), "missing messages: {missing:#?}");
+    }
+
     #[test]
     fn negotiates_language() {
         let cases = [

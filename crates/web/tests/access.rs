@@ -147,6 +147,26 @@ const EXPECT: &[(&str, &str)] = &[
         "coordinator=303/303 admin=403/403 officer=303/404 ro=403/404 auditor=403/404 crisis=403/403",
     ),
     (
+        "GET /institutions/{id}/edit",
+        "coordinator=200/200 admin=403/403 officer=200/404 ro=403/404 auditor=403/404 crisis=403/403",
+    ),
+    (
+        "POST /institutions/{id}",
+        "coordinator=303/303 admin=403/403 officer=303/404 ro=403/404 auditor=403/404 crisis=403/403",
+    ),
+    (
+        "POST /institutions/{id}/officers",
+        "coordinator=303/303 admin=403/403 officer=303/404 ro=403/404 auditor=403/404 crisis=403/403",
+    ),
+    (
+        "GET /users",
+        "coordinator=200 admin=200 officer=200 ro=200 auditor=404 crisis=404",
+    ),
+    (
+        "POST /users",
+        "coordinator=403 admin=303 officer=403 ro=403 auditor=404 crisis=404",
+    ),
+    (
         "GET /audit",
         "coordinator=200 admin=200 officer=404 ro=404 auditor=200 crisis=404",
     ),
@@ -322,6 +342,31 @@ fn form_for(spec: &RouteSpec, n: usize) -> Option<Vec<(String, String)>> {
         ],
         "/account/tokens" => vec![("name", "t".into())],
         "/login/totp" => vec![("code", "123456".into())],
+        "/institutions/{id}" => vec![
+            ("slug", format!("e-{unique}")),
+            ("acronym", "E".into()),
+            ("name_es", "Editada".into()),
+            ("name_en", "Edited".into()),
+            ("sector", "energy".into()),
+            ("subsector", String::new()),
+            ("level", "federal".into()),
+            ("criticality", "other".into()),
+            ("website", String::new()),
+        ],
+        "/institutions/{id}/officers" => vec![
+            ("role", "officer".into()),
+            ("name", "Luis Pérez".into()),
+            ("email", "luis@ejemplo.gob.mx".into()),
+            ("phone", String::new()),
+            ("named_on", "2026-10-01".into()),
+        ],
+        "/users" => vec![
+            ("email", format!("u{unique}@ejemplo.gob.mx")),
+            ("name", "Nueva".into()),
+            ("role", "crisis_member".into()),
+            ("institution", String::new()),
+            ("password", "una frase larga de prueba".into()),
+        ],
         _ => vec![],
     };
     (spec.method == Method::POST && !spec.is_api())

@@ -179,3 +179,16 @@ err-range = Must be between { $min } and { $max }.
 err-not-anchored = This entry is not in the transparency log yet; try again in a few seconds.
 audit-log = Transparency log
 audit-pending = pending
+institution-edit = Edit institution
+classification-locked-help = The classification (identifier, sector, level of government, criticality) is set by the national coordination.
+officers-name = Name or change an officer
+users-title = Accounts
+users-count = { $n ->
+    [one] { $n } account
+   *[other] { $n } accounts
+}
+user-new = Create account
+user-create = Create
+field-institution = Institution
+help-password = At least 12 characters; a long phrase beats symbols.
+nav-users = Accounts

@@ -179,3 +179,16 @@ err-range = Debe estar entre { $min } y { $max }.
 err-not-anchored = Esta entrada aún no está en el registro de transparencia; inténtalo en unos segundos.
 audit-log = Registro de transparencia
 audit-pending = pendiente
+institution-edit = Editar institución
+classification-locked-help = La clasificación (identificador, sector, orden de gobierno, criticidad) la define la coordinación nacional.
+officers-name = Nombrar o cambiar responsable
+users-title = Cuentas
+users-count = { $n ->
+    [one] { $n } cuenta
+   *[other] { $n } cuentas
+}
+user-new = Crear cuenta
+user-create = Crear
+field-institution = Institución
+help-password = Al menos 12 caracteres; una frase larga es mejor que símbolos.
+nav-users = Cuentas

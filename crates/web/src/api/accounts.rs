@@ -62,6 +62,15 @@ pub async fn create_user(
     ctx: Ctx,
     ApiJson(d): ApiJson<UserDraft>,
 ) -> Result<(StatusCode, Json<User>), ApiError> {
+    Ok(created(create_user_from_draft(&state, &ctx, d).await?))
+}
+
+/// Validates and creates an account (the API and the accounts page share this).
+pub async fn create_user_from_draft(
+    state: &AppState,
+    ctx: &Ctx,
+    d: UserDraft,
+) -> Result<User, ApiError> {
     let mut c = Checks::default();
     c.email("email", &d.email);
     c.text("name", &d.name, 200);
@@ -126,7 +135,7 @@ pub async fn create_user(
         },
     )
     .await?;
-    Ok(created(user))
+    Ok(user)
 }
 
 #[derive(Debug, Default, Deserialize)]

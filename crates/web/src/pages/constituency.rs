@@ -6,7 +6,7 @@ use crate::auth::{Ctx, redirect};
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiPath, ApiQuery};
 use crate::i18n::Tr;
-use crate::pages::{FormErrors, Nav, is_htmx, render};
+use crate::pages::{FormErrors, Nav, is_htmx, render, without_csrf};
 use askama::Template;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -14,9 +14,11 @@ use axum::response::{IntoResponse, Response};
 use centinela_core::access::{Action, Decision, Resource, ResourceKind, may};
 use centinela_core::constituency::{
     ContactDraft, ContactKind, Criticality, GovernmentLevel, InstitutionDraft, NetworkDraft,
-    NetworkKind,
+    NetworkKind, OfficerDraft, OfficerRole,
 };
+use centinela_core::principal::Role;
 use centinela_core::sector::{Sector, sectors};
+use centinela_core::validate::FieldError;
 use centinela_store::audit::{self, AuditEntry};
 use centinela_store::constituency::{
     self as repo, Contact, Institution, InstitutionFilter, Network, Officer,
@@ -146,8 +148,8 @@ pub async fn list(
 }
 
 #[derive(Template)]
-#[template(path = "institution_new.html")]
-struct NewPage {
+#[template(path = "institution_form.html")]
+struct FormPage {
     t: Tr,
     nav: Nav,
     d: InstitutionDraft,
@@ -155,34 +157,51 @@ struct NewPage {
     sectors: &'static [Sector],
     levels: &'static [GovernmentLevel],
     criticalities: &'static [Criticality],
+    action: String,
+    title_key: &'static str,
+    /// Officers see their institution's classification but may not change it.
+    locked: bool,
+}
+
+impl FormPage {
+    fn new(
+        ctx: &Ctx,
+        d: InstitutionDraft,
+        errors: &[FieldError],
+        action: String,
+        title_key: &'static str,
+        locked: bool,
+    ) -> Self {
+        FormPage {
+            t: Tr { lang: ctx.lang },
+            nav: Nav::new(ctx, "/institutions"),
+            d,
+            errors: FormErrors::new(ctx.lang, errors),
+            sectors: sectors(),
+            levels: GovernmentLevel::ALL,
+            criticalities: Criticality::ALL,
+            action,
+            title_key,
+            locked,
+        }
+    }
 }
 
 pub async fn new_form(ctx: Ctx) -> Result<Response, ApiError> {
-    let page = NewPage {
-        t: Tr { lang: ctx.lang },
-        nav: Nav::new(&ctx, "/institutions"),
-        d: InstitutionDraft {
-            level: "federal".into(),
-            criticality: "important".into(),
-            ..Default::default()
-        },
-        errors: FormErrors::default(),
-        sectors: sectors(),
-        levels: GovernmentLevel::ALL,
-        criticalities: Criticality::ALL,
+    let d = InstitutionDraft {
+        level: "federal".into(),
+        criticality: "important".into(),
+        ..Default::default()
     };
-    Ok(render(&page)?.into_response())
-}
-
-/// Form fields arrive with the CSRF token beside them; the draft ignores it.
-fn without_csrf<T: serde::de::DeserializeOwned>(
-    pairs: Vec<(String, String)>,
-) -> Result<T, ApiError> {
-    let kept: Vec<(String, String)> = pairs.into_iter().filter(|(k, _)| k != "_csrf").collect();
-    let encoded =
-        serde_urlencoded::to_string(&kept).map_err(|_| ApiError::bad_request("err-form"))?;
-    serde_urlencoded::from_str(&encoded)
-        .map_err(|e| ApiError::bad_request("err-form").arg("detail", e.to_string()))
+    Ok(render(&FormPage::new(
+        &ctx,
+        d,
+        &[],
+        "/institutions".into(),
+        "institution-new",
+        false,
+    ))?
+    .into_response())
 }
 
 pub async fn create(
@@ -194,23 +213,135 @@ pub async fn create(
     let errors = match d.validate() {
         Ok(()) => match repo::create_institution(&state.db, &ctx.actor(), &d).await {
             Ok(row) => return Ok(redirect(&format!("/institutions/{}", row.id))),
-            Err(StoreError::Conflict(_)) => vec![centinela_core::validate::FieldError::new(
-                "slug",
-                "err-taken",
-            )],
+            Err(StoreError::Conflict(_)) => vec![FieldError::new("slug", "err-taken")],
             Err(e) => return Err(e.into()),
         },
         Err(e) => e,
     };
-    let page = NewPage {
-        t: Tr { lang: ctx.lang },
-        nav: Nav::new(&ctx, "/institutions"),
-        errors: FormErrors::new(ctx.lang, &errors),
+    let page = FormPage::new(
+        &ctx,
         d,
-        sectors: sectors(),
-        levels: GovernmentLevel::ALL,
-        criticalities: Criticality::ALL,
+        &errors,
+        "/institutions".into(),
+        "institution-new",
+        false,
+    );
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+}
+
+fn draft_of(i: &Institution) -> InstitutionDraft {
+    InstitutionDraft {
+        slug: i.slug.clone(),
+        acronym: i.acronym.clone(),
+        name_es: i.name_es.clone(),
+        name_en: i.name_en.clone(),
+        sector: i.sector.clone(),
+        subsector: i.subsector.clone(),
+        level: i.level.clone(),
+        criticality: i.criticality.clone(),
+        website: i.website.clone(),
+    }
+}
+
+fn is_coordinator(ctx: &Ctx) -> bool {
+    ctx.principal
+        .as_ref()
+        .is_some_and(|p| p.role == Role::Coordinator)
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Response, ApiError> {
+    let i = repo::get_institution(&state.db, id).await?;
+    let page = FormPage::new(
+        &ctx,
+        draft_of(&i),
+        &[],
+        format!("/institutions/{id}"),
+        "institution-edit",
+        !is_coordinator(&ctx),
+    );
+    Ok(render(&page)?.into_response())
+}
+
+/// Saves the edit form. For officers the classification comes from the stored record (the
+/// form shows it disabled), so only the coordinator can change it.
+pub async fn update(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiForm(pairs): ApiForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let current = repo::get_institution(&state.db, id).await?;
+    let mut submitted: Vec<(String, String)> = pairs;
+    let locked = !is_coordinator(&ctx);
+    if locked {
+        let keep = draft_of(&current);
+        submitted.retain(|(k, _)| {
+            !matches!(
+                k.as_str(),
+                "slug" | "sector" | "subsector" | "level" | "criticality"
+            )
+        });
+        for (k, v) in [
+            ("slug", keep.slug),
+            ("sector", keep.sector),
+            ("subsector", keep.subsector),
+            ("level", keep.level),
+            ("criticality", keep.criticality),
+        ] {
+            submitted.push((k.to_string(), v));
+        }
+    }
+    let d: InstitutionDraft = without_csrf(submitted)?;
+    let errors = match d.validate() {
+        Ok(()) => match repo::update_institution(&state.db, &ctx.actor(), id, &d).await {
+            Ok(_) => return Ok(redirect(&format!("/institutions/{id}"))),
+            Err(StoreError::Conflict(_)) => vec![FieldError::new("slug", "err-taken")],
+            Err(e) => return Err(e.into()),
+        },
+        Err(e) => e,
     };
+    let page = FormPage::new(
+        &ctx,
+        d,
+        &errors,
+        format!("/institutions/{id}"),
+        "institution-edit",
+        locked,
+    );
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct OfficerForm {
+    role: String,
+    #[serde(flatten)]
+    d: OfficerDraft,
+}
+
+pub async fn set_officer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiForm(pairs): ApiForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let form: OfficerForm = without_csrf(pairs)?;
+    let role = OfficerRole::parse(&form.role);
+    let errors = match (role, form.d.validate()) {
+        (Some(role), Ok(())) => {
+            repo::set_officer(&state.db, &ctx.actor(), id, role, &form.d).await?;
+            return Ok(redirect(&format!("/institutions/{id}#officers")));
+        }
+        (None, _) => vec![FieldError::new("role", "err-choice")],
+        (_, Err(e)) => e,
+    };
+    let mut page = show_page(&state, &ctx, id).await?;
+    page.officer_errors = FormErrors::new(ctx.lang, &errors);
+    page.officer_draft = form.d;
+    page.officer_draft_role = form.role;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }
 
@@ -232,6 +363,11 @@ struct ShowPage {
     network_errors: FormErrors,
     contact_draft: ContactDraft,
     contact_errors: FormErrors,
+    can_edit: bool,
+    can_edit_officers: bool,
+    officer_draft: OfficerDraft,
+    officer_draft_role: String,
+    officer_errors: FormErrors,
 }
 
 async fn show_page(state: &AppState, ctx: &Ctx, id: Uuid) -> Result<ShowPage, ApiError> {
@@ -265,6 +401,11 @@ async fn show_page(state: &AppState, ctx: &Ctx, id: Uuid) -> Result<ShowPage, Ap
             ..Default::default()
         },
         contact_errors: FormErrors::default(),
+        can_edit: allowed(ResourceKind::Institution, Action::Update),
+        can_edit_officers: allowed(ResourceKind::Officer, Action::Update),
+        officer_draft: OfficerDraft::default(),
+        officer_draft_role: "head".into(),
+        officer_errors: FormErrors::default(),
         i,
     })
 }

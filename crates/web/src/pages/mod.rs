@@ -5,6 +5,7 @@ pub mod account;
 pub mod auth;
 pub mod constituency;
 pub mod docs;
+pub mod users;
 
 use crate::auth::Ctx;
 use crate::error::{ApiError, field_message};
@@ -23,6 +24,7 @@ pub struct Nav {
     pub csrf: String,
     pub path: String,
     pub show_audit: bool,
+    pub show_users: bool,
     pub signed_in: bool,
 }
 
@@ -48,6 +50,8 @@ impl Nav {
                 Action::List,
                 &Resource::collection(ResourceKind::AuditTrail),
             ) == Decision::Allow,
+            show_users: may(p, Action::List, &Resource::collection(ResourceKind::User))
+                == Decision::Allow,
             signed_in: true,
         }
     }
@@ -92,6 +96,17 @@ impl FormErrors {
     pub fn any(&self) -> bool {
         !self.0.is_empty()
     }
+}
+
+/// Form fields arrive with the CSRF token beside them; the draft ignores it.
+pub(crate) fn without_csrf<T: serde::de::DeserializeOwned>(
+    pairs: Vec<(String, String)>,
+) -> Result<T, ApiError> {
+    let kept: Vec<(String, String)> = pairs.into_iter().filter(|(k, _)| k != "_csrf").collect();
+    let encoded =
+        serde_urlencoded::to_string(&kept).map_err(|_| ApiError::bad_request("err-form"))?;
+    serde_urlencoded::from_str(&encoded)
+        .map_err(|e| ApiError::bad_request("err-form").arg("detail", e.to_string()))
 }
 
 pub fn render(t: &impl Template) -> Result<Html<String>, ApiError> {
