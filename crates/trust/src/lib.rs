@@ -33,6 +33,7 @@
 //! assert_eq!(verified.hashed_message, digest);
 //! ```
 
+pub mod cades;
 pub mod cert;
 mod cms;
 pub mod key;
