@@ -194,6 +194,44 @@ pub async fn list_users(db: &Db, scope: &Scope, page: Page) -> Result<(Vec<User>
     Ok((rows, total.n))
 }
 
+/// Replaces a password and ends every session of the user but `keep` (ASVS 3.3.3).
+pub async fn set_password(
+    db: &Db,
+    actor: &Actor,
+    user: Uuid,
+    password_hash: &str,
+    keep: Option<&str>,
+) -> Result<()> {
+    let mut tx = db.begin().await?;
+    tx.execute(
+        "UPDATE users SET password_hash = $2 WHERE id = $1",
+        args![user, password_hash],
+    )
+    .await?;
+    match keep {
+        Some(id_hash) => {
+            tx.execute(
+                "DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2",
+                args![user, id_hash],
+            )
+            .await?
+        }
+        None => {
+            tx.execute("DELETE FROM sessions WHERE user_id = $1", args![user])
+                .await?
+        }
+    };
+    let change = Change::new(
+        "set-password",
+        "user",
+        user,
+        None,
+        &serde_json::json!({"user": user, "password": "changed"}),
+    );
+    audit::record(&mut tx, actor, &change).await?;
+    tx.commit().await
+}
+
 pub async fn set_locale(db: &Db, user: Uuid, locale: &str) -> Result<()> {
     db.execute(
         "UPDATE users SET locale = $2 WHERE id = $1",

@@ -179,6 +179,7 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         route!(GET "/account", pages::account::page, OwnAccount, Read, User, None, None),
         route!(POST "/account/totp", pages::account::enable_totp, OwnAccount, Update, User, None, None),
         route!(POST "/account/totp/disable", pages::account::disable_totp, OwnAccount, Update, User, None, None),
+        route!(POST "/account/password", pages::account::change_password, OwnAccount, Update, User, None, None),
         route!(POST "/account/tokens", pages::account::create_token, OwnAccount, Create, User, None, None),
         route!(POST "/account/tokens/{token_id}/revoke", pages::account::revoke_token, OwnAccount, Delete, User, None, None),
     ]

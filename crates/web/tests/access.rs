@@ -167,6 +167,10 @@ const EXPECT: &[(&str, &str)] = &[
         "coordinator=403 admin=303 officer=403 ro=403 auditor=404 crisis=404",
     ),
     (
+        "POST /account/password",
+        "coordinator=422 admin=422 officer=422 ro=403 auditor=422 crisis=422",
+    ),
+    (
         "GET /audit",
         "coordinator=200 admin=200 officer=404 ro=404 auditor=200 crisis=404",
     ),
@@ -342,6 +346,10 @@ fn form_for(spec: &RouteSpec, n: usize) -> Option<Vec<(String, String)>> {
         ],
         "/account/tokens" => vec![("name", "t".into())],
         "/login/totp" => vec![("code", "123456".into())],
+        "/account/password" => vec![
+            ("current", "not the password".into()),
+            ("new", "otra frase larga y nueva".into()),
+        ],
         "/institutions/{id}" => vec![
             ("slug", format!("e-{unique}")),
             ("acronym", "E".into()),

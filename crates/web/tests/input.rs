@@ -563,3 +563,65 @@ async fn events_follow_the_access_policy() {
         w.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn password_change_ends_other_sessions() {
+    for w in worlds().await {
+        let email = "oficial.imss@centinela.example";
+        let here = login(&w.app, email).await;
+        let elsewhere = login(&w.app, email).await;
+        let csrf = csrf_of(&w.app, &here).await;
+        let weak = Call::new(Method::POST, "/account/password")
+            .cookie(&here)
+            .form(&[
+                ("_csrf", &csrf),
+                ("current", centinela_store::seed::DEMO_PASSWORD),
+                ("new", "corta"),
+            ])
+            .send(&w.app)
+            .await;
+        assert_eq!(weak.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(weak.body.contains("al menos 12"), "{}", weak.body);
+        let r = Call::new(Method::POST, "/account/password")
+            .cookie(&here)
+            .form(&[
+                ("_csrf", &csrf),
+                ("current", centinela_store::seed::DEMO_PASSWORD),
+                ("new", "una frase nueva y larga"),
+            ])
+            .send(&w.app)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert!(r.body.contains("password-changed"));
+        assert_eq!(
+            Call::get("/api/v1/me")
+                .cookie(&here)
+                .send(&w.app)
+                .await
+                .status,
+            StatusCode::OK
+        );
+        assert_eq!(
+            Call::get("/api/v1/me")
+                .cookie(&elsewhere)
+                .send(&w.app)
+                .await
+                .status,
+            StatusCode::UNAUTHORIZED
+        );
+        let old = Call::new(Method::POST, "/login")
+            .form(&[
+                ("email", email),
+                ("password", centinela_store::seed::DEMO_PASSWORD),
+            ])
+            .send(&w.app)
+            .await;
+        assert_eq!(old.status, StatusCode::UNAUTHORIZED);
+        let new = Call::new(Method::POST, "/login")
+            .form(&[("email", email), ("password", "una frase nueva y larga")])
+            .send(&w.app)
+            .await;
+        assert_eq!(new.status, StatusCode::SEE_OTHER);
+        w.cleanup().await;
+    }
+}

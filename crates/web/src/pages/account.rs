@@ -52,6 +52,8 @@ struct AccountPage {
     tokens: Vec<ApiToken>,
     created_token: String,
     token_error: String,
+    password_errors: crate::pages::FormErrors,
+    password_changed: bool,
 }
 
 async fn account_page(state: &AppState, ctx: &Ctx) -> Result<AccountPage, ApiError> {
@@ -73,6 +75,8 @@ async fn account_page(state: &AppState, ctx: &Ctx) -> Result<AccountPage, ApiErr
         tokens: accounts::list_tokens(&state.db, user.id).await?,
         created_token: String::new(),
         token_error: String::new(),
+        password_errors: crate::pages::FormErrors::default(),
+        password_changed: false,
     })
 }
 
@@ -173,4 +177,67 @@ pub async fn revoke_token(
 ) -> Result<Response, ApiError> {
     accounts::revoke_token(&state.db, &ctx.actor(), ctx.user()?.id, id).await?;
     Ok(redirect("/account"))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    current: String,
+    new: String,
+}
+
+/// Changes the password after checking the current one; every other session ends.
+pub async fn change_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiForm(pairs): ApiForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let form: PasswordForm = crate::pages::without_csrf(pairs)?;
+    let user = ctx.user()?.clone();
+    let mut errors = vec![];
+    if form.current.len() > 1024 || form.new.len() > 1024 {
+        errors
+            .push(centinela_core::validate::FieldError::new("new", "err-too-long").arg("max", 128));
+    } else {
+        let (current, hash) = (form.current.clone(), user.password_hash.clone());
+        let ok = {
+            let _permit = state
+                .hashing
+                .acquire()
+                .await
+                .map_err(|_| ApiError::internal())?;
+            tokio::task::spawn_blocking(move || accounts::verify_password(&current, &hash))
+                .await
+                .map_err(|_| ApiError::internal())?
+        };
+        if !ok {
+            errors.push(centinela_core::validate::FieldError::new(
+                "current",
+                "err-password-wrong",
+            ));
+        }
+        if let Err(e) = centinela_core::password::check("new", &form.new, &user.email) {
+            errors.push(e);
+        }
+    }
+    if errors.is_empty() {
+        let new = form.new.clone();
+        let hash = {
+            let _permit = state
+                .hashing
+                .acquire()
+                .await
+                .map_err(|_| ApiError::internal())?;
+            tokio::task::spawn_blocking(move || accounts::hash_password(&new))
+                .await
+                .map_err(|_| ApiError::internal())?
+        };
+        let keep = ctx.session.as_ref().map(|s| s.id_hash.clone());
+        accounts::set_password(&state.db, &ctx.actor(), user.id, &hash, keep.as_deref()).await?;
+        let mut page = account_page(&state, &ctx).await?;
+        page.password_changed = true;
+        return Ok(render(&page)?.into_response());
+    }
+    let mut page = account_page(&state, &ctx).await?;
+    page.password_errors = crate::pages::FormErrors::new(ctx.lang, &errors);
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
 }
