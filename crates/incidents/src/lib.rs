@@ -45,6 +45,11 @@
 
 pub mod clock;
 pub mod due;
+pub mod incident;
+pub mod misp;
+pub mod observable;
 pub mod protocol;
 pub mod severity;
+pub mod stix;
+pub mod taxonomy;
 pub mod text;
