@@ -36,6 +36,7 @@
 pub mod cades;
 pub mod cert;
 mod cms;
+pub mod evidence;
 pub mod key;
 pub mod oid;
 pub mod tsp;
