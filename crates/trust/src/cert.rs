@@ -440,3 +440,44 @@ mod tests {
         assert!(Identity::from_pem(&seal_key, &pem).is_err());
     }
 }
+
+#[cfg(test)]
+mod file_tests {
+    use super::*;
+    use crate::tsp::{TimeStampAuthority, TsaConfig};
+
+    #[test]
+    fn init_writes_files_that_load_and_refuses_to_overwrite() {
+        let dir = std::env::temp_dir().join(format!("trust-init-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let pki = DevelopmentPki::generate("Centinela").unwrap();
+        pki.write_to(&dir).unwrap();
+        let tsa = Identity::from_pem_files(&dir.join("tsa.key"), &dir.join("tsa.pem")).unwrap();
+        assert_eq!(tsa.certificate(), pki.tsa.certificate());
+        assert!(TimeStampAuthority::new(tsa, TsaConfig::default()).is_ok());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir.join("tsa.key"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o077, 0, "key readable by others: {mode:o}");
+        }
+        assert!(
+            pki.write_to(&dir).is_err(),
+            "existing keys are never overwritten"
+        );
+        // A certificate without the timeStamping EKU cannot run a TSA.
+        let seal = Identity::from_pem_files(&dir.join("seal.key"), &dir.join("seal.pem")).unwrap();
+        assert!(TimeStampAuthority::new(seal, TsaConfig::default()).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn authority_is_shareable_across_threads() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<TimeStampAuthority>();
+        assert_send_sync::<Identity>();
+    }
+}

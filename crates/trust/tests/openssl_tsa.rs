@@ -183,3 +183,66 @@ fn malformed_request_gets_a_parseable_rejection() {
         "{text}"
     );
 }
+
+/// Tokens from OpenSSL's reference TSA (fractional genTime, unsorted
+/// certificate SET with the chain) pass our verifier; a flipped byte fails.
+#[test]
+fn our_verifier_accepts_openssl_reference_tokens() {
+    let dir = Scratch::new("reference");
+    let pki = DevelopmentPki::generate("Centinela Test").unwrap();
+    dir.write("root.pem", pki.root_pem());
+    dir.write(
+        "tsa.pem",
+        pki.tsa
+            .certificate()
+            .to_pem(der::pem::LineEnding::LF)
+            .unwrap(),
+    );
+    dir.write("tsa.key", trust::key::pkcs8_to_pem(&pki.tsa_pkcs8).unwrap());
+    dir.write("serial", "01\n");
+    dir.write("data.txt", b"reference");
+    dir.write(
+        "tsa.cnf",
+        "[ tsa ]\ndefault_tsa = t\n[ t ]\nserial = ./serial\nsigner_cert = tsa.pem\n\
+         signer_key = tsa.key\ncerts = root.pem\nsigner_digest = sha256\n\
+         default_policy = 0.4.0.2023.1.1\ndigests = sha256, sha384, sha512\n\
+         accuracy = secs:1\nclock_precision_digits = 3\ness_cert_id_alg = sha256\n",
+    );
+    openssl_ok(
+        &dir.0,
+        &[
+            "ts", "-query", "-data", "data.txt", "-sha384", "-cert", "-out", "req.tsq",
+        ],
+    );
+    openssl_ok(
+        &dir.0,
+        &[
+            "ts",
+            "-reply",
+            "-config",
+            "tsa.cnf",
+            "-queryfile",
+            "req.tsq",
+            "-out",
+            "ossl.tsr",
+        ],
+    );
+    let text = openssl_ok(&dir.0, &["ts", "-reply", "-in", "ossl.tsr", "-text"]);
+    let stamp = text.lines().find(|l| l.starts_with("Time stamp:")).unwrap();
+    assert!(
+        stamp.contains('.'),
+        "expected a fractional genTime: {stamp}"
+    );
+    let resp = std::fs::read(dir.path("ossl.tsr")).unwrap();
+    let token = trust::tsp::parse_response(&resp).unwrap();
+    let roots = [pki.root.clone()];
+    let v = trust::tsp::verify_token(&token, &[], &roots).unwrap();
+    assert_eq!(
+        v.hashed_message,
+        trust::tsp::HashAlgorithm::Sha384.digest(b"reference")
+    );
+    let mut bad = token.clone();
+    let n = bad.len();
+    bad[n - 10] ^= 0x01; // inside the signature
+    assert!(trust::tsp::verify_token(&bad, &[], &roots).is_err());
+}
