@@ -17,11 +17,25 @@ command -v chromedriver >/dev/null || need+=(chromium-driver)
 command -v go >/dev/null || need+=(golang-go)
 [ -d /usr/share/gocode/src/golang.org/x/mod ] || need+=(golang-golang-x-mod-dev)
 command -v pg_isready >/dev/null || need+=(postgresql-client)
+command -v openssl >/dev/null || need+=(openssl)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+
+step "Python peers (rfc3161-client for the TSA, stix2 and pymisp for incident exchange)"
+# venv DIR "IMPORTS" PACKAGES…: installs only when the imports fail.
+venv() {
+  local dir="$1" imports="$2"; shift 2
+  if [ -x "$dir/bin/python" ] && "$dir/bin/python" -c "import $imports" >/dev/null 2>&1; then
+    return 0
+  fi
+  python3 -m venv "$dir"
+  "$dir/bin/pip" install -q "$@"
+}
+venv /var/tmp/centinela-venv-trust "rfc3161_client" rfc3161-client
+venv /var/tmp/centinela-venv-incidents "stix2, stix2validator, pymisp" stix2 stix2-validator pymisp
 
 step "PostgreSQL"
 if [ -z "${CENTINELA_TEST_POSTGRES:-}" ]; then
