@@ -48,6 +48,7 @@ pub mod due;
 pub mod incident;
 pub mod misp;
 pub mod observable;
+pub mod playbook;
 pub mod protocol;
 pub mod severity;
 pub mod stix;
