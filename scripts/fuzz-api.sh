@@ -25,7 +25,7 @@ BASE="http://127.0.0.1:$PORT"
 COORD=$("$BIN" token create --database "$DB" --email coordinador@centinela.example --write)
 OFFICER=$("$BIN" token create --database "$DB" --email oficial.sat@centinela.example --write)
 
-CENTINELA_LOG=warn "$BIN" serve --database "$DB" --listen "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
+CENTINELA_LOG=warn "$BIN" serve --database "$DB" --listen "127.0.0.1:$PORT" --files-dir "$WORK/files" >"$WORK/server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for _ in $(seq 1 100); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done

@@ -224,13 +224,11 @@ async fn run(command: Command) -> Result<()> {
                 settings::DEMO_LOG_ORIGIN,
                 log.verifier_key()
             );
-            serve(
-                db,
-                listener,
-                centinela_web::WebSettings::default(),
-                Some(log),
-            )
-            .await
+            let web = centinela_web::WebSettings {
+                files_dir: Some(data_dir.join("files")),
+                ..Default::default()
+            };
+            serve(db, listener, web, Some(log)).await
         }
         Command::Serve(args) => {
             let s = Settings::resolve(args)?;

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 #[derive(Args, Debug)]
 pub struct ServeArgs {
     /// TOML file with any of: database, listen, behind_tls, cookie_secure,
-    /// require_totp_for_coordinators, metrics_token, body_limit, log_dir, log_origin.
+    /// require_totp_for_coordinators, metrics_token, body_limit, log_dir, log_origin, files_dir.
     #[arg(long, env = "CENTINELA_CONFIG")]
     config: Option<PathBuf>,
     /// sqlite://PATH or postgres://USER@HOST/DB
@@ -27,6 +27,9 @@ pub struct ServeArgs {
     /// Coordinators and administrators must enable TOTP.
     #[arg(long, env = "CENTINELA_REQUIRE_TOTP_FOR_COORDINATORS")]
     require_totp_for_coordinators: Option<bool>,
+    /// Where uploaded files (third-party reports) are kept; replicas must share it.
+    #[arg(long, env = "CENTINELA_FILES_DIR")]
+    files_dir: Option<PathBuf>,
     /// Keep the transparency log in this directory (exactly one replica should).
     #[arg(long, env = "CENTINELA_LOG_DIR")]
     log_dir: Option<PathBuf>,
@@ -50,6 +53,7 @@ struct FileSettings {
     body_limit: Option<usize>,
     log_dir: Option<PathBuf>,
     log_origin: Option<String>,
+    files_dir: Option<PathBuf>,
 }
 
 pub const DEMO_LOG_ORIGIN: &str = "centinela.demo/log";
@@ -98,6 +102,12 @@ impl Settings {
                     .unwrap_or(false),
                 metrics_token: a.metrics_token.or(file.metrics_token),
                 body_limit: file.body_limit.unwrap_or(defaults.body_limit),
+                files_dir: Some(
+                    a.files_dir
+                        .or(file.files_dir)
+                        .unwrap_or_else(|| PathBuf::from("./centinela-files")),
+                ),
+                ..defaults
             },
         })
     }

@@ -47,6 +47,10 @@ pub enum ResourceKind {
     OwnAccount,
     /// Platform events (server-sent), filtered per event by its owner.
     EventStream,
+    /// Third-party reports uploaded for ingestion (national).
+    FeedReport,
+    /// Exposure findings routed to an institution.
+    Exposure,
 }
 
 /// The record being acted on, reduced to what the policy needs.
@@ -173,6 +177,18 @@ fn tenant_rule(p: &Principal, action: Action, r: &Resource) -> Decision {
             Role::Officer => allow_if(read && (own || r.owner.is_none())),
             Role::CrisisMember | Role::Auditor => Decision::Hidden,
         },
+        // Ingesting third-party reports is the national CSIRT's job.
+        ResourceKind::FeedReport => match p.role {
+            Role::Coordinator => Decision::Allow,
+            Role::Admin | Role::Officer | Role::CrisisMember | Role::Auditor => Decision::Hidden,
+        },
+        ResourceKind::Exposure => match p.role {
+            Role::Coordinator => Decision::Allow,
+            // Officers manage their own findings (suppression rules, acknowledgement).
+            Role::Officer => allow_if(read || own),
+            Role::Auditor => allow_if(read),
+            Role::Admin | Role::CrisisMember => Decision::Hidden,
+        },
         ResourceKind::AuditTrail => match p.role {
             Role::Admin | Role::Coordinator | Role::Auditor => allow_if(read),
             Role::Officer | Role::CrisisMember => Decision::Hidden,
@@ -280,6 +296,15 @@ mod tests {
             ("coordinator", Create, User, "-", Forbidden),
             ("coordinator", Read, Dashboard, "-", Allow),
             ("token_ro_a", Read, Network, "a", Allow),
+            ("coordinator", Create, FeedReport, "-", Allow),
+            ("officer_a", Create, FeedReport, "-", Hidden),
+            ("auditor_a", List, FeedReport, "-", Hidden),
+            ("officer_a", Read, Exposure, "a", Allow),
+            ("officer_a", Read, Exposure, "b", Hidden),
+            ("auditor_a", Read, Exposure, "a", Allow),
+            ("auditor_a", Update, Exposure, "a", Forbidden),
+            ("crisis", Read, Exposure, "b", Hidden),
+            ("coordinator", Read, Exposure, "b", Allow),
             ("token_ro_a", Create, Network, "a", Forbidden),
             ("token_ro_a", Read, Network, "b", Hidden),
         ];

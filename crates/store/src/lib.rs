@@ -13,6 +13,7 @@ pub mod audit;
 pub mod constituency;
 mod db;
 pub mod events;
+pub mod exposure;
 pub mod jobs;
 pub mod seed;
 pub mod stats;

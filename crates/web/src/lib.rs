@@ -17,17 +17,21 @@
 //! # Ok(()) }
 //! ```
 
+// The OpenAPI schemas are one large `json!` literal.
+#![recursion_limit = "512"]
+
 pub mod api;
 mod assets;
 pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod i18n;
+pub mod ingest;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
 pub mod routes;
-mod security;
+pub mod security;
 pub mod transparency;
 
 use axum::Router;
@@ -38,7 +42,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
 /// Settings of the web layer.
@@ -53,8 +56,15 @@ pub struct WebSettings {
     pub require_totp_for_coordinators: bool,
     /// If set, `/metrics` requires `Authorization: Bearer <token>`.
     pub metrics_token: Option<String>,
-    /// Largest request body accepted, in bytes.
+    /// Largest request body accepted, in bytes (uploads have their own limit).
     pub body_limit: usize,
+    /// Where uploaded files (third-party reports) are kept; uploads are refused without it.
+    /// Replicas on several machines must share it.
+    pub files_dir: Option<std::path::PathBuf>,
+    /// Largest uploaded report, in bytes.
+    pub upload_limit: u64,
+    /// Run background job workers (feed ingestion) in this process.
+    pub workers: bool,
 }
 
 impl Default for WebSettings {
@@ -65,6 +75,9 @@ impl Default for WebSettings {
             require_totp_for_coordinators: false,
             metrics_token: None,
             body_limit: 1024 * 1024,
+            files_dir: None,
+            upload_limit: 512 * 1024 * 1024,
+            workers: true,
         }
     }
 }
@@ -86,6 +99,11 @@ pub struct AppState {
 impl AppState {
     pub async fn new(db: Db, settings: WebSettings) -> Result<Self, centinela_store::StoreError> {
         let bus = EventBus::start(db.clone()).await?;
+        if settings.workers
+            && let Some(files) = settings.files_dir.clone()
+        {
+            tokio::spawn(ingest::work_forever(db.clone(), files));
+        }
         Ok(AppState {
             db,
             settings: Arc::new(settings),
@@ -119,7 +137,10 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             security::headers,
         ))
-        .layer(RequestBodyLimitLayer::new(limit))
+        .layer(axum::middleware::from_fn_with_state(
+            limit,
+            security::limit_body,
+        ))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),

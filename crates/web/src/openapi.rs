@@ -181,6 +181,33 @@ fn schemas() -> Value {
             "properties": {"name": text(100), "write": {"type": "boolean"}, "expires_in_days": {"type": ["integer", "null"], "minimum": 1, "maximum": 366}},
         },
         "TokenCreated": token_created,
+        "ReportUpload": {
+            "type": "object", "required": ["file"],
+            "properties": {
+                "report": {"type": "string", "description": "Report type (scan_http, scan_dns, device_id…); by default from the file name"},
+                "file": {"type": "string", "format": "binary", "description": "The CSV report"},
+            },
+        },
+        "FeedReport": object(&["id", "filename", "report_kind", "sha256", "size", "state", "uploaded_by", "rows_read", "rows_rejected", "events_new", "events_repeated", "unrouted", "summary", "error", "created_at", "finished_at"], json!({
+            "id": uuid, "filename": {"type": "string"}, "report_kind": {"type": "string"}, "sha256": {"type": "string"},
+            "size": {"type": "integer"}, "state": {"type": "string", "enum": ["queued", "processing", "done", "failed"]},
+            "uploaded_by": {"type": "string"}, "rows_read": {"type": "integer"}, "rows_rejected": {"type": "integer"},
+            "events_new": {"type": "integer"}, "events_repeated": {"type": "integer"}, "unrouted": {"type": "integer"},
+            "summary": {"type": ["string", "null"], "description": "Routing summary (JSON text)"},
+            "error": {"type": ["string", "null"]}, "created_at": time, "finished_at": nullable("string", Some("date-time")),
+        })),
+        "FeedReportPage": page_of("FeedReport"),
+        "ExposureEvent": object(&["id", "institution_id", "report_id", "feed_name", "taxonomy", "class_type", "identifier", "source_ip", "source_port", "first_seen", "last_seen", "count", "event"], json!({
+            "id": uuid, "institution_id": nullable("string", Some("uuid")), "report_id": uuid,
+            "feed_name": {"type": "string"}, "taxonomy": {"type": "string"}, "class_type": {"type": "string"},
+            "identifier": {"type": "string"}, "source_ip": {"type": "string"}, "source_port": {"type": "integer"},
+            "first_seen": time, "last_seen": time, "count": {"type": "integer", "minimum": 1},
+            "event": {"type": "string", "description": "The event with IntelMQ field names (JSON text)"},
+        })),
+        "ExposurePage": page_of("ExposureEvent"),
+        "ExposureSummary": {"type": "array", "items": object(&["sector", "identifier", "findings", "sightings"], json!({
+            "sector": {"type": "string"}, "identifier": {"type": "string"}, "findings": {"type": "integer"}, "sightings": {"type": "integer"},
+        }))},
         "EventStream": {"type": "string", "description": "text/event-stream: one event per committed change the caller may see"},
     })
 }
@@ -196,6 +223,9 @@ fn query_param(name: &str) -> Value {
             json!({"type": "string", "enum": strings(GovernmentLevel::ALL, GovernmentLevel::as_str)})
         }
         "institution" => json!({"type": "string", "format": "uuid"}),
+        "type" => {
+            json!({"type": "string", "maxLength": 100, "description": "RSIT classification type"})
+        }
         _ => json!({"type": "string", "maxLength": 200}),
     };
     json!({"name": name, "in": "query", "required": false, "schema": schema})
@@ -247,7 +277,17 @@ fn operation(spec: &RouteSpec) -> Option<Value> {
         "responses": responses,
     });
     if let Some(body) = doc.body {
-        op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{body}")}}}});
+        let media = if body == "ReportUpload" {
+            "multipart/form-data"
+        } else {
+            "application/json"
+        };
+        let mut content = Map::new();
+        content.insert(
+            media.to_string(),
+            json!({"schema": {"$ref": format!("#/components/schemas/{body}")}}),
+        );
+        op["requestBody"] = json!({"required": true, "content": content});
     }
     Some(op)
 }

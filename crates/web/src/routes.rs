@@ -145,6 +145,16 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             doc("audit", "Audit trail, newest first", &["institution", "limit", "offset"], None, (200, Some("AuditPage")))),
         route!(GET "/api/v1/audit/{entry_id}/receipt", transparency::audit_receipt, AuditTrail, Read, User, None,
             doc("audit", "An audit entry with its transparency-log receipt (C2SP tlog-proof), checkable offline", &[], None, (200, Some("AuditReceipt")))),
+        route!(POST "/api/v1/feeds/reports", api::feeds::upload_report, FeedReport, Create, User, None,
+            doc("feeds", "Upload a third-party report (Shadowserver-style CSV) for routing to owners", &[], Some("ReportUpload"), (201, Some("FeedReport")))),
+        route!(GET "/api/v1/feeds/reports", api::feeds::list_reports, FeedReport, List, User, None,
+            doc("feeds", "Uploaded reports and their processing state", PAGE, None, (200, Some("FeedReportPage")))),
+        route!(GET "/api/v1/feeds/reports/{report_id}", api::feeds::get_report, FeedReport, Read, User, None,
+            doc("feeds", "One uploaded report with its routing summary", &[], None, (200, Some("FeedReport")))),
+        route!(GET "/api/v1/institutions/{id}/exposure", api::feeds::institution_exposure, Exposure, List, User, PathId,
+            doc("feeds", "Exposure findings routed to the institution, newest first", &["type", "identifier", "limit", "offset"], None, (200, Some("ExposurePage")))),
+        route!(GET "/api/v1/exposure/summary", api::feeds::summary, Exposure, List, User, None,
+            doc("feeds", "Findings by sector and identifier for the institutions the caller sees", &[], None, (200, Some("ExposureSummary")))),
         route!(GET "/api/v1/tokens", api::accounts::list_tokens, OwnAccount, List, User, None,
             doc("accounts", "The caller's API tokens", &[], None, (200, Some("TokenList")))),
         route!(POST "/api/v1/tokens", api::accounts::create_token, OwnAccount, Create, User, None,
@@ -175,6 +185,9 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         route!(POST "/institutions/{id}/contacts/{contact_id}/delete", pages::constituency::delete_contact, Contact, Delete, User, PathId, None),
         route!(GET "/users", pages::users::list, User, List, User, None, None),
         route!(POST "/users", pages::users::create, User, Create, User, None, None),
+        route!(GET "/feeds", pages::feeds::page, FeedReport, List, User, None, None),
+        route!(POST "/feeds/upload", pages::feeds::upload, FeedReport, Create, User, None, None),
+        route!(GET "/exposure", pages::feeds::national, Exposure, List, User, None, None),
         route!(GET "/audit", pages::constituency::audit, AuditTrail, List, User, None, None),
         route!(GET "/account", pages::account::page, OwnAccount, Read, User, None, None),
         route!(POST "/account/totp", pages::account::enable_totp, OwnAccount, Update, User, None, None),
@@ -309,7 +322,12 @@ async fn check(state: &AppState, spec: &RouteSpec, req: &mut Request) -> Result<
         _ => {}
     }
     let principal = ctx.principal.as_ref().expect("checked above");
-    if ctx.via_session && !matches!(*req.method(), Method::GET | Method::HEAD) {
+    // Uploads are multipart and stream to disk: their handler checks the `_csrf` field, which
+    // must come first.
+    if ctx.via_session
+        && !matches!(*req.method(), Method::GET | Method::HEAD)
+        && !crate::security::UPLOAD_PATHS.contains(&spec.path)
+    {
         auth::check_csrf(req, &ctx)
             .await
             .map_err(IntoResponse::into_response)?;

@@ -4,7 +4,7 @@ use crate::AppState;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use std::time::Instant;
 
 const HTML_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; \
@@ -76,4 +76,30 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
         .observe(method.as_str(), &route, res.status().as_u16(), elapsed);
     tracing::debug!(%method, %route, status = res.status().as_u16(), micros = elapsed.as_micros() as u64, "request");
     res
+}
+
+/// Paths that take file uploads; they stream to disk under their own limit.
+pub const UPLOAD_PATHS: &[&str] = &["/api/v1/feeds/reports", "/feeds/upload"];
+
+/// Caps request bodies: a declared length over the limit is refused at once, and a body
+/// that grows past it fails while being read (axum then answers 413).
+pub async fn limit_body(State(limit): State<usize>, req: Request, next: Next) -> Response {
+    if UPLOAD_PATHS.contains(&req.uri().path()) {
+        return next.run(req).await;
+    }
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return crate::error::ApiError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "err-too-large",
+        )
+        .into_response();
+    }
+    let req = req.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
+    next.run(req).await
 }

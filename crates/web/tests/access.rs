@@ -94,6 +94,38 @@ const EXPECT: &[(&str, &str)] = &[
         "coordinator=200 admin=200 officer=404 ro=404 auditor=200 crisis=404",
     ),
     (
+        "POST /api/v1/feeds/reports",
+        "coordinator=201 admin=404 officer=404 ro=404 auditor=404 crisis=404",
+    ),
+    (
+        "GET /api/v1/feeds/reports",
+        "coordinator=200 admin=404 officer=404 ro=404 auditor=404 crisis=404",
+    ),
+    (
+        "GET /api/v1/feeds/reports/{report_id}",
+        "coordinator=200 admin=404 officer=404 ro=404 auditor=404 crisis=404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/exposure",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/exposure/summary",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
+        "GET /feeds",
+        "coordinator=200 admin=404 officer=404 ro=404 auditor=404 crisis=404",
+    ),
+    (
+        "POST /feeds/upload",
+        "coordinator=303 admin=404 officer=404 ro=404 auditor=404 crisis=404",
+    ),
+    (
+        "GET /exposure",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
         "GET /api/v1/tokens",
         "coordinator=200 admin=200 officer=200 ro=200 auditor=200 crisis=200",
     ),
@@ -207,6 +239,8 @@ const EXPECT: &[(&str, &str)] = &[
         "coordinator=303 admin=303 officer=303 ro=303 auditor=303 crisis=303",
     ),
 ];
+
+const SAMPLE_REPORT: &str = "\"timestamp\",\"ip\",\"protocol\",\"port\",\"hostname\",\"tag\",\"asn\",\"geo\"\n\"2024-05-01 00:00:01\",\"192.0.2.10\",\"tcp\",80,\"www.x.gob.mx\",\"http\",64500,\"MX\"\n";
 
 fn key(s: &RouteSpec) -> String {
     format!("{} {}", s.method, s.path)
@@ -424,6 +458,19 @@ async fn path_for(w: &World, spec: &RouteSpec, inst: Uuid, role: &str, n: usize)
     if path.contains("{entry_id}") {
         path = path.replace("{entry_id}", &w.anchored_entry(inst).await.id.to_string());
     }
+    if path.contains("{report_id}") {
+        let r = centinela_store::exposure::create_report(
+            w.db(),
+            &Actor::system(),
+            "x.csv",
+            "scan_http",
+            "00",
+            1,
+        )
+        .await
+        .unwrap();
+        path = path.replace("{report_id}", &r.id.to_string());
+    }
     if path.contains("{token_id}") {
         let token = &w.tokens[role];
         let user = centinela_store::accounts::token_lookup(w.db(), token)
@@ -501,7 +548,10 @@ async fn access_matrix() {
                     )
                     .await;
                     let mut call = Call::new(spec.method.clone(), path.clone()).token(token);
-                    if let Some(b) = body_for(&w, &spec, *inst, n).await {
+                    if centinela_web::security::UPLOAD_PATHS.contains(&spec.path) {
+                        call =
+                            call.multipart(&[("report", "scan_http")], "report.csv", SAMPLE_REPORT);
+                    } else if let Some(b) = body_for(&w, &spec, *inst, n).await {
                         call = call.json(&b);
                     } else if let Some(f) = form_for(&spec, n) {
                         let pairs: Vec<(&str, &str)> =

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod constituency;
 pub mod events;
+pub mod feeds;
 pub mod ops;
 pub mod reference;
 

@@ -368,6 +368,7 @@ struct ShowPage {
     officer_draft: OfficerDraft,
     officer_draft_role: String,
     officer_errors: FormErrors,
+    exposure: Vec<centinela_store::exposure::ExposureEvent>,
 }
 
 async fn show_page(state: &AppState, ctx: &Ctx, id: Uuid) -> Result<ShowPage, ApiError> {
@@ -406,6 +407,18 @@ async fn show_page(state: &AppState, ctx: &Ctx, id: Uuid) -> Result<ShowPage, Ap
         officer_draft: OfficerDraft::default(),
         officer_draft_role: "head".into(),
         officer_errors: FormErrors::default(),
+        exposure: if allowed(ResourceKind::Exposure, Action::Read) {
+            centinela_store::exposure::list_exposure(
+                &state.db,
+                id,
+                &Default::default(),
+                Page::new(Some(20), None),
+            )
+            .await?
+            .0
+        } else {
+            vec![]
+        },
         i,
     })
 }

@@ -5,6 +5,7 @@ pub mod account;
 pub mod auth;
 pub mod constituency;
 pub mod docs;
+pub mod feeds;
 pub mod users;
 
 use crate::auth::Ctx;
@@ -25,6 +26,8 @@ pub struct Nav {
     pub path: String,
     pub show_audit: bool,
     pub show_users: bool,
+    pub show_feeds: bool,
+    pub show_exposure: bool,
     pub signed_in: bool,
 }
 
@@ -52,6 +55,16 @@ impl Nav {
             ) == Decision::Allow,
             show_users: may(p, Action::List, &Resource::collection(ResourceKind::User))
                 == Decision::Allow,
+            show_feeds: may(
+                p,
+                Action::List,
+                &Resource::collection(ResourceKind::FeedReport),
+            ) == Decision::Allow,
+            show_exposure: may(
+                p,
+                Action::List,
+                &Resource::collection(ResourceKind::Exposure),
+            ) == Decision::Allow,
             signed_in: true,
         }
     }

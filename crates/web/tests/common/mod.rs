@@ -112,7 +112,11 @@ pub async fn worlds_with(settings: centinela_web::WebSettings) -> Vec<World> {
         let log =
             centinela_web::transparency::TransparencyLog::open(&log_dir, "centinela.test/log")
                 .unwrap();
-        let state = centinela_web::AppState::new(t.db.clone(), settings.clone())
+        let settings = centinela_web::WebSettings {
+            files_dir: Some(log_dir.join("files")),
+            ..settings.clone()
+        };
+        let state = centinela_web::AppState::new(t.db.clone(), settings)
             .await
             .unwrap()
             .with_log(log);
@@ -181,6 +185,25 @@ impl<'a> Call<'a> {
         self.body = Some((v.to_string(), "application/json"));
         self
     }
+    /// A multipart upload: text fields, then the file.
+    pub fn multipart(mut self, fields: &[(&str, &str)], filename: &str, file: &str) -> Self {
+        let boundary = "centinela-test-boundary";
+        let mut body = String::new();
+        for (k, v) in fields {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+            ));
+        }
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: text/csv\r\n\r\n{file}\r\n--{boundary}--\r\n"
+        ));
+        self.body = Some((
+            body,
+            "multipart/form-data; boundary=centinela-test-boundary",
+        ));
+        self
+    }
+
     pub fn raw(mut self, body: impl Into<String>, content_type: &'static str) -> Self {
         self.body = Some((body.into(), content_type));
         self

@@ -1,0 +1,88 @@
+//! Third-party reports and exposure findings.
+
+use crate::AppState;
+use crate::api::{Paged, authorize, created, scope};
+use crate::auth::Ctx;
+use crate::error::ApiError;
+use crate::extract::{ApiPath, ApiQuery};
+use crate::ingest;
+use axum::Json;
+use axum::extract::State;
+use axum::extract::multipart::{Multipart, MultipartRejection};
+use axum::http::StatusCode;
+use centinela_core::access::{Action, Resource, ResourceKind};
+use centinela_store::Page;
+use centinela_store::exposure::{self, ExposureCount, ExposureEvent, ExposureFilter, FeedReport};
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub async fn upload_report(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<(StatusCode, Json<FeedReport>), ApiError> {
+    Ok(created(
+        ingest::receive_upload(&state, &ctx, multipart).await?,
+    ))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportsQuery {
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+pub async fn list_reports(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<ReportsQuery>,
+) -> Result<Json<Paged<FeedReport>>, ApiError> {
+    let page = Page::new(q.limit, q.offset);
+    let (items, total) = exposure::list_reports(&state.db, page).await?;
+    Ok(Json(Paged::new(items, total, page)))
+}
+
+pub async fn get_report(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<FeedReport>, ApiError> {
+    Ok(Json(exposure::get_report(&state.db, id).await?))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExposureQuery {
+    #[serde(rename = "type")]
+    pub class_type: Option<String>,
+    pub identifier: Option<String>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+pub async fn institution_exposure(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<ExposureQuery>,
+) -> Result<Json<Paged<ExposureEvent>>, ApiError> {
+    centinela_store::constituency::get_institution(&state.db, id).await?;
+    let page = Page::new(q.limit, q.offset);
+    let filter = ExposureFilter {
+        class_type: q.class_type,
+        identifier: q.identifier,
+    };
+    let (items, total) = exposure::list_exposure(&state.db, id, &filter, page).await?;
+    Ok(Json(Paged::new(items, total, page)))
+}
+
+pub async fn summary(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<ExposureCount>>, ApiError> {
+    let p = ctx.principal()?;
+    authorize(
+        p,
+        Action::List,
+        &Resource::collection(ResourceKind::Exposure),
+    )?;
+    Ok(Json(exposure::summary(&state.db, &scope(p)).await?))
+}
