@@ -41,8 +41,10 @@
 
 pub mod cpe;
 pub mod cve;
+pub mod cyclonedx;
 pub mod json;
 pub mod kev;
+pub mod licence;
 pub mod matching;
 pub mod nvd;
 pub mod purl;
@@ -50,8 +52,10 @@ pub mod version;
 
 pub use cpe::{Cpe, CpeError, CpeValue, Part};
 pub use cve::{CveId, CveIdError};
+pub use cyclonedx::{Sbom, SbomComponent, SbomIssue, SoftwareRow};
 pub use json::{DEFAULT_MAX_BYTES, JsonErrorKind, LoadError};
 pub use kev::{KevCatalog, KevEntry, RansomwareUse};
+pub use licence::{LicenceVerdict, classify_licence, is_open_source};
 pub use matching::{
     DbStats, Finding, KevStatus, MatchReport, MatchedBy, SkippedItem, SoftwareItem, VulnDb,
     VulnDbBuilder, sort_findings,

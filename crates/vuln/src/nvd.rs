@@ -531,29 +531,27 @@ impl<'de, F: FnMut(CveRecord)> Visitor<'de> for FeedSeed<'_, F> {
                     seen_vulnerabilities = true;
                 }
                 "format" => {
-                    let v: String = map.next_value()?;
-                    if v != "NVD_CVE" {
-                        return Err(de::Error::custom(format!(
-                            "expected format \"NVD_CVE\", found {v:?}"
-                        )));
-                    }
+                    map.next_value_seed(CheckedString(|v: &str| {
+                        (v == "NVD_CVE")
+                            .then_some(())
+                            .ok_or_else(|| format!("expected format \"NVD_CVE\", found {v:?}"))
+                    }))?;
                 }
                 "version" => {
-                    let v: String = map.next_value()?;
-                    if !v.starts_with("2.") {
-                        return Err(de::Error::custom(format!(
-                            "expected an NVD CVE API 2.x document, found version {v:?}"
-                        )));
-                    }
+                    map.next_value_seed(CheckedString(|v: &str| {
+                        v.starts_with("2.").then_some(()).ok_or_else(|| {
+                            format!("expected an NVD CVE API 2.x document, found version {v:?}")
+                        })
+                    }))?;
                 }
                 "resultsPerPage" => summary.results_per_page = Some(map.next_value()?),
                 "startIndex" => summary.start_index = Some(map.next_value()?),
                 "totalResults" => summary.total_results = Some(map.next_value()?),
                 "timestamp" => summary.timestamp = Some(map.next_value()?),
                 "CVE_Items" => {
-                    return Err(de::Error::custom(
-                        "this is a legacy NVD 1.1 JSON feed (CVE_Items); use NVD CVE API 2.0 files",
-                    ));
+                    map.next_value_seed(CheckedString(|_: &str| {
+                        Err("this is a legacy NVD 1.1 JSON feed (CVE_Items); use NVD CVE API 2.0 files".to_owned())
+                    }))?;
                 }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
@@ -564,6 +562,17 @@ impl<'de, F: FnMut(CveRecord)> Visitor<'de> for FeedSeed<'_, F> {
             return Err(de::Error::missing_field("vulnerabilities"));
         }
         Ok(summary)
+    }
+}
+
+/// A string value checked by a rule, so that a rejection names the value's own path.
+struct CheckedString<F>(F);
+
+impl<'de, F: FnOnce(&str) -> Result<(), String>> DeserializeSeed<'de> for CheckedString<F> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        (self.0)(&s).map_err(de::Error::custom)
     }
 }
 
