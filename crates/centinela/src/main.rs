@@ -56,6 +56,11 @@ enum Command {
         #[command(subcommand)]
         command: FeedsCommand,
     },
+    /// The time-stamping authority.
+    Tsa {
+        #[command(subcommand)]
+        command: TsaCommand,
+    },
     /// The transparency log.
     Log {
         #[command(subcommand)]
@@ -113,6 +118,15 @@ enum FeedsCommand {
         /// Report type (scan_http, scan_dns, device_id…); by default from the file name.
         #[arg(long)]
         report: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TsaCommand {
+    /// Make a development root, TSA and seal key pair (PKCS#8 PEM) and certificates in DIR.
+    Init {
+        #[arg(long, default_value = "./centinela-data/tsa")]
+        dir: PathBuf,
     },
 }
 
@@ -228,7 +242,9 @@ async fn run(command: Command) -> Result<()> {
                 files_dir: Some(data_dir.join("files")),
                 ..Default::default()
             };
-            serve(db, listener, web, Some(log)).await
+            let tsa = centinela_web::tsa::development(&data_dir.join("tsa"))?;
+            println!("Time-stamping authority: http://{addr}/tsa (certificate: /tsa/certificate)");
+            serve(db, listener, web, Some(log), Some(tsa)).await
         }
         Command::Serve(args) => {
             let s = Settings::resolve(args)?;
@@ -244,7 +260,12 @@ async fn run(command: Command) -> Result<()> {
                 )?),
                 None => None,
             };
-            serve(db, listener, s.web, log).await
+            let tsa = match (&s.tsa_key, &s.tsa_chain) {
+                (Some(key), Some(chain)) => Some(centinela_web::tsa::load(key, chain)?),
+                (None, None) => None,
+                _ => anyhow::bail!("--tsa-key and --tsa-chain go together"),
+            };
+            serve(db, listener, s.web, log, tsa).await
         }
         Command::Migrate { database } => {
             open(&database).await?;
@@ -269,6 +290,16 @@ async fn run(command: Command) -> Result<()> {
                     report,
                 },
         } => tools::feeds_route(&owners, &input, &output, report.as_deref()),
+        Command::Tsa {
+            command: TsaCommand::Init { dir },
+        } => {
+            centinela_web::tsa::init_development(&dir)?;
+            println!(
+                "development TSA written to {} (root.pem, tsa.pem, tsa.key, seal.pem, seal.key)",
+                dir.display()
+            );
+            Ok(())
+        }
         Command::Log {
             command: LogCommand::Key { log_dir, origin },
         } => {
@@ -337,8 +368,12 @@ async fn serve(
     listener: tokio::net::TcpListener,
     web: centinela_web::WebSettings,
     log: Option<centinela_web::transparency::TransparencyLog>,
+    tsa: Option<std::sync::Arc<trust::tsp::TimeStampAuthority>>,
 ) -> Result<()> {
     let mut state = centinela_web::AppState::new(db.clone(), web).await?;
+    if let Some(tsa) = tsa {
+        state = state.with_tsa(tsa);
+    }
     if let Some(log) = log {
         state = state.with_log(log);
     }

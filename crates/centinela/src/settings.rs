@@ -27,6 +27,12 @@ pub struct ServeArgs {
     /// Coordinators and administrators must enable TOTP.
     #[arg(long, env = "CENTINELA_REQUIRE_TOTP_FOR_COORDINATORS")]
     require_totp_for_coordinators: Option<bool>,
+    /// The TSA's private key (PKCS#8 PEM); with --tsa-chain, serves RFC 3161 at /tsa.
+    #[arg(long, env = "CENTINELA_TSA_KEY")]
+    tsa_key: Option<PathBuf>,
+    /// The TSA certificate followed by its chain (PEM).
+    #[arg(long, env = "CENTINELA_TSA_CHAIN")]
+    tsa_chain: Option<PathBuf>,
     /// Where uploaded files (third-party reports) are kept; replicas must share it.
     #[arg(long, env = "CENTINELA_FILES_DIR")]
     files_dir: Option<PathBuf>,
@@ -54,11 +60,15 @@ struct FileSettings {
     log_dir: Option<PathBuf>,
     log_origin: Option<String>,
     files_dir: Option<PathBuf>,
+    tsa_key: Option<PathBuf>,
+    tsa_chain: Option<PathBuf>,
 }
 
 pub const DEMO_LOG_ORIGIN: &str = "centinela.demo/log";
 
 pub struct Settings {
+    pub tsa_key: Option<PathBuf>,
+    pub tsa_chain: Option<PathBuf>,
     pub log_dir: Option<PathBuf>,
     pub log_origin: String,
     pub database: String,
@@ -83,6 +93,8 @@ impl Settings {
         let behind_tls = a.behind_tls.or(file.behind_tls).unwrap_or(false);
         let defaults = centinela_web::WebSettings::default();
         Ok(Settings {
+            tsa_key: a.tsa_key.or(file.tsa_key),
+            tsa_chain: a.tsa_chain.or(file.tsa_chain),
             log_dir: a.log_dir.or(file.log_dir),
             log_origin: a
                 .log_origin

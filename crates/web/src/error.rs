@@ -138,6 +138,7 @@ pub fn request_lang(headers: &axum::http::HeaderMap) -> Lang {
 
 fn wants_json(path: &str, headers: &axum::http::HeaderMap) -> bool {
     path.starts_with("/api/")
+        || path.starts_with("/tsa")
         || headers
             .get(header::ACCEPT)
             .and_then(|v| v.to_str().ok())

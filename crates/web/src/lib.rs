@@ -33,6 +33,7 @@ pub mod pages;
 pub mod routes;
 pub mod security;
 pub mod transparency;
+pub mod tsa;
 
 use axum::Router;
 use centinela_store::Db;
@@ -94,6 +95,8 @@ pub struct AppState {
     pub ip_brake: Arc<auth::IpBrake>,
     /// The transparency log that anchors the audit trail, when this process keeps it.
     pub log: Option<Arc<transparency::TransparencyLog>>,
+    /// The RFC 3161 time-stamping authority, when configured.
+    pub tsa: Option<Arc<trust::tsp::TimeStampAuthority>>,
 }
 
 impl AppState {
@@ -113,7 +116,14 @@ impl AppState {
             hashing: Arc::new(tokio::sync::Semaphore::new(4)),
             ip_brake: Arc::default(),
             log: None,
+            tsa: None,
         })
+    }
+
+    /// Answers time-stamp requests at `/tsa`.
+    pub fn with_tsa(mut self, tsa: Arc<trust::tsp::TimeStampAuthority>) -> Self {
+        self.tsa = Some(tsa);
+        self
     }
 
     /// Keeps the transparency log in this process: serves it under `/log/` and anchors every

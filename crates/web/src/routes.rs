@@ -5,7 +5,7 @@
 
 use crate::auth::{self, Ctx};
 use crate::error::ApiError;
-use crate::{AppState, api, assets, pages, transparency};
+use crate::{AppState, api, assets, pages, transparency, tsa};
 use axum::extract::{MatchedPath, RawPathParams, Request, State};
 use axum::http::Method;
 use axum::middleware::Next;
@@ -106,6 +106,8 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         route!(GET "/api/docs", pages::docs::page, Reference, Read, Public, None, None),
         route!(GET "/static/{*path}", assets::serve, Reference, Read, Public, None, None),
         route!(GET "/log/{*path}", transparency::serve_log, Reference, Read, Public, None, None),
+        route!(POST "/tsa", tsa::timestamp, Reference, Read, Public, None, None),
+        route!(GET "/tsa/certificate", tsa::certificate, Reference, Read, Public, None, None),
         // ---- API ----
         route!(GET "/api/v1/me", api::accounts::me, OwnAccount, Read, User, None,
             doc("accounts", "The caller's account and role", &[], None, (200, Some("Me")))),

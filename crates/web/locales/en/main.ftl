@@ -230,3 +230,4 @@ err-multipart-field = Unexpected form field: { $field }.
 err-report-kind = Unknown report type; choose one from the list or use Shadowserver's file name (YYYY-MM-DD-type-….csv).
 err-empty-file = The file is empty.
 field-port = Port
+err-tsa-media-type = Send the request as application/timestamp-query (RFC 3161).

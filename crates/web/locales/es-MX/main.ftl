@@ -230,3 +230,4 @@ err-multipart-field = Campo inesperado en el formulario: { $field }.
 err-report-kind = No se reconoce el tipo de reporte; elígelo de la lista o usa el nombre de archivo de Shadowserver (AAAA-MM-DD-tipo-….csv).
 err-empty-file = El archivo está vacío.
 field-port = Puerto
+err-tsa-media-type = Envía la solicitud como application/timestamp-query (RFC 3161).

@@ -161,6 +161,7 @@ pub struct Call<'a> {
     pub cookie: Option<String>,
     pub body: Option<(String, &'static str)>,
     pub headers: Vec<(&'static str, String)>,
+    pub bytes: Option<(Vec<u8>, &'static str)>,
 }
 
 impl<'a> Call<'a> {
@@ -172,6 +173,7 @@ impl<'a> Call<'a> {
             cookie: None,
             body: None,
             headers: vec![],
+            bytes: None,
         }
     }
     pub fn get(path: impl Into<String>) -> Self {
@@ -204,6 +206,18 @@ impl<'a> Call<'a> {
         self
     }
 
+    /// A binary body, sent as is.
+    pub fn raw_bytes(mut self, body: Vec<u8>, content_type: &'static str) -> Self {
+        self.bytes = Some((body, content_type));
+        self
+    }
+
+    /// Sends and returns the status and the body as bytes.
+    pub async fn send_bytes(self, app: &Router) -> (StatusCode, Vec<u8>) {
+        let (status, _, body) = self.exchange(app, true).await;
+        (status, body)
+    }
+
     pub fn raw(mut self, body: impl Into<String>, content_type: &'static str) -> Self {
         self.body = Some((body.into(), content_type));
         self
@@ -234,6 +248,19 @@ impl<'a> Call<'a> {
     }
 
     async fn send_inner(self, app: &Router, read_body: bool) -> Reply {
+        let (status, headers, body) = self.exchange(app, read_body).await;
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
+    }
+
+    async fn exchange(
+        self,
+        app: &Router,
+        read_body: bool,
+    ) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
         let mut b = Request::builder()
             .method(self.method)
             .uri(&self.path)
@@ -247,12 +274,16 @@ impl<'a> Call<'a> {
         for (k, v) in &self.headers {
             b = b.header(*k, v);
         }
-        let body = match self.body {
-            Some((text, ct)) => {
+        let body = match (self.body, self.bytes) {
+            (Some((text, ct)), _) => {
                 b = b.header(header::CONTENT_TYPE, ct);
                 Body::from(text)
             }
-            None => Body::empty(),
+            (None, Some((bytes, ct))) => {
+                b = b.header(header::CONTENT_TYPE, ct);
+                Body::from(bytes)
+            }
+            (None, None) => Body::empty(),
         };
         let mut req = b.body(body).unwrap();
         req.extensions_mut()
@@ -261,16 +292,11 @@ impl<'a> Call<'a> {
         let status = res.status();
         let headers = res.headers().clone();
         let body = if read_body {
-            String::from_utf8_lossy(&res.into_body().collect().await.unwrap().to_bytes())
-                .into_owned()
+            res.into_body().collect().await.unwrap().to_bytes().to_vec()
         } else {
-            String::new()
+            vec![]
         };
-        Reply {
-            status,
-            headers,
-            body,
-        }
+        (status, headers, body)
     }
 }
 
