@@ -256,6 +256,7 @@ impl Sbom {
             bytes,
             json::DEFAULT_MAX_BYTES,
             BomSeed,
+            || BomSeed,
         )?)
     }
 

@@ -173,10 +173,14 @@ where
 }
 
 /// Deserialises one document from bytes, failing if there are more than `limit`.
+///
+/// The first pass runs without path tracking (which allocates for every key); only when it
+/// fails is the document read again by `locate()`'s seed, with tracking, to name the path.
 pub(crate) fn from_slice_seed<'de, S>(
     bytes: &'de [u8],
     limit: u64,
     seed: S,
+    locate: impl FnOnce() -> S,
 ) -> Result<S::Value, LoadError>
 where
     S: DeserializeSeed<'de>,
@@ -184,7 +188,12 @@ where
     if bytes.len() as u64 > limit {
         return Err(LoadError::TooLarge { limit });
     }
-    run(serde_json::Deserializer::from_slice(bytes), seed, limit)
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let fast = seed.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+    match fast {
+        Ok(v) => Ok(v),
+        Err(_) => run(serde_json::Deserializer::from_slice(bytes), locate(), limit),
+    }
 }
 
 /// Parses `YYYY-MM-DD`.

@@ -96,7 +96,8 @@ impl KevCatalog {
     /// # Errors
     /// As [`KevCatalog::from_reader`].
     pub fn from_slice(bytes: &[u8]) -> Result<Self, LoadError> {
-        json::from_slice_seed(bytes, json::DEFAULT_MAX_BYTES, CatalogSeed)?.checked()
+        json::from_slice_seed(bytes, json::DEFAULT_MAX_BYTES, CatalogSeed, || CatalogSeed)?
+            .checked()
     }
 
     fn checked(self) -> Result<Self, LoadError> {

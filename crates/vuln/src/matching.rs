@@ -185,19 +185,15 @@ impl VulnDbBuilder {
                         if !m.vulnerable {
                             continue;
                         }
-                        let (Ok(record), Ok(config), Ok(node), Ok(cpe_match)) = (
-                            u32::try_from(ri),
-                            u16::try_from(ci),
-                            u16::try_from(ni),
-                            u16::try_from(mi),
-                        ) else {
+                        let Ok(record) = u32::try_from(ri) else {
                             continue;
                         };
+                        let _ = (ci, ni, mi);
+                        // A copy of the criteria beside the entry: matching walks one
+                        // product's entries without chasing pointers into the records.
                         let entry = MatchRef {
                             record,
-                            config,
-                            node,
-                            cpe_match,
+                            cpe_match: m.clone(),
                             conditional,
                         };
                         criteria += 1;
@@ -219,12 +215,10 @@ impl VulnDbBuilder {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 struct MatchRef {
     record: u32,
-    config: u16,
-    node: u16,
-    cpe_match: u16,
+    cpe_match: nvd::CpeMatch,
     conditional: bool,
 }
 
@@ -333,17 +327,16 @@ impl VulnDb {
             .chain(&self.unkeyed);
         let mut found: HashMap<u32, Finding> = HashMap::new();
         for r in candidates {
-            let record = &self.cves[r.record as usize];
-            let m = &record.configurations[usize::from(r.config)].nodes[usize::from(r.node)]
-                .cpe_match[usize::from(r.cpe_match)];
-            if !m.criteria.matches_except_version(&target) {
-                continue;
-            }
+            let m = &r.cpe_match;
             let needs_review = match version_verdict(m, version) {
                 RangeCheck::Outside => continue,
                 RangeCheck::Inside => false,
                 RangeCheck::Uncertain => true,
             };
+            if !m.criteria.matches_except_version(&target) {
+                continue;
+            }
+            let record = &self.cves[r.record as usize];
             let better =
                 |old: &Finding| (old.conditional, old.needs_review) > (r.conditional, needs_review);
             match found.get(&r.record) {

@@ -250,7 +250,8 @@ pub fn read_nvd<R: Read>(
     max_bytes: u64,
     mut sink: impl FnMut(CveRecord),
 ) -> Result<NvdSummary, LoadError> {
-    json::from_reader_seed(reader, max_bytes, FeedSeed { sink: &mut sink })
+    let sink: &mut dyn FnMut(CveRecord) = &mut sink;
+    json::from_reader_seed(reader, max_bytes, FeedSeed { sink })
 }
 
 /// [`read_nvd`] over bytes in memory (faster than a reader: no per-byte buffering).
@@ -261,7 +262,14 @@ pub fn read_nvd_slice(
     bytes: &[u8],
     mut sink: impl FnMut(CveRecord),
 ) -> Result<NvdSummary, LoadError> {
-    json::from_slice_seed(bytes, json::DEFAULT_MAX_BYTES, FeedSeed { sink: &mut sink })
+    let mut discard = |_: CveRecord| {};
+    let sink: &mut dyn FnMut(CveRecord) = &mut sink;
+    // On error the document is read a second time only to locate it; records go nowhere.
+    json::from_slice_seed(bytes, json::DEFAULT_MAX_BYTES, FeedSeed { sink }, || {
+        FeedSeed {
+            sink: &mut discard as &mut dyn FnMut(CveRecord),
+        }
+    })
 }
 
 // ---- raw serde shapes -------------------------------------------------------------------
@@ -499,18 +507,18 @@ fn convert(raw: RawCve, index: usize, issues: &mut Vec<RecordIssue>) -> CveRecor
 
 // ---- streaming visitors -----------------------------------------------------------------
 
-struct FeedSeed<'s, F> {
+struct FeedSeed<'s, F: ?Sized> {
     sink: &'s mut F,
 }
 
-impl<'de, F: FnMut(CveRecord)> DeserializeSeed<'de> for FeedSeed<'_, F> {
+impl<'de, F: FnMut(CveRecord) + ?Sized> DeserializeSeed<'de> for FeedSeed<'_, F> {
     type Value = NvdSummary;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<NvdSummary, D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de, F: FnMut(CveRecord)> Visitor<'de> for FeedSeed<'_, F> {
+impl<'de, F: FnMut(CveRecord) + ?Sized> Visitor<'de> for FeedSeed<'_, F> {
     type Value = NvdSummary;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -576,18 +584,18 @@ impl<'de, F: FnOnce(&str) -> Result<(), String>> DeserializeSeed<'de> for Checke
     }
 }
 
-struct ItemsSeed<'s, F> {
+struct ItemsSeed<'s, F: ?Sized> {
     sink: &'s mut F,
 }
 
-impl<'de, F: FnMut(CveRecord)> DeserializeSeed<'de> for ItemsSeed<'_, F> {
+impl<'de, F: FnMut(CveRecord) + ?Sized> DeserializeSeed<'de> for ItemsSeed<'_, F> {
     type Value = (u64, Vec<RecordIssue>);
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_seq(self)
     }
 }
 
-impl<'de, F: FnMut(CveRecord)> Visitor<'de> for ItemsSeed<'_, F> {
+impl<'de, F: FnMut(CveRecord) + ?Sized> Visitor<'de> for ItemsSeed<'_, F> {
     type Value = (u64, Vec<RecordIssue>);
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
