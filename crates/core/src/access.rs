@@ -51,6 +51,8 @@ pub enum ResourceKind {
     FeedReport,
     /// Exposure findings routed to an institution.
     Exposure,
+    /// An incident reported by an institution (labelled with TLP).
+    Incident,
 }
 
 /// The record being acted on, reduced to what the policy needs.
@@ -189,6 +191,14 @@ fn tenant_rule(p: &Principal, action: Action, r: &Resource) -> Decision {
             Role::Auditor => allow_if(read),
             Role::Admin | Role::CrisisMember => Decision::Hidden,
         },
+        ResourceKind::Incident => match p.role {
+            Role::Coordinator => Decision::Allow,
+            // Officers report for their own institution and keep its incidents up to date; on
+            // the collection (no owner yet) the handler checks the record itself.
+            Role::Officer => allow_if(read || own || r.owner.is_none()),
+            Role::Auditor => allow_if(read),
+            Role::Admin | Role::CrisisMember => Decision::Hidden,
+        },
         ResourceKind::AuditTrail => match p.role {
             Role::Admin | Role::Coordinator | Role::Auditor => allow_if(read),
             Role::Officer | Role::CrisisMember => Decision::Hidden,
@@ -305,6 +315,15 @@ mod tests {
             ("auditor_a", Update, Exposure, "a", Forbidden),
             ("crisis", Read, Exposure, "b", Hidden),
             ("coordinator", Read, Exposure, "b", Allow),
+            ("officer_a", Create, Incident, "-", Allow),
+            ("officer_a", Create, Incident, "a", Allow),
+            ("officer_a", Create, Incident, "b", Hidden),
+            ("officer_a", Update, Incident, "a", Allow),
+            ("auditor_a", Read, Incident, "a", Allow),
+            ("auditor_a", Update, Incident, "a", Forbidden),
+            ("crisis", List, Incident, "-", Hidden),
+            ("admin", Read, Incident, "a", Hidden),
+            ("coordinator", Update, Incident, "b", Allow),
             ("token_ro_a", Create, Network, "a", Forbidden),
             ("token_ro_a", Read, Network, "b", Hidden),
         ];

@@ -14,6 +14,7 @@ pub mod constituency;
 mod db;
 pub mod events;
 pub mod exposure;
+pub mod incidents;
 pub mod jobs;
 pub mod seed;
 pub mod stats;

@@ -189,7 +189,14 @@ mod tests {
                 }
             }
         };
-        for dir in ["templates", "src", "src/pages", "src/api", "../core/src"] {
+        for dir in [
+            "templates",
+            "src",
+            "src/pages",
+            "src/api",
+            "../core/src",
+            "../incidents/src",
+        ] {
             for entry in std::fs::read_dir(root.join(dir)).unwrap() {
                 let path = entry.unwrap().path();
                 if path.is_file() && !path.ends_with("i18n.rs") {

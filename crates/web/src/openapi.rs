@@ -208,7 +208,67 @@ fn schemas() -> Value {
         "ExposureSummary": {"type": "array", "items": object(&["sector", "identifier", "findings", "sightings"], json!({
             "sector": {"type": "string"}, "identifier": {"type": "string"}, "findings": {"type": "integer"}, "sightings": {"type": "integer"},
         }))},
+        "JsonDocument": {"type": "object", "description": "A JSON document in the format the operation names"},
+        "StageSubmission": {"type": "object", "additionalProperties": false, "required": ["stage"], "properties": {"stage": {"type": "string", "maxLength": 100}}},
+        "IncidentDraft": incident_draft_schema(),
+        "Incident": {
+            "type": "object",
+            "required": ["id", "reference", "institution_id", "protocol_id", "protocol_version", "title", "tlp", "level", "significant", "state", "class", "kind", "detected_at", "aware_at", "reported_at", "updated_at", "closed_at", "reported_by", "draft", "assessment", "clocks", "late", "submissions"],
+            "properties": {
+                "id": uuid, "reference": {"type": "string"}, "institution_id": uuid,
+                "protocol_id": {"type": "string"}, "protocol_version": {"type": "string"},
+                "title": {"type": "string"}, "tlp": {"type": "string"}, "level": {"type": "string"},
+                "significant": {"type": "boolean"}, "state": {"type": "string", "enum": ["open", "closed"]},
+                "class": {"type": "string"}, "kind": {"type": "string"},
+                "detected_at": time, "aware_at": time, "reported_at": time, "updated_at": time,
+                "closed_at": nullable("string", Some("date-time")), "reported_by": uuid,
+                "draft": {"type": "object"},
+                "assessment": {"type": "object", "description": "Score, level and each factor's contribution"},
+                "clocks": {"type": "array", "items": {"type": "object", "required": ["stage", "name", "state", "deadline", "remaining_seconds", "immediate", "submitted_at", "notify_on_late"], "properties": {
+                    "stage": {"type": "string"}, "name": {"type": "string"}, "state": {"type": "string"},
+                    "deadline": nullable("string", Some("date-time")), "remaining_seconds": nullable("integer", None),
+                    "immediate": {"type": "boolean"}, "submitted_at": nullable("string", Some("date-time")),
+                    "notify_on_late": {"type": "array", "items": {"type": "string"}},
+                }}},
+                "late": {"type": "boolean"},
+                "submissions": {"type": "array", "items": {"type": "object", "required": ["stage", "at", "by_email"], "properties": {"stage": {"type": "string"}, "at": time, "by_email": {"type": "string"}}}},
+            },
+        },
+        "IncidentPage": page_of("Incident"),
         "EventStream": {"type": "string", "description": "text/event-stream: one event per committed change the caller may see"},
+    })
+}
+
+fn incident_draft_schema() -> Value {
+    use incidents::severity::{FunctionalImpact, InformationImpact, Recoverability};
+    let text = |max: usize| json!({"type": "string", "maxLength": max});
+    let tlp = json!({"type": "string", "enum": ["TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED"]});
+    json!({
+        "type": "object",
+        "required": ["reporter_institution", "title", "description", "detected_at", "aware_at", "classifications", "tlp", "pap"],
+        "properties": {
+            "reporter_institution": {"type": "string", "format": "uuid"},
+            "title": text(200), "description": text(20000),
+            "detected_at": {"type": "string", "format": "date-time"},
+            "aware_at": {"type": "string", "format": "date-time"},
+            "classifications": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["class", "type"], "properties": {"class": {"type": "string"}, "type": {"type": "string"}}}},
+            "tlp": tlp.clone(),
+            "pap": {"type": "string", "enum": ["PAP:CLEAR", "PAP:GREEN", "PAP:AMBER", "PAP:RED"]},
+            "affected_assets": text(5000), "affected_services": text(5000),
+            "impact": {"type": "object", "required": ["functional_impact", "information_impact", "recoverability", "people_affected", "essential_service", "institutions_affected", "cross_border"], "properties": {
+                "functional_impact": {"type": "string", "enum": strings(FunctionalImpact::ALL, FunctionalImpact::as_str)},
+                "information_impact": {"type": "string", "enum": strings(InformationImpact::ALL, InformationImpact::as_str)},
+                "recoverability": {"type": "string", "enum": strings(Recoverability::ALL, Recoverability::as_str)},
+                "people_affected": {"type": "integer", "minimum": 0},
+                "essential_service": {"type": "boolean"},
+                "institutions_affected": {"type": "integer", "minimum": 0},
+                "cross_border": {"type": "boolean"},
+            }},
+            "observables": {"type": "array", "items": {"type": "object", "required": ["kind", "value", "tlp"], "properties": {
+                "kind": {"type": "string", "enum": ["ip", "domain", "url", "email", "md5", "sha1", "sha256"]},
+                "value": text(2048), "tlp": tlp, "comment": text(1000),
+            }}},
+        },
     })
 }
 
@@ -223,6 +283,7 @@ fn query_param(name: &str) -> Value {
             json!({"type": "string", "enum": strings(GovernmentLevel::ALL, GovernmentLevel::as_str)})
         }
         "institution" => json!({"type": "string", "format": "uuid"}),
+        "from" | "to" => json!({"type": "string", "format": "date-time"}),
         "type" => {
             json!({"type": "string", "maxLength": 100, "description": "RSIT classification type"})
         }

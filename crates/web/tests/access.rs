@@ -126,6 +126,50 @@ const EXPECT: &[(&str, &str)] = &[
         "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
     ),
     (
+        "GET /api/v1/incidents",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
+        "POST /api/v1/incidents",
+        "coordinator=201 admin=404 officer=201 ro=403 auditor=403 crisis=404",
+    ),
+    (
+        "GET /api/v1/incidents/{incident_id}",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
+        "POST /api/v1/incidents/{incident_id}/submissions",
+        "coordinator=200 admin=404 officer=200 ro=403 auditor=403 crisis=404",
+    ),
+    (
+        "GET /api/v1/incidents/{incident_id}/stix",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
+        "GET /api/v1/incidents/{incident_id}/misp",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
+        "GET /incidents",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
+        "GET /incidents/new",
+        "coordinator=200 admin=404 officer=200 ro=403 auditor=403 crisis=404",
+    ),
+    (
+        "POST /incidents",
+        "coordinator=303 admin=404 officer=303 ro=403 auditor=403 crisis=404",
+    ),
+    (
+        "GET /incidents/{incident_id}",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
+        "POST /incidents/{incident_id}/submissions",
+        "coordinator=303 admin=404 officer=303 ro=403 auditor=403 crisis=404",
+    ),
+    (
         "GET /api/v1/tokens",
         "coordinator=200 admin=200 officer=200 ro=200 auditor=200 crisis=200",
     ),
@@ -240,6 +284,22 @@ const EXPECT: &[(&str, &str)] = &[
     ),
 ];
 
+fn incident_json(inst: Uuid) -> Value {
+    json!({
+        "reporter_institution": inst,
+        "title": "Correo de phishing",
+        "description": "Campaña dirigida al personal",
+        "detected_at": "2026-11-01T15:00:00Z",
+        "aware_at": "2026-11-01T15:30:00Z",
+        "classifications": [{"class": "fraud", "type": "phishing"}],
+        "tlp": "TLP:AMBER",
+        "pap": "PAP:AMBER",
+        "impact": {"functional_impact": "no-impact", "information_impact": "none", "recoverability": "regular",
+                   "people_affected": 10, "essential_service": false, "institutions_affected": 1, "cross_border": false},
+        "observables": [{"kind": "domain", "value": "phish.example.net", "tlp": "TLP:GREEN"}]
+    })
+}
+
 const SAMPLE_REPORT: &str = "\"timestamp\",\"ip\",\"protocol\",\"port\",\"hostname\",\"tag\",\"asn\",\"geo\"\n\"2024-05-01 00:00:01\",\"192.0.2.10\",\"tcp\",80,\"www.x.gob.mx\",\"http\",64500,\"MX\"\n";
 
 fn key(s: &RouteSpec) -> String {
@@ -346,11 +406,15 @@ async fn body_for(w: &World, spec: &RouteSpec, inst: Uuid, n: usize) -> Option<V
             "password": "una frase larga de prueba"
         })),
         ("POST", "/api/v1/tokens") => Some(json!({"name": "t"})),
+        ("POST", "/api/v1/incidents") => Some(incident_json(inst)),
+        ("POST", "/api/v1/incidents/{incident_id}/submissions") => {
+            Some(json!({"stage": "initial-report"}))
+        }
         _ => None,
     }
 }
 
-fn form_for(spec: &RouteSpec, n: usize) -> Option<Vec<(String, String)>> {
+fn form_for(spec: &RouteSpec, n: usize, inst: Uuid) -> Option<Vec<(String, String)>> {
     let unique = format!("{}{n}", &Uuid::new_v4().simple().to_string()[..8]);
     let pairs: Vec<(&str, String)> = match spec.path {
         "/institutions" => vec![
@@ -380,6 +444,23 @@ fn form_for(spec: &RouteSpec, n: usize) -> Option<Vec<(String, String)>> {
         ],
         "/account/tokens" => vec![("name", "t".into())],
         "/login/totp" => vec![("code", "123456".into())],
+        "/incidents" => vec![
+            ("institution", inst.to_string()),
+            ("title", "Correo de phishing".into()),
+            ("description", "Campaña dirigida al personal".into()),
+            ("detected_at", "2026-11-01T09:00".into()),
+            ("aware_at", "2026-11-01T09:30".into()),
+            ("classification", "fraud|phishing".into()),
+            ("tlp", "TLP:AMBER".into()),
+            ("pap", "PAP:AMBER".into()),
+            ("functional_impact", "no-impact".into()),
+            ("information_impact", "none".into()),
+            ("recoverability", "regular".into()),
+            ("people_affected", "10".into()),
+            ("institutions_affected", "1".into()),
+            ("observables", "domain phish.example.net".into()),
+        ],
+        "/incidents/{incident_id}/submissions" => vec![("stage", "initial-report".into())],
         "/account/password" => vec![
             ("current", "not the password".into()),
             ("new", "otra frase larga y nueva".into()),
@@ -471,6 +552,29 @@ async fn path_for(w: &World, spec: &RouteSpec, inst: Uuid, role: &str, n: usize)
         .unwrap();
         path = path.replace("{report_id}", &r.id.to_string());
     }
+    if path.contains("{incident_id}") {
+        let draft: incidents::incident::IncidentDraft =
+            serde_json::from_value(incident_json(inst)).unwrap();
+        let new = centinela_store::incidents::NewIncident {
+            institution_id: inst,
+            protocol_id: "mx-apf-2025".into(),
+            protocol_version: "2025.1".into(),
+            title: draft.title.clone(),
+            tlp: "TLP:AMBER".into(),
+            level: "bajo".into(),
+            significant: false,
+            class: "fraud".into(),
+            kind: "phishing".into(),
+            detected_at: draft.detected_at,
+            aware_at: draft.aware_at,
+            draft: serde_json::to_string(&draft).unwrap(),
+            assessment: "{}".into(),
+        };
+        let row = centinela_store::incidents::create(w.db(), &Actor::system(), "T", &new)
+            .await
+            .unwrap();
+        path = path.replace("{incident_id}", &row.id.to_string());
+    }
     if path.contains("{token_id}") {
         let token = &w.tokens[role];
         let user = centinela_store::accounts::token_lookup(w.db(), token)
@@ -553,7 +657,7 @@ async fn access_matrix() {
                             call.multipart(&[("report", "scan_http")], "report.csv", SAMPLE_REPORT);
                     } else if let Some(b) = body_for(&w, &spec, *inst, n).await {
                         call = call.json(&b);
-                    } else if let Some(f) = form_for(&spec, n) {
+                    } else if let Some(f) = form_for(&spec, n, *inst) {
                         let pairs: Vec<(&str, &str)> =
                             f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
                         call = call.form(&pairs);

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod constituency;
 pub mod events;
 pub mod feeds;
+pub mod incidents;
 pub mod ops;
 pub mod reference;
 

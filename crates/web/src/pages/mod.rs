@@ -6,6 +6,7 @@ pub mod auth;
 pub mod constituency;
 pub mod docs;
 pub mod feeds;
+pub mod incidents;
 pub mod users;
 
 use crate::auth::Ctx;
@@ -27,6 +28,7 @@ pub struct Nav {
     pub show_audit: bool,
     pub show_users: bool,
     pub show_feeds: bool,
+    pub show_incidents: bool,
     pub show_exposure: bool,
     pub signed_in: bool,
 }
@@ -55,6 +57,11 @@ impl Nav {
             ) == Decision::Allow,
             show_users: may(p, Action::List, &Resource::collection(ResourceKind::User))
                 == Decision::Allow,
+            show_incidents: may(
+                p,
+                Action::List,
+                &Resource::collection(ResourceKind::Incident),
+            ) == Decision::Allow,
             show_feeds: may(
                 p,
                 Action::List,

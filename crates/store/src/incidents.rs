@@ -1,0 +1,232 @@
+//! Incidents as stored: plain columns for filtering and access, and the reported draft and
+//! its severity assessment as JSON (the `incidents` crate owns their meaning). Each incident
+//! keeps the protocol id and version it was reported under.
+
+use crate::{args, now, Actor, Arg, Db, Page, Result, Scope};
+use serde::Serialize;
+use sqlx::FromRow;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Serialize, FromRow)]
+pub struct IncidentRow {
+    pub id: Uuid,
+    pub reference: String,
+    pub institution_id: Uuid,
+    pub protocol_id: String,
+    pub protocol_version: String,
+    pub title: String,
+    pub tlp: String,
+    pub level: String,
+    pub significant: bool,
+    pub state: String,
+    pub class: String,
+    pub kind: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub detected_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub aware_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub reported_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub closed_at: Option<OffsetDateTime>,
+    pub reported_by: Uuid,
+    #[serde(skip)]
+    pub draft: String,
+    #[serde(skip)]
+    pub assessment: String,
+}
+
+const COLUMNS: &str = "id, reference, institution_id, protocol_id, protocol_version, title, tlp, level, significant, \
+     state, class, kind, detected_at, aware_at, reported_at, updated_at, closed_at, reported_by, draft, assessment";
+
+/// What the server stores for a new report (validated and assessed by the caller).
+pub struct NewIncident {
+    pub institution_id: Uuid,
+    pub protocol_id: String,
+    pub protocol_version: String,
+    pub title: String,
+    pub tlp: String,
+    pub level: String,
+    pub significant: bool,
+    pub class: String,
+    pub kind: String,
+    pub detected_at: OffsetDateTime,
+    pub aware_at: OffsetDateTime,
+    pub draft: String,
+    pub assessment: String,
+}
+
+#[derive(FromRow)]
+struct Value {
+    value: i64,
+}
+
+/// Records a report, numbering it `PREFIX-YEAR-NNNNNN` within the year.
+pub async fn create(db: &Db, actor: &Actor, prefix: &str, n: &NewIncident) -> Result<IncidentRow> {
+    let now = now();
+    let mut tx = db.begin().await?;
+    let counter = format!("incident-{}", now.year());
+    tx.execute("INSERT INTO counters (name, value) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING", args![&counter])
+        .await?;
+    let v: Value = tx
+        .fetch_one("UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value", args![&counter])
+        .await?;
+    let row = IncidentRow {
+        id: Uuid::new_v4(),
+        reference: format!("{prefix}-{}-{:06}", now.year(), v.value),
+        institution_id: n.institution_id,
+        protocol_id: n.protocol_id.clone(),
+        protocol_version: n.protocol_version.clone(),
+        title: n.title.clone(),
+        tlp: n.tlp.clone(),
+        level: n.level.clone(),
+        significant: n.significant,
+        state: "open".into(),
+        class: n.class.clone(),
+        kind: n.kind.clone(),
+        detected_at: n.detected_at,
+        aware_at: n.aware_at,
+        reported_at: now,
+        updated_at: now,
+        closed_at: None,
+        reported_by: actor.user_id.unwrap_or_default(),
+        draft: n.draft.clone(),
+        assessment: n.assessment.clone(),
+    };
+    tx.execute(
+        &format!("INSERT INTO incidents ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"),
+        args![
+            row.id, &row.reference, row.institution_id, &row.protocol_id, &row.protocol_version, &row.title, &row.tlp,
+            &row.level, row.significant, &row.state, &row.class, &row.kind, row.detected_at, row.aware_at,
+            row.reported_at, row.updated_at, row.closed_at, row.reported_by, &row.draft, &row.assessment
+        ],
+    )
+    .await?;
+    // The statement covers the stored report; its text stays out of the log.
+    let change = crate::audit::Change::new(
+        "report",
+        "incident",
+        row.id,
+        Some(row.institution_id),
+        &serde_json::json!({"reference": row.reference, "draft": row.draft, "assessment": row.assessment}),
+    );
+    crate::audit::record(&mut tx, actor, &change).await?;
+    crate::events::emit(&mut tx, "incident.reported", Some(row.institution_id), &change).await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+pub async fn get(db: &Db, id: Uuid) -> Result<IncidentRow> {
+    db.fetch_one(&format!("SELECT {COLUMNS} FROM incidents WHERE id = $1"), args![id]).await
+}
+
+/// Which labels a reader may see, as the list query applies them: the labels open to them,
+/// AMBER+STRICT of their own institution, and anything they reported themselves.
+#[derive(Debug, Clone)]
+pub struct TlpView {
+    pub open: Vec<&'static str>,
+    pub strict_institution: Option<Uuid>,
+    pub user: Uuid,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct IncidentFilter {
+    pub q: Option<String>,
+    pub institution: Option<Uuid>,
+    pub class: Option<String>,
+    pub level: Option<String>,
+    pub state: Option<String>,
+    pub from: Option<OffsetDateTime>,
+    pub to: Option<OffsetDateTime>,
+}
+
+#[derive(FromRow)]
+struct Count {
+    n: i64,
+}
+
+pub async fn list(db: &Db, scope: &Scope, view: &TlpView, f: &IncidentFilter, page: Page) -> Result<(Vec<IncidentRow>, i64)> {
+    let (scope_sql, mut params) = scope.condition("institution_id", 1);
+    let mut conds = vec![scope_sql];
+    let mut labels = vec![];
+    for l in &view.open {
+        params.push((*l).into());
+        labels.push(format!("${}", params.len()));
+    }
+    let mut tlp = format!("tlp IN ({})", if labels.is_empty() { "''".into() } else { labels.join(", ") });
+    if let Some(inst) = view.strict_institution {
+        params.push(inst.into());
+        tlp = format!("{tlp} OR (tlp = 'TLP:AMBER+STRICT' AND institution_id = ${})", params.len());
+    }
+    params.push(view.user.into());
+    conds.push(format!("({tlp} OR reported_by = ${})", params.len()));
+    let mut push = |sql: String, v: Arg, params: &mut Vec<Arg>| {
+        params.push(v);
+        conds.push(sql.replace('?', &format!("${}", params.len())));
+    };
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let pattern = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
+        push("(LOWER(title) LIKE ? OR LOWER(reference) LIKE ?)".into(), pattern.into(), &mut params);
+    }
+    if let Some(i) = f.institution {
+        push("institution_id = ?".into(), i.into(), &mut params);
+    }
+    for (column, value) in [("class", &f.class), ("level", &f.level), ("state", &f.state)] {
+        if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
+            push(format!("{column} = ?"), v.into(), &mut params);
+        }
+    }
+    if let Some(from) = f.from {
+        push("reported_at >= ?".into(), from.into(), &mut params);
+    }
+    if let Some(to) = f.to {
+        push("reported_at < ?".into(), to.into(), &mut params);
+    }
+    let cond = conds.join(" AND ");
+    let total: Count = db.fetch_one(&format!("SELECT COUNT(*) AS n FROM incidents WHERE {cond}"), params.clone()).await?;
+    let n = params.len();
+    params.extend(args![page.limit, page.offset]);
+    let rows = db
+        .fetch_all(
+            &format!("SELECT {COLUMNS} FROM incidents WHERE {cond} ORDER BY reported_at DESC, id LIMIT ${} OFFSET ${}", n + 1, n + 2),
+            params,
+        )
+        .await?;
+    Ok((rows, total.n))
+}
+
+#[derive(Debug, Clone, Serialize, FromRow)]
+pub struct SubmissionRow {
+    pub stage: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub by_email: String,
+}
+
+pub async fn submissions(db: &Db, incident: Uuid) -> Result<Vec<SubmissionRow>> {
+    db.fetch_all(
+        "SELECT stage, at, by_email FROM incident_submissions WHERE incident_id = $1 ORDER BY at",
+        args![incident],
+    )
+    .await
+}
+
+/// Records that a reporting stage was submitted now.
+pub async fn submit_stage(db: &Db, actor: &Actor, incident: &IncidentRow, stage: &str) -> Result<SubmissionRow> {
+    let row = SubmissionRow { stage: stage.to_string(), at: now(), by_email: actor.email.clone() };
+    let mut tx = db.begin().await?;
+    tx.execute(
+        "INSERT INTO incident_submissions (incident_id, stage, at, by_email) VALUES ($1, $2, $3, $4)",
+        args![incident.id, stage, row.at, &row.by_email],
+    )
+    .await?;
+    tx.execute("UPDATE incidents SET updated_at = $2 WHERE id = $1", args![incident.id, row.at]).await?;
+    let change = crate::audit::Change::new("submit-stage", "incident", incident.id, Some(incident.institution_id), &row);
+    crate::audit::record(&mut tx, actor, &change).await?;
+    crate::events::emit(&mut tx, "incident.stage", Some(incident.institution_id), &change).await?;
+    tx.commit().await?;
+    Ok(row)
+}

@@ -1,0 +1,393 @@
+//! Incidents under the national protocol: report, list, read, stage submissions, and
+//! exchange (STIX 2.1, MISP). Every read applies the access policy with the incident's TLP
+//! label; exports also leave out observables labelled above what the caller may see.
+
+use crate::AppState;
+use crate::api::{Paged, authorize, created, scope};
+use crate::auth::Ctx;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use centinela_core::access::{Action, Decision, Resource, ResourceKind, may};
+use centinela_core::principal::{Principal, Role};
+use centinela_core::tlp::Tlp;
+use centinela_core::validate::FieldError;
+use centinela_store::incidents::{
+    self as store, IncidentFilter, IncidentRow, NewIncident, SubmissionRow, TlpView,
+};
+use centinela_store::{Page, constituency};
+use incidents::clock::{StageState, Submission, stage_clocks};
+use incidents::incident::{Incident, IncidentDraft};
+use incidents::protocol::{Protocol, ProtocolKey, ProtocolRegistry};
+use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Prefix of incident references (`CEN-2026-000123`).
+pub const REFERENCE_PREFIX: &str = "CEN";
+
+/// The protocols this deployment knows (the shipped ones).
+pub fn registry() -> &'static ProtocolRegistry {
+    static REGISTRY: OnceLock<ProtocolRegistry> = OnceLock::new();
+    REGISTRY.get_or_init(ProtocolRegistry::builtin)
+}
+
+fn default_protocol() -> Result<&'static Protocol, ApiError> {
+    registry().default_protocol().ok_or_else(ApiError::internal)
+}
+
+/// The incident as the access policy sees it: owned by the reporting institution, labelled,
+/// with its reporter named (TLP:RED reaches only them).
+pub fn resource(row: &IncidentRow) -> Resource {
+    let tlp = row.tlp.parse::<Tlp>().unwrap_or(Tlp::Red);
+    Resource::owned(ResourceKind::Incident, row.institution_id).labelled(
+        tlp,
+        vec![],
+        vec![row.reported_by],
+    )
+}
+
+fn tlp_view(p: &Principal) -> TlpView {
+    TlpView {
+        open: vec!["TLP:CLEAR", "TLP:GREEN", "TLP:AMBER"],
+        strict_institution: match p.role {
+            Role::Officer | Role::Coordinator => p.institution,
+            Role::Auditor | Role::Admin | Role::CrisisMember => None,
+        },
+        user: p.user,
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ClockView {
+    pub stage: String,
+    pub name: String,
+    pub state: StageState,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub deadline: Option<OffsetDateTime>,
+    /// Seconds left (negative: overdue by), while not submitted.
+    pub remaining_seconds: Option<i64>,
+    pub immediate: bool,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub submitted_at: Option<OffsetDateTime>,
+    pub notify_on_late: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct IncidentView {
+    #[serde(flatten)]
+    pub row: IncidentRow,
+    pub draft: serde_json::Value,
+    /// The severity computed from the impact factors, with each factor's contribution.
+    pub assessment: serde_json::Value,
+    pub clocks: Vec<ClockView>,
+    pub late: bool,
+    pub submissions: Vec<SubmissionRow>,
+}
+
+pub fn protocol_of(row: &IncidentRow) -> Option<&'static Protocol> {
+    registry().get(&row.protocol_id, &row.protocol_version)
+}
+
+/// Each stage's clock for a stored incident, now.
+pub fn clocks(row: &IncidentRow, submitted: &[SubmissionRow], lang: &str) -> Vec<ClockView> {
+    let Some(protocol) = protocol_of(row) else {
+        return vec![];
+    };
+    let subs: Vec<Submission> = submitted
+        .iter()
+        .map(|s| Submission {
+            stage: s.stage.clone(),
+            at: s.at,
+        })
+        .collect();
+    let input = incidents::clock::ClockInput {
+        detected_at: row.detected_at,
+        aware_at: row.aware_at,
+        level: &row.level,
+        significant_since: None,
+        sector: None,
+        closed_at: row.closed_at,
+        submissions: &subs,
+        requests: &[],
+    };
+    stage_clocks(protocol, &input, OffsetDateTime::now_utc())
+        .into_iter()
+        .map(|c| ClockView {
+            name: protocol
+                .stage(&c.stage)
+                .map(|s| s.name.get(lang).to_string())
+                .unwrap_or_else(|| c.stage.clone()),
+            stage: c.stage,
+            state: c.state,
+            deadline: c.deadline,
+            remaining_seconds: c.remaining.map(|d| d.whole_seconds()),
+            immediate: c.immediate,
+            submitted_at: c.submitted_at,
+            notify_on_late: c.notify_on_late,
+        })
+        .collect()
+}
+
+pub async fn view(
+    state: &AppState,
+    row: IncidentRow,
+    lang: &str,
+) -> Result<IncidentView, ApiError> {
+    let submissions = store::submissions(&state.db, row.id).await?;
+    let clocks = clocks(&row, &submissions, lang);
+    Ok(IncidentView {
+        draft: serde_json::from_str(&row.draft).unwrap_or_default(),
+        assessment: serde_json::from_str(&row.assessment).unwrap_or_default(),
+        late: clocks.iter().any(|c| c.state == StageState::Late),
+        clocks,
+        submissions,
+        row,
+    })
+}
+
+/// Validates, assesses and records a report; shared by the API and the report form.
+pub async fn report(
+    state: &AppState,
+    ctx: &Ctx,
+    draft: IncidentDraft,
+) -> Result<IncidentRow, ApiError> {
+    let p = ctx.principal()?;
+    if draft.reporter_institution.is_nil() {
+        return Err(ApiError::invalid(vec![FieldError::new(
+            "reporter_institution",
+            "err-required",
+        )]));
+    }
+    authorize(
+        p,
+        Action::Create,
+        &Resource::owned(ResourceKind::Incident, draft.reporter_institution),
+    )?;
+    let protocol = default_protocol()?;
+    draft
+        .validate(protocol, OffsetDateTime::now_utc())
+        .map_err(ApiError::invalid)?;
+    constituency::get_institution(&state.db, draft.reporter_institution)
+        .await
+        .map_err(|_| {
+            ApiError::invalid(vec![FieldError::new(
+                "reporter_institution",
+                "err-no-institution",
+            )])
+        })?;
+    let assessment = protocol.severity.assess(&draft.impact);
+    let first = draft.classifications.first().cloned().ok_or_else(|| {
+        ApiError::invalid(vec![FieldError::new(
+            "classifications",
+            "err-incident-classification-required",
+        )])
+    })?;
+    let key = protocol.key();
+    let new = NewIncident {
+        institution_id: draft.reporter_institution,
+        protocol_id: key.id.clone(),
+        protocol_version: key.version.clone(),
+        title: draft.title.trim().to_string(),
+        tlp: draft.tlp.as_str().to_string(),
+        level: assessment.level.clone(),
+        significant: assessment.significant,
+        class: first.class,
+        kind: first.kind,
+        detected_at: draft.detected_at,
+        aware_at: draft.aware_at,
+        draft: serde_json::to_string(&draft).map_err(|_| ApiError::internal())?,
+        assessment: serde_json::to_string(&assessment).map_err(|_| ApiError::internal())?,
+    };
+    Ok(store::create(&state.db, &ctx.actor(), REFERENCE_PREFIX, &new).await?)
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(draft): ApiJson<IncidentDraft>,
+) -> Result<(StatusCode, Json<IncidentView>), ApiError> {
+    let row = report(&state, &ctx, draft).await?;
+    Ok(created(view(&state, row, ctx.lang.tag()).await?))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentQuery {
+    pub q: Option<String>,
+    pub institution: Option<Uuid>,
+    pub class: Option<String>,
+    pub level: Option<String>,
+    pub state: Option<String>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub from: Option<OffsetDateTime>,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub to: Option<OffsetDateTime>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// The incidents the caller may see, with their clocks.
+pub async fn visible(
+    state: &AppState,
+    ctx: &Ctx,
+    q: IncidentQuery,
+) -> Result<(Vec<IncidentView>, i64, Page), ApiError> {
+    let p = ctx.principal()?;
+    let page = Page::new(q.limit, q.offset);
+    let filter = IncidentFilter {
+        q: q.q,
+        institution: q.institution,
+        class: q.class,
+        level: q.level,
+        state: q.state,
+        from: q.from,
+        to: q.to,
+    };
+    let (rows, total) = store::list(&state.db, &scope(p), &tlp_view(p), &filter, page).await?;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        // The list query applies the same rule; this keeps one decision authoritative.
+        if may(p, Action::Read, &resource(&row)) == Decision::Allow {
+            items.push(view(state, row, ctx.lang.tag()).await?);
+        }
+    }
+    Ok((items, total, page))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiQuery(q): ApiQuery<IncidentQuery>,
+) -> Result<Json<Paged<IncidentView>>, ApiError> {
+    let (items, total, page) = visible(&state, &ctx, q).await?;
+    Ok(Json(Paged::new(items, total, page)))
+}
+
+/// The incident if the caller may do `action` to it; hidden ones answer as missing.
+pub async fn load(
+    state: &AppState,
+    ctx: &Ctx,
+    id: Uuid,
+    action: Action,
+) -> Result<IncidentRow, ApiError> {
+    let row = store::get(&state.db, id).await?;
+    authorize(ctx.principal()?, action, &resource(&row))?;
+    Ok(row)
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<IncidentView>, ApiError> {
+    let row = load(&state, &ctx, id, Action::Read).await?;
+    Ok(Json(view(&state, row, ctx.lang.tag()).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StageSubmission {
+    pub stage: String,
+}
+
+pub async fn submit_stage(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(s): ApiJson<StageSubmission>,
+) -> Result<Json<IncidentView>, ApiError> {
+    let row = load(&state, &ctx, id, Action::Update).await?;
+    if protocol_of(&row).and_then(|p| p.stage(&s.stage)).is_none() {
+        return Err(ApiError::invalid(vec![FieldError::new(
+            "stage",
+            "err-choice",
+        )]));
+    }
+    store::submit_stage(&state.db, &ctx.actor(), &row, &s.stage).await?;
+    let row = store::get(&state.db, id).await?;
+    Ok(Json(view(&state, row, ctx.lang.tag()).await?))
+}
+
+fn as_incident(row: &IncidentRow) -> Result<Incident, ApiError> {
+    Ok(Incident {
+        id: row.id,
+        reference: row.reference.clone(),
+        protocol: ProtocolKey::new(&row.protocol_id, &row.protocol_version),
+        reported_at: row.reported_at,
+        updated_at: row.updated_at,
+        level: row.level.clone(),
+        sector: None,
+        closed_at: row.closed_at,
+        draft: serde_json::from_str(&row.draft).map_err(|_| ApiError::internal())?,
+    })
+}
+
+fn export_response(json: &serde_json::Value, filename: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/json".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        json.to_string(),
+    )
+        .into_response()
+}
+
+/// The caller may see an observable with this label on this incident.
+fn observable_filter<'a>(p: &'a Principal, row: &'a IncidentRow) -> impl Fn(Tlp) -> bool + 'a {
+    move |tlp| {
+        let r = Resource::owned(ResourceKind::Incident, row.institution_id).labelled(
+            tlp,
+            vec![],
+            vec![row.reported_by],
+        );
+        may(p, Action::Read, &r) == Decision::Allow
+    }
+}
+
+pub async fn stix(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Response, ApiError> {
+    let row = load(&state, &ctx, id, Action::Read).await?;
+    let inst = constituency::get_institution(&state.db, row.institution_id).await?;
+    let incident = as_incident(&row)?;
+    let p = ctx.principal()?;
+    let export = incidents::stix::export_bundle(
+        &incident,
+        incidents::stix::Reporter {
+            id: inst.id,
+            name: &inst.name_es,
+        },
+        observable_filter(p, &row),
+    );
+    Ok(export_response(
+        &export.json,
+        format!("{}.stix.json", row.reference),
+    ))
+}
+
+pub async fn misp(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Response, ApiError> {
+    let row = load(&state, &ctx, id, Action::Read).await?;
+    let protocol = protocol_of(&row).ok_or_else(ApiError::internal)?;
+    let incident = as_incident(&row)?;
+    let p = ctx.principal()?;
+    let export = incidents::misp::export_event(&incident, protocol, observable_filter(p, &row));
+    Ok(export_response(
+        &export.json,
+        format!("{}.misp.json", row.reference),
+    ))
+}

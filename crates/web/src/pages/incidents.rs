@@ -1,0 +1,558 @@
+//! Incident pages: the list with reporting clocks, the report form, and an incident with its
+//! severity explanation, clocks and exports.
+
+use crate::AppState;
+use crate::api::incidents::{self as api, IncidentQuery, IncidentView};
+use crate::auth::{Ctx, redirect};
+use crate::error::ApiError;
+use crate::extract::{ApiForm, ApiPath, ApiQuery};
+use crate::i18n::Tr;
+use crate::pages::{FormErrors, Nav, render};
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use centinela_core::access::{Action, Decision, Resource, ResourceKind, may};
+use centinela_core::principal::Role;
+use centinela_core::tlp::Tlp;
+use centinela_core::validate::FieldError;
+use centinela_store::constituency::{self as repo, Institution};
+use centinela_store::{Page, Scope};
+use incidents::incident::{IncidentDraft, Pap};
+use incidents::observable::{Observable, ObservableKind};
+use incidents::severity::{FunctionalImpact, ImpactFactors, InformationImpact, Recoverability};
+use incidents::taxonomy::Classification;
+use serde::Deserialize;
+use std::collections::HashMap;
+use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
+use uuid::Uuid;
+
+/// Times in the form are Mexico City time, which has been UTC−6 all year since Mexico ended
+/// daylight saving time in 2022.
+const FORM_OFFSET_HOURS: i8 = -6;
+
+/// One row of the list.
+pub struct Row {
+    pub id: Uuid,
+    pub reference: String,
+    pub title: String,
+    pub institution: String,
+    pub level: String,
+    pub tlp: String,
+    pub reported: String,
+    pub next: String,
+    pub late: bool,
+}
+
+fn human_remaining(t: &Tr, seconds: i64) -> String {
+    let (sign, s) = if seconds < 0 {
+        (true, -seconds)
+    } else {
+        (false, seconds)
+    };
+    let text = if s >= 86_400 {
+        format!("{} d {} h", s / 86_400, (s % 86_400) / 3600)
+    } else {
+        format!("{} h {} min", s / 3600, (s % 3600) / 60)
+    };
+    if sign {
+        t.m1("clock-overdue", "time", text)
+    } else {
+        t.m1("clock-left", "time", text)
+    }
+}
+
+fn level_name(v: &IncidentView, lang: &str) -> String {
+    api::protocol_of(&v.row)
+        .and_then(|p| {
+            p.severity
+                .levels
+                .iter()
+                .find(|l| l.id == v.row.level)
+                .map(|l| l.name.get(lang).to_string())
+        })
+        .unwrap_or_else(|| v.row.level.clone())
+}
+
+fn next_deadline(t: &Tr, v: &IncidentView) -> String {
+    v.clocks
+        .iter()
+        .filter(|c| c.submitted_at.is_none())
+        .filter_map(|c| c.remaining_seconds.map(|r| (r, c)))
+        .min_by_key(|(r, _)| *r)
+        .map(|(r, c)| format!("{}: {}", c.name, human_remaining(t, r)))
+        .unwrap_or_default()
+}
+
+#[derive(Template)]
+#[template(path = "incidents.html")]
+struct ListPage {
+    t: Tr,
+    nav: Nav,
+    rows: Vec<Row>,
+    total: i64,
+    q: String,
+    can_report: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    q: Option<String>,
+    offset: Option<i64>,
+}
+
+async fn acronyms(state: &AppState) -> Result<HashMap<Uuid, String>, ApiError> {
+    let (all, _) = repo::list_institutions(
+        &state.db,
+        &Scope::All,
+        &Default::default(),
+        Page::new(Some(Page::MAX_LIMIT), None),
+    )
+    .await?;
+    Ok(all.into_iter().map(|i| (i.id, i.acronym)).collect())
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Response, ApiError> {
+    let t = Tr { lang: ctx.lang };
+    let (views, total, _) = api::visible(
+        &state,
+        &ctx,
+        IncidentQuery {
+            q: q.q.clone(),
+            offset: q.offset,
+            limit: Some(50),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let names = acronyms(&state).await?;
+    let rows = views
+        .iter()
+        .map(|v| Row {
+            id: v.row.id,
+            reference: v.row.reference.clone(),
+            title: v.row.title.clone(),
+            institution: names
+                .get(&v.row.institution_id)
+                .cloned()
+                .unwrap_or_default(),
+            level: level_name(v, t.tag()),
+            tlp: v.row.tlp.clone(),
+            reported: v.row.reported_at.date().to_string(),
+            next: next_deadline(&t, v),
+            late: v.late,
+        })
+        .collect();
+    let p = ctx.principal()?;
+    let page = ListPage {
+        t,
+        nav: Nav::new(&ctx, "/incidents"),
+        rows,
+        total,
+        q: q.q.unwrap_or_default(),
+        can_report: may(
+            p,
+            Action::Create,
+            &Resource::collection(ResourceKind::Incident),
+        ) == Decision::Allow,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// The report form's fields, as submitted (strings, so a rejected form shows what was typed).
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct ReportForm {
+    #[serde(default)]
+    pub institution: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub detected_at: String,
+    #[serde(default)]
+    pub aware_at: String,
+    #[serde(default)]
+    pub classification: String,
+    #[serde(default)]
+    pub tlp: String,
+    #[serde(default)]
+    pub pap: String,
+    #[serde(default)]
+    pub functional_impact: String,
+    #[serde(default)]
+    pub information_impact: String,
+    #[serde(default)]
+    pub recoverability: String,
+    #[serde(default)]
+    pub people_affected: String,
+    #[serde(default)]
+    pub essential_service: Option<String>,
+    #[serde(default)]
+    pub institutions_affected: String,
+    #[serde(default)]
+    pub cross_border: Option<String>,
+    #[serde(default)]
+    pub affected_services: String,
+    #[serde(default)]
+    pub observables: String,
+}
+
+#[derive(Template)]
+#[template(path = "incident_new.html")]
+struct NewPage {
+    t: Tr,
+    nav: Nav,
+    f: ReportForm,
+    errors: FormErrors,
+    institutions: Vec<Institution>,
+    classes: Vec<(String, String)>,
+    tlps: &'static [Tlp],
+    functional: &'static [FunctionalImpact],
+    information: &'static [InformationImpact],
+    recoverability: &'static [Recoverability],
+}
+
+fn classification_options() -> Vec<(String, String)> {
+    incidents::taxonomy::rsit()
+        .predicates
+        .iter()
+        .flat_map(|p| {
+            p.values.iter().map(move |v| {
+                (
+                    format!("{}|{}", p.value, v.value),
+                    format!("{} — {}", p.expanded, v.expanded),
+                )
+            })
+        })
+        .collect()
+}
+
+async fn new_page(
+    state: &AppState,
+    ctx: &Ctx,
+    f: ReportForm,
+    errors: &[FieldError],
+) -> Result<NewPage, ApiError> {
+    let p = ctx.principal()?;
+    let scope = match p.role {
+        Role::Coordinator => Scope::All,
+        _ => Scope::Only(p.institution.into_iter().collect()),
+    };
+    let (institutions, _) = repo::list_institutions(
+        &state.db,
+        &scope,
+        &Default::default(),
+        Page::new(Some(Page::MAX_LIMIT), None),
+    )
+    .await?;
+    Ok(NewPage {
+        t: Tr { lang: ctx.lang },
+        nav: Nav::new(ctx, "/incidents"),
+        f,
+        errors: FormErrors::new(ctx.lang, errors),
+        institutions,
+        classes: classification_options(),
+        tlps: &Tlp::ALL,
+        functional: FunctionalImpact::ALL,
+        information: InformationImpact::ALL,
+        recoverability: Recoverability::ALL,
+    })
+}
+
+pub async fn new_form(State(state): State<AppState>, ctx: Ctx) -> Result<Response, ApiError> {
+    let now = OffsetDateTime::now_utc()
+        .to_offset(UtcOffset::from_hms(FORM_OFFSET_HOURS, 0, 0).expect("valid offset"));
+    let stamp = format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute()
+    );
+    let f = ReportForm {
+        institution: ctx
+            .principal()?
+            .institution
+            .map(|i| i.to_string())
+            .unwrap_or_default(),
+        detected_at: stamp.clone(),
+        aware_at: stamp,
+        tlp: "TLP:AMBER".into(),
+        pap: "PAP:AMBER".into(),
+        ..Default::default()
+    };
+    Ok(render(&new_page(&state, &ctx, f, &[]).await?)?.into_response())
+}
+
+fn parse_local(field: &str, s: &str, errors: &mut Vec<FieldError>) -> OffsetDateTime {
+    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
+    match PrimitiveDateTime::parse(s.trim(), format) {
+        Ok(t) => t
+            .assume_offset(UtcOffset::from_hms(FORM_OFFSET_HOURS, 0, 0).expect("valid offset"))
+            .to_offset(UtcOffset::UTC),
+        Err(_) => {
+            errors.push(FieldError::new(field, "err-datetime"));
+            OffsetDateTime::UNIX_EPOCH
+        }
+    }
+}
+
+/// The form as a draft; fields the form itself got wrong are reported beside the draft's own
+/// validation.
+fn draft_of(f: &ReportForm) -> (IncidentDraft, Vec<FieldError>) {
+    let mut errors = vec![];
+    let reporter = Uuid::try_parse(f.institution.trim()).unwrap_or_else(|_| {
+        errors.push(FieldError::new("institution", "err-required"));
+        Uuid::nil()
+    });
+    let detected_at = parse_local("detected_at", &f.detected_at, &mut errors);
+    let aware_at = parse_local("aware_at", &f.aware_at, &mut errors);
+    let classifications = match f.classification.split_once('|') {
+        Some((class, kind)) => vec![Classification {
+            class: class.into(),
+            kind: kind.into(),
+        }],
+        None => vec![],
+    };
+    let number = |field: &str, s: &str, errors: &mut Vec<FieldError>| -> u64 {
+        if s.trim().is_empty() {
+            return 0;
+        }
+        s.trim().parse().unwrap_or_else(|_| {
+            errors.push(FieldError::new(field, "err-number"));
+            0
+        })
+    };
+    let impact = ImpactFactors {
+        functional_impact: FunctionalImpact::parse(&f.functional_impact).unwrap_or_default(),
+        information_impact: InformationImpact::parse(&f.information_impact).unwrap_or_default(),
+        recoverability: Recoverability::parse(&f.recoverability).unwrap_or_default(),
+        people_affected: number("people_affected", &f.people_affected, &mut errors),
+        essential_service: f.essential_service.is_some(),
+        institutions_affected: number(
+            "institutions_affected",
+            &f.institutions_affected,
+            &mut errors,
+        )
+        .min(u32::MAX as u64) as u32,
+        cross_border: f.cross_border.is_some(),
+    };
+    let mut observables = vec![];
+    for (n, line) in f
+        .observables
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .take(500)
+    {
+        let mut parts = line.split_whitespace();
+        let (kind, value) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        let tlp = parts
+            .next()
+            .and_then(|t| t.parse::<Tlp>().ok())
+            .unwrap_or(Tlp::Amber);
+        match serde_json::from_value::<ObservableKind>(serde_json::json!(kind.to_lowercase())) {
+            Ok(kind) if !value.is_empty() => observables.push(Observable {
+                kind,
+                value: value.into(),
+                tlp,
+                comment: String::new(),
+            }),
+            _ => errors
+                .push(FieldError::new("observables", "err-observable-line").arg("line", n + 1)),
+        }
+    }
+    let draft = IncidentDraft {
+        reporter_institution: reporter,
+        title: f.title.clone(),
+        description: f.description.clone(),
+        detected_at,
+        aware_at,
+        classifications,
+        tlp: f.tlp.parse().unwrap_or(Tlp::Amber),
+        pap: serde_json::from_value::<Pap>(serde_json::json!(f.pap)).unwrap_or(Pap::Amber),
+        affected_assets: String::new(),
+        affected_services: f.affected_services.clone(),
+        impact,
+        observables,
+    };
+    (draft, errors)
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiForm(pairs): ApiForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let f: ReportForm = crate::pages::without_csrf(pairs)?;
+    let (draft, mut errors) = draft_of(&f);
+    if errors.is_empty() {
+        match api::report(&state, &ctx, draft).await {
+            Ok(row) => return Ok(redirect(&format!("/incidents/{}?receipt=1", row.id))),
+            Err(e) if e.status == StatusCode::UNPROCESSABLE_ENTITY => errors = e.fields,
+            Err(e) => return Err(e),
+        }
+    }
+    let page = new_page(&state, &ctx, f, &errors).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, render(&page)?).into_response())
+}
+
+/// A factor's line in the severity explanation.
+pub struct Part {
+    pub factor: String,
+    pub input: String,
+    pub points: String,
+    pub weight: String,
+    pub share: i64,
+    pub width: i64,
+}
+
+/// A clock as shown.
+pub struct Clock {
+    pub name: String,
+    pub state: String,
+    pub deadline: String,
+    pub remaining: String,
+    pub late: bool,
+}
+
+#[derive(Template)]
+#[template(path = "incident.html")]
+struct ShowPage {
+    t: Tr,
+    nav: Nav,
+    v: IncidentView,
+    institution: String,
+    level: String,
+    score: String,
+    parts: Vec<Part>,
+    clocks: Vec<Clock>,
+    stages: Vec<(String, String)>,
+    can_update: bool,
+    receipt: bool,
+    description: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ShowQuery {
+    receipt: Option<String>,
+}
+
+async fn show_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: Uuid,
+    receipt: bool,
+) -> Result<ShowPage, ApiError> {
+    let row = api::load(state, ctx, id, Action::Read).await?;
+    let p = ctx.principal()?;
+    let can_update = may(p, Action::Update, &api::resource(&row)) == Decision::Allow;
+    let t = Tr { lang: ctx.lang };
+    let v = api::view(state, row, t.tag()).await?;
+    let institution = repo::get_institution(&state.db, v.row.institution_id)
+        .await
+        .map(|i| i.name(t.tag()).to_string())
+        .unwrap_or_default();
+    let parts = v.assessment["contributions"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|c| {
+                    let share = (c["share"].as_f64().unwrap_or(0.0) * 100.0).round() as i64;
+                    Part {
+                        factor: t.m(&format!("factor-{}", c["factor"].as_str().unwrap_or(""))),
+                        input: c["input"].as_str().unwrap_or("").to_string(),
+                        points: c["points"].to_string(),
+                        weight: c["weight"].to_string(),
+                        share,
+                        width: share * 2,
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let clocks = v
+        .clocks
+        .iter()
+        .map(|c| Clock {
+            name: c.name.clone(),
+            state: t.m(&format!(
+                "clock-{}",
+                serde_json::to_value(c.state)
+                    .ok()
+                    .and_then(|s| s.as_str().map(String::from))
+                    .unwrap_or_default()
+            )),
+            deadline: c.deadline.map(|d| d.to_string()).unwrap_or_default(),
+            remaining: match (c.submitted_at, c.remaining_seconds) {
+                (Some(at), _) => t.m1("clock-submitted", "time", at.to_string()),
+                (None, Some(r)) => human_remaining(&t, r),
+                _ => String::new(),
+            },
+            late: c.state == incidents::clock::StageState::Late,
+        })
+        .collect();
+    let stages = api::protocol_of(&v.row)
+        .map(|p| {
+            p.stages
+                .iter()
+                .map(|s| (s.id.clone(), s.name.get(t.tag()).to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(ShowPage {
+        level: level_name(&v, t.tag()),
+        score: format!("{:.1}", v.assessment["score"].as_f64().unwrap_or(0.0)),
+        description: v.draft["description"].as_str().unwrap_or("").to_string(),
+        t,
+        nav: Nav::new(ctx, "/incidents"),
+        institution,
+        parts,
+        clocks,
+        stages,
+        can_update,
+        receipt,
+        v,
+    })
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<ShowQuery>,
+) -> Result<Response, ApiError> {
+    Ok(render(&show_page(&state, &ctx, id, q.receipt.is_some()).await?)?.into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StageForm {
+    stage: String,
+}
+
+pub async fn submit_stage(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiForm(pairs): ApiForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let f: StageForm = crate::pages::without_csrf(pairs)?;
+    let row = api::load(&state, &ctx, id, Action::Update).await?;
+    if api::protocol_of(&row)
+        .and_then(|p| p.stage(&f.stage))
+        .is_none()
+    {
+        return Err(ApiError::invalid(vec![FieldError::new(
+            "stage",
+            "err-choice",
+        )]));
+    }
+    centinela_store::incidents::submit_stage(&state.db, &ctx.actor(), &row, &f.stage).await?;
+    Ok(redirect(&format!("/incidents/{id}#clocks")))
+}
