@@ -4,7 +4,12 @@
 //! assessments": it reads OSCAL JSON catalogs and profiles into typed structures
 //! ([`catalog`], [`profile`]), resolves a profile into a catalog following OSCAL's
 //! profile-resolution rules ([`resolve`]), loads framework-to-framework mappings
-//! ([`mapping`]) and computes progress, compliance and maturity ([`score`]).
+//! ([`mapping`]) and computes progress, compliance and maturity ([`score`]). The national
+//! capabilities self-assessment (ENISA NCAF shape) has its own data model and scoring
+//! ([`ncaf`]).
+//!
+//! Shipped data (`data/`): the national baseline catalog, sector overlays as profiles on top
+//! of it, and the NCAF 2020 framework in our own words.
 //!
 //! It is **not** a store or a server: no database, no HTTP, no async. Imports are loaded
 //! through the [`ImportLoader`] trait, so the server can feed documents from its database
@@ -28,6 +33,7 @@ pub mod error;
 pub mod load;
 pub mod mapping;
 pub mod metadata;
+pub mod ncaf;
 pub mod profile;
 pub mod resolve;
 pub mod score;

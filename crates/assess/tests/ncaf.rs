@@ -1,0 +1,148 @@
+//! The shipped NCAF data file loads, has the 2020 shape, and a 20-objective edition loads
+//! through the same code. Scoring cases live in the module's unit tests; here the data file
+//! is scored end to end.
+
+use std::path::PathBuf;
+
+use assess::AssessError;
+use assess::ncaf::{IndicatorAnswer, NcafAnswers, NcafFramework, compare, score};
+
+fn shipped() -> NcafFramework {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/ncaf/ncaf-2020.json");
+    NcafFramework::from_file(&path).unwrap()
+}
+
+#[test]
+fn edition_2020_has_17_objectives_in_4_clusters() {
+    let f = shipped();
+    assert_eq!(f.edition, "2020");
+    let per_cluster: Vec<usize> = f.clusters.iter().map(|c| c.objectives.len()).collect();
+    assert_eq!(per_cluster, [3, 7, 4, 3]);
+    assert_eq!(
+        f.levels.iter().map(|l| l.level).collect::<Vec<_>>(),
+        [1, 2, 3, 4, 5]
+    );
+    for (_, objective) in f.objectives() {
+        for level in 1..=5 {
+            let n = objective
+                .indicators
+                .iter()
+                .filter(|i| i.level == level)
+                .count();
+            assert!((2..=4).contains(&n), "{} level {level}: {n}", objective.id);
+        }
+        for i in &objective.indicators {
+            assert!(!i.text.es.is_empty() && !i.text.en.is_empty() && i.text.es != i.text.en);
+        }
+    }
+}
+
+/// A 2026-like edition: 20 objectives. Built from the 2020 file by adding three objectives,
+/// serialised and loaded again, so the loader is exercised, not just the structs.
+#[test]
+fn a_20_objective_edition_loads_and_compares() {
+    let mut f = shipped();
+    f.edition = "2026".into();
+    for n in 18..=20 {
+        let mut extra = f.clusters[3].objectives[0].clone();
+        extra.id = format!("o{n}");
+        for (k, indicator) in extra.indicators.iter_mut().enumerate() {
+            indicator.id = format!("o{n}-{k}");
+        }
+        f.clusters[3].objectives.push(extra);
+    }
+    let text = serde_json::json!({ "ncaf": f }).to_string();
+    let f2026 = NcafFramework::from_json_str(&text, "ncaf-2026.json").unwrap();
+    assert_eq!(f2026.objectives().count(), 20);
+
+    let f2020 = shipped();
+    let all_yes_up_to = |f: &NcafFramework, level: u8| -> NcafAnswers {
+        f.objectives()
+            .flat_map(|(_, o)| &o.indicators)
+            .map(|i| {
+                let a = if i.level <= level {
+                    IndicatorAnswer::Yes
+                } else {
+                    IndicatorAnswer::No
+                };
+                (i.id.clone(), a)
+            })
+            .collect()
+    };
+    let before = score(&f2020, &all_yes_up_to(&f2020, 2)).unwrap();
+    let after = score(&f2026, &all_yes_up_to(&f2026, 3)).unwrap();
+    assert_eq!(before.overall.level, 2.0);
+    assert_eq!(after.overall.level, 3.0);
+    assert_eq!(after.overall.objectives, 20);
+    let c = compare(&before, &after);
+    assert_eq!(c.objectives.len(), 20);
+    assert!(c.objectives[..17].iter().all(|d| d.level_delta == Some(1)));
+    assert!(
+        c.objectives[17..]
+            .iter()
+            .all(|d| d.level_delta.is_none() && d.before_level.is_none())
+    );
+    assert_eq!(c.overall.level_delta, Some(1.0));
+    assert_eq!(c.clusters.len(), 4);
+}
+
+#[test]
+fn cluster_and_overall_are_means_over_objectives() {
+    let f = shipped();
+    // Cluster c1 (o1-o3): o1 at level 5, o2 at 1, o3 at 0 → mean 2.
+    let mut answers = NcafAnswers::new();
+    for (_, o) in f.objectives() {
+        for i in &o.indicators {
+            let yes = match o.id.as_str() {
+                "o1" => true,
+                "o2" => i.level == 1,
+                _ => false,
+            };
+            let a = if yes {
+                IndicatorAnswer::Yes
+            } else {
+                IndicatorAnswer::No
+            };
+            answers.insert(i.id.clone(), a);
+        }
+    }
+    let s = score(&f, &answers).unwrap();
+    let c1 = &s.clusters[0];
+    assert_eq!(c1.cluster_id, "c1");
+    assert_eq!(c1.averages.level, 2.0);
+    let o2 = &s.objectives[1];
+    assert_eq!(o2.level, 1);
+    assert_eq!(o2.coverage, Some(o2.met as f64 / o2.applicable as f64));
+    assert_eq!(s.overall.level, 6.0 / 17.0);
+    assert_eq!(s.clusters[1].averages.coverage, Some(0.0));
+}
+
+#[test]
+fn bad_files_name_file_and_json_path() {
+    let cases: &[(&str, &str)] = &[
+        (r#"{"ncaf": {"id": "x"}}"#, "ncaf"),
+        (
+            r#"{"ncaf": {"id":"x","edition":"1","title":{"es":"a","en":"b"},"levels":[{"level":1,"title":{"es":"a","en":"b"}}],
+               "clusters":[{"id":"c","title":{"es":"a","en":"b"},"objectives":[{"id":"o","title":{"es":"a","en":"b"},
+               "indicators":[{"id":"i","level":"one","text":{"es":"a","en":"b"}}]}]}]}}"#,
+            "ncaf.clusters[0].objectives[0].indicators[0].level",
+        ),
+        (
+            r#"{"ncaf": {"id":"x","edition":"1","title":{"es":"a","en":"b"},"levels":[{"level":1,"title":{"es":"a","en":"b"}}],
+               "clusters":[{"id":"c","title":{"es":"a","en":"b"},"objectives":[{"id":"o","title":{"es":"a","en":"b"},
+               "indicators":[{"id":"i","level":2,"text":{"es":"a","en":"b"}}]}]}]}}"#,
+            "ncaf.clusters[0].objectives[0].indicators[0].level",
+        ),
+        (
+            r#"{"ncaf": {"id":"x","edition":"1","title":{"es":"a","en":"b","fr":"c"},"levels":[],"clusters":[]}}"#,
+            "ncaf.title",
+        ),
+    ];
+    for (text, path) in cases {
+        let err = NcafFramework::from_json_str(text, "bad.json").unwrap_err();
+        assert!(matches!(err, AssessError::Json { .. }), "{err}");
+        let msg = err.to_string();
+        assert!(msg.starts_with("bad.json: "), "{msg}");
+        assert!(msg.contains(path), "{path}: {msg}");
+    }
+}
