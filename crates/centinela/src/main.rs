@@ -214,6 +214,12 @@ async fn run(command: Command) -> Result<()> {
             {
                 tracing::info!("demo constituency seeded");
             }
+            let n = centinela_web::demo::seed_incidents(&db)
+                .await
+                .context("seeding the demo incidents")?;
+            if n > 0 {
+                tracing::info!(incidents = n, "demo incidents seeded");
+            }
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("listening on {listen}"))?;
@@ -332,6 +338,9 @@ async fn run(command: Command) -> Result<()> {
             let seeded = seed::seed_demo(&db)
                 .await
                 .context("seeding the demo constituency")?;
+            centinela_web::demo::seed_incidents(&db)
+                .await
+                .context("seeding the demo incidents")?;
             println!(
                 "{}",
                 if seeded {

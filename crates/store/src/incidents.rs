@@ -57,6 +57,8 @@ pub struct NewIncident {
     pub aware_at: OffsetDateTime,
     pub draft: String,
     pub assessment: String,
+    /// When it was reported; now if `None` (the demo seeds historic incidents).
+    pub reported_at: Option<OffsetDateTime>,
 }
 
 #[derive(FromRow)]
@@ -66,7 +68,7 @@ struct Value {
 
 /// Records a report, numbering it `PREFIX-YEAR-NNNNNN` within the year.
 pub async fn create(db: &Db, actor: &Actor, prefix: &str, n: &NewIncident) -> Result<IncidentRow> {
-    let now = now();
+    let now = n.reported_at.unwrap_or_else(now);
     let mut tx = db.begin().await?;
     let counter = format!("incident-{}", now.year());
     tx.execute("INSERT INTO counters (name, value) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING", args![&counter])
@@ -132,6 +134,24 @@ pub struct TlpView {
     pub user: Uuid,
 }
 
+/// The SQL condition (columns prefixed with `prefix`) selecting what a reader may see, and
+/// its arguments from `$1`.
+fn visibility(scope: &Scope, view: &TlpView, prefix: &str) -> (String, Vec<Arg>) {
+    let (scope_sql, mut params) = scope.condition(&format!("{prefix}institution_id"), 1);
+    let mut labels = vec![];
+    for l in &view.open {
+        params.push((*l).into());
+        labels.push(format!("${}", params.len()));
+    }
+    let mut tlp = format!("{prefix}tlp IN ({})", if labels.is_empty() { "''".into() } else { labels.join(", ") });
+    if let Some(inst) = view.strict_institution {
+        params.push(inst.into());
+        tlp = format!("{tlp} OR ({prefix}tlp = 'TLP:AMBER+STRICT' AND {prefix}institution_id = ${})", params.len());
+    }
+    params.push(view.user.into());
+    (format!("{scope_sql} AND ({tlp} OR {prefix}reported_by = ${})", params.len()), params)
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct IncidentFilter {
     pub q: Option<String>,
@@ -149,20 +169,8 @@ struct Count {
 }
 
 pub async fn list(db: &Db, scope: &Scope, view: &TlpView, f: &IncidentFilter, page: Page) -> Result<(Vec<IncidentRow>, i64)> {
-    let (scope_sql, mut params) = scope.condition("institution_id", 1);
-    let mut conds = vec![scope_sql];
-    let mut labels = vec![];
-    for l in &view.open {
-        params.push((*l).into());
-        labels.push(format!("${}", params.len()));
-    }
-    let mut tlp = format!("tlp IN ({})", if labels.is_empty() { "''".into() } else { labels.join(", ") });
-    if let Some(inst) = view.strict_institution {
-        params.push(inst.into());
-        tlp = format!("{tlp} OR (tlp = 'TLP:AMBER+STRICT' AND institution_id = ${})", params.len());
-    }
-    params.push(view.user.into());
-    conds.push(format!("({tlp} OR reported_by = ${})", params.len()));
+    let (visible, mut params) = visibility(scope, view, "");
+    let mut conds = vec![visible];
     let mut push = |sql: String, v: Arg, params: &mut Vec<Arg>| {
         params.push(v);
         conds.push(sql.replace('?', &format!("${}", params.len())));
@@ -216,7 +224,12 @@ pub async fn submissions(db: &Db, incident: Uuid) -> Result<Vec<SubmissionRow>> 
 
 /// Records that a reporting stage was submitted now.
 pub async fn submit_stage(db: &Db, actor: &Actor, incident: &IncidentRow, stage: &str) -> Result<SubmissionRow> {
-    let row = SubmissionRow { stage: stage.to_string(), at: now(), by_email: actor.email.clone() };
+    submit_stage_at(db, actor, incident, stage, now()).await
+}
+
+/// Records a stage submitted at `at` (now for users; the past for seeded history).
+pub async fn submit_stage_at(db: &Db, actor: &Actor, incident: &IncidentRow, stage: &str, at: OffsetDateTime) -> Result<SubmissionRow> {
+    let row = SubmissionRow { stage: stage.to_string(), at, by_email: actor.email.clone() };
     let mut tx = db.begin().await?;
     tx.execute(
         "INSERT INTO incident_submissions (incident_id, stage, at, by_email) VALUES ($1, $2, $3, $4)",
@@ -229,4 +242,46 @@ pub async fn submit_stage(db: &Db, actor: &Actor, incident: &IncidentRow, stage:
     crate::events::emit(&mut tx, "incident.stage", Some(incident.institution_id), &change).await?;
     tx.commit().await?;
     Ok(row)
+}
+
+/// What the national statistics need of each visible incident.
+#[derive(Debug, Clone, Serialize, FromRow)]
+pub struct StatRow {
+    pub id: Uuid,
+    pub reference: String,
+    pub title: String,
+    pub institution_id: Uuid,
+    pub sector: String,
+    pub class: String,
+    pub kind: String,
+    pub level: String,
+    pub tlp: String,
+    pub detected_at: OffsetDateTime,
+    pub reported_at: OffsetDateTime,
+    /// The first stage submitted, if any.
+    pub first_submission: Option<OffsetDateTime>,
+}
+
+pub async fn stat_rows(db: &Db, scope: &Scope, view: &TlpView) -> Result<Vec<StatRow>> {
+    let (cond, params) = visibility(scope, view, "i.");
+    db.fetch_all(
+        &format!(
+            "SELECT i.id, i.reference, i.title, i.institution_id, inst.sector AS sector, i.class, i.kind, i.level, i.tlp, \
+             i.detected_at, i.reported_at, \
+             (SELECT MIN(s.at) FROM incident_submissions s WHERE s.incident_id = i.id) AS first_submission \
+             FROM incidents i JOIN institutions inst ON inst.id = i.institution_id WHERE {cond} ORDER BY i.detected_at"
+        ),
+        params,
+    )
+    .await
+}
+
+#[derive(FromRow)]
+struct Any {
+    n: i64,
+}
+
+/// How many incidents exist (the demo seeds history only into an empty table).
+pub async fn count_all(db: &Db) -> Result<i64> {
+    Ok(db.fetch_one::<Any>("SELECT COUNT(*) AS n FROM incidents", args![]).await?.n)
 }

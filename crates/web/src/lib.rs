@@ -23,6 +23,7 @@
 pub mod api;
 mod assets;
 pub mod auth;
+pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod i18n;

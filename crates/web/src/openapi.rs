@@ -208,6 +208,20 @@ fn schemas() -> Value {
         "ExposureSummary": {"type": "array", "items": object(&["sector", "identifier", "findings", "sightings"], json!({
             "sector": {"type": "string"}, "identifier": {"type": "string"}, "findings": {"type": "integer"}, "sightings": {"type": "integer"},
         }))},
+        "Csv": {"type": "string", "description": "text/csv"},
+        "IncidentStats": {"type": "object", "required": ["total", "by_month", "by_class", "by_level", "by_sector", "median_hours_to_report", "reported_within_24h", "timeline"], "properties": {
+            "total": {"type": "integer"},
+            "by_month": {"type": "array", "items": {"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}]}},
+            "by_class": {"type": "array", "items": {"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}]}},
+            "by_level": {"type": "array", "items": {"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}]}},
+            "by_sector": {"type": "array", "items": {"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}]}},
+            "median_hours_to_report": {"type": ["number", "null"]},
+            "reported_within_24h": {"type": ["number", "null"]},
+            "timeline": {"type": "array", "items": {"type": "object", "required": ["id", "date", "reference", "title", "institution_id", "level"], "properties": {
+                "id": {"type": "string", "format": "uuid"}, "date": {"type": "string"}, "reference": {"type": "string"},
+                "title": {"type": "string"}, "institution_id": {"type": "string", "format": "uuid"}, "level": {"type": "string"},
+            }}},
+        }},
         "JsonDocument": {"type": "object", "description": "A JSON document in the format the operation names"},
         "StageSubmission": {"type": "object", "additionalProperties": false, "required": ["stage"], "properties": {"stage": {"type": "string", "maxLength": 100}}},
         "IncidentDraft": incident_draft_schema(),
@@ -316,6 +330,9 @@ fn operation(spec: &RouteSpec) -> Option<Value> {
     let ok = match schema {
         Some("EventStream") => {
             json!({"description": "Event stream", "content": {"text/event-stream": {"schema": {"$ref": "#/components/schemas/EventStream"}}}})
+        }
+        Some("Csv") => {
+            json!({"description": "CSV", "content": {"text/csv": {"schema": {"$ref": "#/components/schemas/Csv"}}}})
         }
         Some(s) => {
             json!({"description": "OK", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{s}")}}}})

@@ -170,6 +170,18 @@ const EXPECT: &[(&str, &str)] = &[
         "coordinator=303 admin=404 officer=303 ro=403 auditor=403 crisis=404",
     ),
     (
+        "GET /api/v1/incidents/stats",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
+        "GET /api/v1/incidents/stats.csv",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
+        "GET /incidents/statistics",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
         "GET /api/v1/tokens",
         "coordinator=200 admin=200 officer=200 ro=200 auditor=200 crisis=200",
     ),
@@ -569,6 +581,7 @@ async fn path_for(w: &World, spec: &RouteSpec, inst: Uuid, role: &str, n: usize)
             aware_at: draft.aware_at,
             draft: serde_json::to_string(&draft).unwrap(),
             assessment: "{}".into(),
+            reported_at: None,
         };
         let row = centinela_store::incidents::create(w.db(), &Actor::system(), "T", &new)
             .await

@@ -336,3 +336,57 @@ async fn reporting_through_the_form_gives_a_receipt() {
         w.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn demo_history_feeds_the_national_picture() {
+    for w in worlds().await {
+        let n = centinela_web::demo::seed_incidents(w.db()).await.unwrap();
+        assert_eq!(n, 185, "{}", w.t.label);
+        assert_eq!(
+            centinela_web::demo::seed_incidents(w.db()).await.unwrap(),
+            0,
+            "seeded once"
+        );
+        let s = Call::get("/api/v1/incidents/stats")
+            .token(Some(&w.tokens["coordinator"]))
+            .send(&w.app)
+            .await
+            .json();
+        assert_eq!(s["total"], 185, "{s}");
+        let timeline = s["timeline"].to_string();
+        assert!(timeline.contains("PEMEX"), "{timeline}");
+        assert!(s["reported_within_24h"].as_f64().unwrap() > 0.5);
+        // An officer's picture is their institution's only.
+        let mine = Call::get("/api/v1/incidents/stats")
+            .token(Some(&w.tokens["officer"]))
+            .send(&w.app)
+            .await
+            .json();
+        let sat_total = Call::get("/api/v1/incidents")
+            .token(Some(&w.tokens["officer"]))
+            .send(&w.app)
+            .await
+            .json()["total"]
+            .clone();
+        assert_eq!(mine["total"], sat_total);
+        assert!(mine["total"].as_i64().unwrap() < 185);
+        let csv = Call::get("/api/v1/incidents/stats.csv")
+            .token(Some(&w.tokens["coordinator"]))
+            .send(&w.app)
+            .await;
+        assert!(
+            csv.body.starts_with("dimension,key,incidents\n") && csv.body.contains("class,fraud,"),
+            "{}",
+            csv.body
+        );
+        let page = Call::get("/incidents/statistics")
+            .token(Some(&w.tokens["coordinator"]))
+            .send(&w.app)
+            .await;
+        assert!(
+            page.body.contains("incident-timeline") && page.body.contains("SEDENA"),
+            "timeline on the page"
+        );
+        w.cleanup().await;
+    }
+}

@@ -202,6 +202,7 @@ pub async fn report(
         aware_at: draft.aware_at,
         draft: serde_json::to_string(&draft).map_err(|_| ApiError::internal())?,
         assessment: serde_json::to_string(&assessment).map_err(|_| ApiError::internal())?,
+        reported_at: None,
     };
     Ok(store::create(&state.db, &ctx.actor(), REFERENCE_PREFIX, &new).await?)
 }
@@ -390,4 +391,136 @@ pub async fn misp(
         &export.json,
         format!("{}.misp.json", row.reference),
     ))
+}
+
+/// The national picture over the incidents the caller may see.
+#[derive(Debug, Default, Serialize)]
+pub struct Stats {
+    pub total: usize,
+    /// `YYYY-MM` → incidents detected that month.
+    pub by_month: Vec<(String, i64)>,
+    pub by_class: Vec<(String, i64)>,
+    pub by_level: Vec<(String, i64)>,
+    pub by_sector: Vec<(String, i64)>,
+    /// Median hours from detection to the first stage submitted.
+    pub median_hours_to_report: Option<f64>,
+    /// Share (0–1) of incidents whose first report reached the CSIRT within 24 h of detection.
+    pub reported_within_24h: Option<f64>,
+    /// The most severe incidents, oldest first.
+    pub timeline: Vec<TimelineItem>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TimelineItem {
+    pub id: Uuid,
+    pub date: String,
+    pub reference: String,
+    pub title: String,
+    pub institution_id: Uuid,
+    pub level: String,
+}
+
+fn counted(mut m: std::collections::BTreeMap<String, i64>, by_count: bool) -> Vec<(String, i64)> {
+    let mut v: Vec<(String, i64)> = std::mem::take(&mut m).into_iter().collect();
+    if by_count {
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    }
+    v
+}
+
+pub async fn compute_stats(state: &AppState, ctx: &Ctx) -> Result<Stats, ApiError> {
+    let p = ctx.principal()?;
+    let rows = store::stat_rows(&state.db, &scope(p), &tlp_view(p)).await?;
+    let rows: Vec<_> = rows
+        .into_iter()
+        .filter(|r| {
+            let tlp = r.tlp.parse::<Tlp>().unwrap_or(Tlp::Red);
+            let res = Resource::owned(ResourceKind::Incident, r.institution_id).labelled(
+                tlp,
+                vec![],
+                vec![],
+            );
+            // RED ones the caller reported are theirs to count too (the query let them through).
+            may(p, Action::Read, &res) == Decision::Allow || tlp == Tlp::Red
+        })
+        .collect();
+    let mut month = std::collections::BTreeMap::new();
+    let mut class = std::collections::BTreeMap::new();
+    let mut level = std::collections::BTreeMap::new();
+    let mut sector = std::collections::BTreeMap::new();
+    let mut hours = vec![];
+    for r in &rows {
+        *month
+            .entry(format!(
+                "{:04}-{:02}",
+                r.detected_at.year(),
+                u8::from(r.detected_at.month())
+            ))
+            .or_insert(0) += 1;
+        *class.entry(r.class.clone()).or_insert(0) += 1;
+        *level.entry(r.level.clone()).or_insert(0) += 1;
+        *sector.entry(r.sector.clone()).or_insert(0) += 1;
+        if let Some(first) = r.first_submission {
+            hours.push((first - r.detected_at).as_seconds_f64() / 3600.0);
+        }
+    }
+    hours.sort_by(f64::total_cmp);
+    let median = (!hours.is_empty()).then(|| hours[hours.len() / 2]);
+    let within = (!hours.is_empty())
+        .then(|| hours.iter().filter(|h| **h <= 24.0).count() as f64 / hours.len() as f64);
+    let severe = ["critico", "muy-alto"];
+    let timeline = rows
+        .iter()
+        .filter(|r| severe.contains(&r.level.as_str()))
+        .map(|r| TimelineItem {
+            id: r.id,
+            date: r.detected_at.date().to_string(),
+            reference: r.reference.clone(),
+            title: r.title.clone(),
+            institution_id: r.institution_id,
+            level: r.level.clone(),
+        })
+        .collect();
+    Ok(Stats {
+        total: rows.len(),
+        by_month: counted(month, false),
+        by_class: counted(class, true),
+        by_level: counted(level, true),
+        by_sector: counted(sector, true),
+        median_hours_to_report: median,
+        reported_within_24h: within,
+        timeline,
+    })
+}
+
+pub async fn stats(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Stats>, ApiError> {
+    Ok(Json(compute_stats(&state, &ctx).await?))
+}
+
+/// The same figures as CSV: one line per (dimension, key, count).
+pub async fn stats_csv(State(state): State<AppState>, ctx: Ctx) -> Result<Response, ApiError> {
+    let s = compute_stats(&state, &ctx).await?;
+    let mut out = String::from("dimension,key,incidents\n");
+    for (dimension, rows) in [
+        ("month", &s.by_month),
+        ("class", &s.by_class),
+        ("level", &s.by_level),
+        ("sector", &s.by_sector),
+    ] {
+        for (k, n) in rows {
+            // Keys are taxonomy ids and dates: no commas or quotes to escape.
+            out.push_str(&format!("{dimension},{k},{n}\n"));
+        }
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"incident-statistics.csv\"".to_string(),
+            ),
+        ],
+        out,
+    )
+        .into_response())
 }

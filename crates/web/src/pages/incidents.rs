@@ -556,3 +556,129 @@ pub async fn submit_stage(
     centinela_store::incidents::submit_stage(&state.db, &ctx.actor(), &row, &f.stage).await?;
     Ok(redirect(&format!("/incidents/{id}#clocks")))
 }
+
+/// One bar of a chart.
+pub struct Bar {
+    pub label: String,
+    pub n: i64,
+    pub width: i64,
+    pub x: i64,
+    pub y: i64,
+    pub height: i64,
+}
+
+fn horizontal(rows: &[(String, i64)], label: impl Fn(&str) -> String) -> Vec<Bar> {
+    let max = rows.iter().map(|r| r.1).max().unwrap_or(1).max(1);
+    rows.iter()
+        .enumerate()
+        .map(|(i, (k, n))| Bar {
+            label: label(k),
+            n: *n,
+            width: n * 300 / max,
+            x: 0,
+            y: i as i64 * 26,
+            height: 18,
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "statistics.html")]
+struct StatsPage {
+    t: Tr,
+    nav: Nav,
+    total: usize,
+    median: String,
+    within: String,
+    months: Vec<Bar>,
+    months_width: i64,
+    charts: Vec<(String, i64, Vec<Bar>)>,
+    timeline: Vec<(String, String, String, String, String)>,
+}
+
+pub async fn statistics(State(state): State<AppState>, ctx: Ctx) -> Result<Response, ApiError> {
+    let t = Tr { lang: ctx.lang };
+    let s = api::compute_stats(&state, &ctx).await?;
+    let names = acronyms(&state).await?;
+    // Monthly columns for the last 24 months with reports.
+    let recent: Vec<&(String, i64)> = s
+        .by_month
+        .iter()
+        .rev()
+        .take(24)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let max = recent.iter().map(|m| m.1).max().unwrap_or(1).max(1);
+    let months: Vec<Bar> = recent
+        .iter()
+        .enumerate()
+        .map(|(i, (k, n))| {
+            let height = n * 120 / max;
+            Bar {
+                label: k.clone(),
+                n: *n,
+                width: 18,
+                x: i as i64 * 24,
+                y: 130 - height,
+                height,
+            }
+        })
+        .collect();
+    let protocol = api::registry().default_protocol();
+    let level_label = |id: &str| {
+        protocol
+            .and_then(|p| {
+                p.severity
+                    .levels
+                    .iter()
+                    .find(|l| l.id == id)
+                    .map(|l| l.name.get(t.tag()).to_string())
+            })
+            .unwrap_or_else(|| id.to_string())
+    };
+    let page = StatsPage {
+        total: s.total,
+        median: s
+            .median_hours_to_report
+            .map(|h| format!("{h:.1} h"))
+            .unwrap_or_else(|| "—".into()),
+        within: s
+            .reported_within_24h
+            .map(|w| format!("{:.0} %", w * 100.0))
+            .unwrap_or_else(|| "—".into()),
+        months_width: months.len() as i64 * 24 + 10,
+        months,
+        charts: [
+            (
+                t.m("stats-by-class"),
+                horizontal(&s.by_class, |k| k.to_string()),
+            ),
+            (t.m("stats-by-level"), horizontal(&s.by_level, level_label)),
+            (
+                t.m("stats-by-sector"),
+                horizontal(&s.by_sector, |k| t.sector(k)),
+            ),
+        ]
+        .into_iter()
+        .map(|(caption, bars)| (caption, bars.len() as i64 * 26, bars))
+        .collect(),
+        timeline: s
+            .timeline
+            .iter()
+            .map(|i| {
+                (
+                    i.date.clone(),
+                    i.reference.clone(),
+                    i.title.clone(),
+                    names.get(&i.institution_id).cloned().unwrap_or_default(),
+                    level_label(&i.level),
+                )
+            })
+            .collect(),
+        t,
+        nav: Nav::new(&ctx, "/incidents"),
+    };
+    Ok(render(&page)?.into_response())
+}
