@@ -49,6 +49,10 @@ pub enum AssessError {
         line: u64,
         message: String,
     },
+    /// OSCAL output could not be built from the given input (date without offset, unknown
+    /// control, empty plan...).
+    #[error("OSCAL export: {0}")]
+    Export(String),
     /// Scoring input out of range (weight, level, ...).
     #[error("scoring: {0}")]
     Score(String),

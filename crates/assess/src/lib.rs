@@ -13,8 +13,12 @@
 //!
 //! It is **not** a store or a server: no database, no HTTP, no async. Imports are loaded
 //! through the [`ImportLoader`] trait, so the server can feed documents from its database
-//! while the CLI uses [`FileLoader`]. It does not fetch remote URLs, render prose, or
-//! write OSCAL assessment results.
+//! while the CLI uses [`FileLoader`]. It does not fetch remote URLs or render prose.
+//!
+//! For campaigns it rolls many institutions' answers up by sector, level of government and
+//! nation, with a heat map institutions × groups ([`campaign`]), and writes OSCAL
+//! `assessment-results` ([`assessment_results`]) and `plan-of-action-and-milestones`
+//! ([`poam`]) JSON that `compliance-trestle` loads.
 //!
 //! ```no_run
 //! use std::path::Path;
@@ -28,12 +32,15 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod assessment_results;
+pub mod campaign;
 pub mod catalog;
 pub mod error;
 pub mod load;
 pub mod mapping;
 pub mod metadata;
 pub mod ncaf;
+pub mod poam;
 pub mod profile;
 pub mod resolve;
 pub mod score;
