@@ -9,7 +9,8 @@
 //! ([`ncaf`]).
 //!
 //! Shipped data (`data/`): the national baseline catalog, sector overlays as profiles on top
-//! of it, and the NCAF 2020 framework in our own words.
+//! of it, two questionnaires (privacy-by-design impact assessment, cloud-migration security gap
+//! analysis) as catalogs and profiles, and the NCAF 2020 framework in our own words.
 //!
 //! It is **not** a store or a server: no database, no HTTP, no async. Imports are loaded
 //! through the [`ImportLoader`] trait, so the server can feed documents from its database
