@@ -220,6 +220,9 @@ async fn run(command: Command) -> Result<()> {
             if n > 0 {
                 tracing::info!(incidents = n, "demo incidents seeded");
             }
+            centinela_web::demo::seed_inventory(&db)
+                .await
+                .context("seeding the demo inventory")?;
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
                 .with_context(|| format!("listening on {listen}"))?;
@@ -341,6 +344,9 @@ async fn run(command: Command) -> Result<()> {
             centinela_web::demo::seed_incidents(&db)
                 .await
                 .context("seeding the demo incidents")?;
+            centinela_web::demo::seed_inventory(&db)
+                .await
+                .context("seeding the demo inventory")?;
             println!(
                 "{}",
                 if seeded {
@@ -379,7 +385,12 @@ async fn serve(
     log: Option<centinela_web::transparency::TransparencyLog>,
     tsa: Option<std::sync::Arc<trust::tsp::TimeStampAuthority>>,
 ) -> Result<()> {
+    let vulns = web.vuln_dir.clone();
     let mut state = centinela_web::AppState::new(db.clone(), web).await?;
+    state = state.with_vulns(match vulns {
+        Some(dir) => centinela_web::api::inventory::load_vulns(&dir)?,
+        None => centinela_web::api::inventory::sample_vulns(),
+    });
     if let Some(tsa) = tsa {
         state = state.with_tsa(tsa);
     }

@@ -33,6 +33,10 @@ pub struct ServeArgs {
     /// The TSA certificate followed by its chain (PEM).
     #[arg(long, env = "CENTINELA_TSA_CHAIN")]
     tsa_chain: Option<PathBuf>,
+    /// A directory of NVD CVE 2.0 and CISA KEV JSON files for matching inventory software
+    /// (default: the small samples shipped with the platform).
+    #[arg(long, env = "CENTINELA_VULN_DIR")]
+    vuln_dir: Option<PathBuf>,
     /// Where uploaded files (third-party reports) are kept; replicas must share it.
     #[arg(long, env = "CENTINELA_FILES_DIR")]
     files_dir: Option<PathBuf>,
@@ -62,6 +66,7 @@ struct FileSettings {
     files_dir: Option<PathBuf>,
     tsa_key: Option<PathBuf>,
     tsa_chain: Option<PathBuf>,
+    vuln_dir: Option<PathBuf>,
 }
 
 pub const DEMO_LOG_ORIGIN: &str = "centinela.demo/log";
@@ -119,6 +124,7 @@ impl Settings {
                         .or(file.files_dir)
                         .unwrap_or_else(|| PathBuf::from("./centinela-files")),
                 ),
+                vuln_dir: a.vuln_dir.or(file.vuln_dir),
                 ..defaults
             },
         })

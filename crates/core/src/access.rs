@@ -53,6 +53,8 @@ pub enum ResourceKind {
     Exposure,
     /// An incident reported by an institution (labelled with TLP).
     Incident,
+    /// The inventory of ICT goods and services (software, assets, digital services).
+    Inventory,
 }
 
 /// The record being acted on, reduced to what the policy needs.
@@ -199,6 +201,12 @@ fn tenant_rule(p: &Principal, action: Action, r: &Resource) -> Decision {
             Role::Auditor => allow_if(read),
             Role::Admin | Role::CrisisMember => Decision::Hidden,
         },
+        ResourceKind::Inventory => match p.role {
+            Role::Coordinator => Decision::Allow,
+            Role::Officer => allow_if(read || own),
+            Role::Auditor => allow_if(read),
+            Role::Admin | Role::CrisisMember => Decision::Hidden,
+        },
         ResourceKind::AuditTrail => match p.role {
             Role::Admin | Role::Coordinator | Role::Auditor => allow_if(read),
             Role::Officer | Role::CrisisMember => Decision::Hidden,
@@ -324,6 +332,10 @@ mod tests {
             ("crisis", List, Incident, "-", Hidden),
             ("admin", Read, Incident, "a", Hidden),
             ("coordinator", Update, Incident, "b", Allow),
+            ("officer_a", Create, Inventory, "a", Allow),
+            ("officer_a", Read, Inventory, "b", Hidden),
+            ("auditor_a", Create, Inventory, "a", Forbidden),
+            ("crisis", Read, Inventory, "a", Hidden),
             ("token_ro_a", Create, Network, "a", Forbidden),
             ("token_ro_a", Read, Network, "b", Hidden),
         ];

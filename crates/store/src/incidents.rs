@@ -2,7 +2,7 @@
 //! its severity assessment as JSON (the `incidents` crate owns their meaning). Each incident
 //! keeps the protocol id and version it was reported under.
 
-use crate::{args, now, Actor, Arg, Db, Page, Result, Scope};
+use crate::{Actor, Arg, Db, Page, Result, Scope, args, now};
 use serde::Serialize;
 use sqlx::FromRow;
 use time::OffsetDateTime;
@@ -71,10 +71,16 @@ pub async fn create(db: &Db, actor: &Actor, prefix: &str, n: &NewIncident) -> Re
     let now = n.reported_at.unwrap_or_else(now);
     let mut tx = db.begin().await?;
     let counter = format!("incident-{}", now.year());
-    tx.execute("INSERT INTO counters (name, value) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING", args![&counter])
-        .await?;
+    tx.execute(
+        "INSERT INTO counters (name, value) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING",
+        args![&counter],
+    )
+    .await?;
     let v: Value = tx
-        .fetch_one("UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value", args![&counter])
+        .fetch_one(
+            "UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value",
+            args![&counter],
+        )
         .await?;
     let row = IncidentRow {
         id: Uuid::new_v4(),
@@ -116,13 +122,23 @@ pub async fn create(db: &Db, actor: &Actor, prefix: &str, n: &NewIncident) -> Re
         &serde_json::json!({"reference": row.reference, "draft": row.draft, "assessment": row.assessment}),
     );
     crate::audit::record(&mut tx, actor, &change).await?;
-    crate::events::emit(&mut tx, "incident.reported", Some(row.institution_id), &change).await?;
+    crate::events::emit(
+        &mut tx,
+        "incident.reported",
+        Some(row.institution_id),
+        &change,
+    )
+    .await?;
     tx.commit().await?;
     Ok(row)
 }
 
 pub async fn get(db: &Db, id: Uuid) -> Result<IncidentRow> {
-    db.fetch_one(&format!("SELECT {COLUMNS} FROM incidents WHERE id = $1"), args![id]).await
+    db.fetch_one(
+        &format!("SELECT {COLUMNS} FROM incidents WHERE id = $1"),
+        args![id],
+    )
+    .await
 }
 
 /// Which labels a reader may see, as the list query applies them: the labels open to them,
@@ -143,13 +159,29 @@ fn visibility(scope: &Scope, view: &TlpView, prefix: &str) -> (String, Vec<Arg>)
         params.push((*l).into());
         labels.push(format!("${}", params.len()));
     }
-    let mut tlp = format!("{prefix}tlp IN ({})", if labels.is_empty() { "''".into() } else { labels.join(", ") });
+    let mut tlp = format!(
+        "{prefix}tlp IN ({})",
+        if labels.is_empty() {
+            "''".into()
+        } else {
+            labels.join(", ")
+        }
+    );
     if let Some(inst) = view.strict_institution {
         params.push(inst.into());
-        tlp = format!("{tlp} OR ({prefix}tlp = 'TLP:AMBER+STRICT' AND {prefix}institution_id = ${})", params.len());
+        tlp = format!(
+            "{tlp} OR ({prefix}tlp = 'TLP:AMBER+STRICT' AND {prefix}institution_id = ${})",
+            params.len()
+        );
     }
     params.push(view.user.into());
-    (format!("{scope_sql} AND ({tlp} OR {prefix}reported_by = ${})", params.len()), params)
+    (
+        format!(
+            "{scope_sql} AND ({tlp} OR {prefix}reported_by = ${})",
+            params.len()
+        ),
+        params,
+    )
 }
 
 #[derive(Debug, Clone, Default)]
@@ -168,7 +200,13 @@ struct Count {
     n: i64,
 }
 
-pub async fn list(db: &Db, scope: &Scope, view: &TlpView, f: &IncidentFilter, page: Page) -> Result<(Vec<IncidentRow>, i64)> {
+pub async fn list(
+    db: &Db,
+    scope: &Scope,
+    view: &TlpView,
+    f: &IncidentFilter,
+    page: Page,
+) -> Result<(Vec<IncidentRow>, i64)> {
     let (visible, mut params) = visibility(scope, view, "");
     let mut conds = vec![visible];
     let mut push = |sql: String, v: Arg, params: &mut Vec<Arg>| {
@@ -177,12 +215,20 @@ pub async fn list(db: &Db, scope: &Scope, view: &TlpView, f: &IncidentFilter, pa
     };
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         let pattern = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
-        push("(LOWER(title) LIKE ? OR LOWER(reference) LIKE ?)".into(), pattern.into(), &mut params);
+        push(
+            "(LOWER(title) LIKE ? OR LOWER(reference) LIKE ?)".into(),
+            pattern.into(),
+            &mut params,
+        );
     }
     if let Some(i) = f.institution {
         push("institution_id = ?".into(), i.into(), &mut params);
     }
-    for (column, value) in [("class", &f.class), ("level", &f.level), ("state", &f.state)] {
+    for (column, value) in [
+        ("class", &f.class),
+        ("level", &f.level),
+        ("state", &f.state),
+    ] {
         if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
             push(format!("{column} = ?"), v.into(), &mut params);
         }
@@ -194,7 +240,12 @@ pub async fn list(db: &Db, scope: &Scope, view: &TlpView, f: &IncidentFilter, pa
         push("reported_at < ?".into(), to.into(), &mut params);
     }
     let cond = conds.join(" AND ");
-    let total: Count = db.fetch_one(&format!("SELECT COUNT(*) AS n FROM incidents WHERE {cond}"), params.clone()).await?;
+    let total: Count = db
+        .fetch_one(
+            &format!("SELECT COUNT(*) AS n FROM incidents WHERE {cond}"),
+            params.clone(),
+        )
+        .await?;
     let n = params.len();
     params.extend(args![page.limit, page.offset]);
     let rows = db
@@ -223,23 +274,54 @@ pub async fn submissions(db: &Db, incident: Uuid) -> Result<Vec<SubmissionRow>> 
 }
 
 /// Records that a reporting stage was submitted now.
-pub async fn submit_stage(db: &Db, actor: &Actor, incident: &IncidentRow, stage: &str) -> Result<SubmissionRow> {
+pub async fn submit_stage(
+    db: &Db,
+    actor: &Actor,
+    incident: &IncidentRow,
+    stage: &str,
+) -> Result<SubmissionRow> {
     submit_stage_at(db, actor, incident, stage, now()).await
 }
 
 /// Records a stage submitted at `at` (now for users; the past for seeded history).
-pub async fn submit_stage_at(db: &Db, actor: &Actor, incident: &IncidentRow, stage: &str, at: OffsetDateTime) -> Result<SubmissionRow> {
-    let row = SubmissionRow { stage: stage.to_string(), at, by_email: actor.email.clone() };
+pub async fn submit_stage_at(
+    db: &Db,
+    actor: &Actor,
+    incident: &IncidentRow,
+    stage: &str,
+    at: OffsetDateTime,
+) -> Result<SubmissionRow> {
+    let row = SubmissionRow {
+        stage: stage.to_string(),
+        at,
+        by_email: actor.email.clone(),
+    };
     let mut tx = db.begin().await?;
     tx.execute(
         "INSERT INTO incident_submissions (incident_id, stage, at, by_email) VALUES ($1, $2, $3, $4)",
         args![incident.id, stage, row.at, &row.by_email],
     )
     .await?;
-    tx.execute("UPDATE incidents SET updated_at = $2 WHERE id = $1", args![incident.id, row.at]).await?;
-    let change = crate::audit::Change::new("submit-stage", "incident", incident.id, Some(incident.institution_id), &row);
+    tx.execute(
+        "UPDATE incidents SET updated_at = $2 WHERE id = $1",
+        args![incident.id, row.at],
+    )
+    .await?;
+    let change = crate::audit::Change::new(
+        "submit-stage",
+        "incident",
+        incident.id,
+        Some(incident.institution_id),
+        &row,
+    );
     crate::audit::record(&mut tx, actor, &change).await?;
-    crate::events::emit(&mut tx, "incident.stage", Some(incident.institution_id), &change).await?;
+    crate::events::emit(
+        &mut tx,
+        "incident.stage",
+        Some(incident.institution_id),
+        &change,
+    )
+    .await?;
     tx.commit().await?;
     Ok(row)
 }
@@ -283,5 +365,8 @@ struct Any {
 
 /// How many incidents exist (the demo seeds history only into an empty table).
 pub async fn count_all(db: &Db) -> Result<i64> {
-    Ok(db.fetch_one::<Any>("SELECT COUNT(*) AS n FROM incidents", args![]).await?.n)
+    Ok(db
+        .fetch_one::<Any>("SELECT COUNT(*) AS n FROM incidents", args![])
+        .await?
+        .n)
 }

@@ -15,6 +15,7 @@ mod db;
 pub mod events;
 pub mod exposure;
 pub mod incidents;
+pub mod inventory;
 pub mod jobs;
 pub mod seed;
 pub mod stats;

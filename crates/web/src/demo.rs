@@ -297,3 +297,116 @@ pub async fn seed_incidents(db: &Db) -> Result<usize, StoreError> {
     }
     Ok(n)
 }
+
+/// A few inventories, some with software that the shipped CVE/KEV samples flag, so the
+/// vulnerability view and the KPIs have something to show.
+pub async fn seed_inventory(db: &Db) -> Result<usize, StoreError> {
+    use centinela_store::inventory::{self as inv, NewSoftware};
+    let Some(sat) = repo::find_institution_by_slug(db, "sat").await? else {
+        return Ok(0);
+    };
+    if !inv::list_software(db, sat.id).await?.is_empty() {
+        return Ok(0);
+    }
+    let sw = |vendor: &str, product: &str, version: &str, cpe: &str, purl: &str, licence: &str| {
+        NewSoftware {
+            vendor: vendor.into(),
+            product: product.into(),
+            version: version.into(),
+            cpe: cpe.into(),
+            purl: purl.into(),
+            licence: licence.into(),
+            open_source: vuln::is_open_source(
+                (!licence.is_empty()).then_some(licence),
+                purl.strip_prefix("pkg:").and_then(|p| p.split('/').next()),
+            ),
+        }
+    };
+    let plans: &[(
+        &str,
+        Vec<NewSoftware>,
+        &[(&str, &str, bool)],
+        &[(&str, &str, bool)],
+    )] = &[
+        (
+            "sat",
+            vec![
+                sw(
+                    "apache",
+                    "http_server",
+                    "2.4.49",
+                    "cpe:2.3:a:apache:http_server:2.4.49:*:*:*:*:*:*:*",
+                    "",
+                    "Apache-2.0",
+                ),
+                sw("postgresql", "postgresql", "15.5", "", "", "PostgreSQL"),
+                sw("microsoft", "windows_server", "2019", "", "", ""),
+            ],
+            &[
+                ("Portal de trámites", "198.51.100.3", true),
+                ("Base de datos de contribuyentes", "10.2.0.20", false),
+            ],
+            &[(
+                "Declaraciones en línea",
+                "https://www.sat.gob.mx/declaraciones",
+                true,
+            )],
+        ),
+        (
+            "imss",
+            vec![
+                sw(
+                    "microsoft",
+                    "exchange_server",
+                    "2016",
+                    "cpe:2.3:a:microsoft:exchange_server:2016:cumulative_update_19:*:*:*:*:*:*",
+                    "",
+                    "",
+                ),
+                sw("nginx", "nginx", "1.24.0", "", "", "BSD-2-Clause"),
+            ],
+            &[
+                ("Correo institucional", "10.6.0.10", false),
+                ("Portal del derechohabiente", "2001:db8:6::10", true),
+            ],
+            &[(
+                "Citas médicas en línea",
+                "https://www.imss.gob.mx/citas",
+                true,
+            )],
+        ),
+        (
+            "pemex",
+            vec![
+                sw(
+                    "apache",
+                    "log4j",
+                    "2.14.1",
+                    "",
+                    "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1",
+                    "Apache-2.0",
+                ),
+                sw("oracle", "database", "19c", "", "", ""),
+            ],
+            &[("ERP corporativo", "10.16.0.5", false)],
+            &[],
+        ),
+    ];
+    let actor = Actor::system();
+    let mut n = 0;
+    for (slug, software, assets, services) in plans {
+        let Some(inst) = repo::find_institution_by_slug(db, slug).await? else {
+            continue;
+        };
+        n += inv::add_software(db, &actor, inst.id, software, "demo")
+            .await?
+            .len();
+        for (name, address, ipv6) in *assets {
+            inv::add_asset(db, &actor, inst.id, name, "system", address, *ipv6, "high").await?;
+        }
+        for (name, url, personal) in *services {
+            inv::add_service(db, &actor, inst.id, name, url, *personal, false).await?;
+        }
+    }
+    Ok(n)
+}

@@ -67,6 +67,8 @@ pub struct WebSettings {
     pub upload_limit: u64,
     /// Run background job workers (feed ingestion) in this process.
     pub workers: bool,
+    /// NVD/KEV files to match inventory software against (the binary loads them).
+    pub vuln_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for WebSettings {
@@ -80,6 +82,7 @@ impl Default for WebSettings {
             files_dir: None,
             upload_limit: 512 * 1024 * 1024,
             workers: true,
+            vuln_dir: None,
         }
     }
 }
@@ -96,6 +99,8 @@ pub struct AppState {
     pub ip_brake: Arc<auth::IpBrake>,
     /// The transparency log that anchors the audit trail, when this process keeps it.
     pub log: Option<Arc<transparency::TransparencyLog>>,
+    /// Known vulnerabilities (NVD, KEV) for matching the inventory, when loaded.
+    pub vulns: Option<Arc<vuln::VulnDb>>,
     /// The RFC 3161 time-stamping authority, when configured.
     pub tsa: Option<Arc<trust::tsp::TimeStampAuthority>>,
 }
@@ -118,7 +123,14 @@ impl AppState {
             ip_brake: Arc::default(),
             log: None,
             tsa: None,
+            vulns: None,
         })
+    }
+
+    /// Matches inventory software against these known vulnerabilities.
+    pub fn with_vulns(mut self, vulns: Arc<vuln::VulnDb>) -> Self {
+        self.vulns = Some(vulns);
+        self
     }
 
     /// Answers time-stamp requests at `/tsa`.

@@ -222,6 +222,48 @@ fn schemas() -> Value {
                 "title": {"type": "string"}, "institution_id": {"type": "string", "format": "uuid"}, "level": {"type": "string"},
             }}},
         }},
+        "Software": object(&["id", "institution_id", "vendor", "product", "version", "cpe", "purl", "licence", "open_source", "source", "created_at"], json!({
+            "id": uuid, "institution_id": uuid, "vendor": {"type": "string"}, "product": {"type": "string"},
+            "version": {"type": "string"}, "cpe": {"type": "string"}, "purl": {"type": "string"}, "licence": {"type": "string"},
+            "open_source": {"type": "boolean"}, "source": {"type": "string"}, "created_at": time,
+        })),
+        "SoftwareList": {"type": "array", "items": {"$ref": "#/components/schemas/Software"}},
+        "SoftwareDraft": {"type": "object", "additionalProperties": false, "required": ["vendor", "product"], "properties": {
+            "vendor": text(200), "product": text(200), "version": text(100),
+            "cpe": {"type": "string", "maxLength": 500, "description": "CPE 2.3 formatted string"},
+            "purl": {"type": "string", "maxLength": 500, "description": "Package URL"},
+            "licence": {"type": "string", "maxLength": 200, "description": "SPDX expression"},
+        }},
+        "SoftwareImport": {"type": "string", "description": "CSV with columns vendor,product,version,cpe,purl,licence, or a CycloneDX JSON SBOM"},
+        "ImportResult": object(&["imported", "warnings"], json!({"imported": {"type": "integer"}, "warnings": {"type": "array", "items": {"type": "string"}}})),
+        "VulnerableSoftwareList": {"type": "array", "items": object(&["software_id", "vendor", "product", "version", "cve", "score", "severity", "kev", "kev_due", "ransomware", "conditional", "needs_review"], json!({
+            "software_id": {"type": "string"}, "vendor": {"type": "string"}, "product": {"type": "string"}, "version": {"type": "string"},
+            "cve": {"type": "string"}, "score": {"type": ["number", "null"]}, "severity": {"type": ["string", "null"]},
+            "kev": {"type": "boolean"}, "kev_due": {"type": ["string", "null"]}, "ransomware": {"type": "boolean"},
+            "conditional": {"type": "boolean"}, "needs_review": {"type": "boolean"},
+        }))},
+        "Asset": object(&["id", "institution_id", "name", "kind", "address", "ipv6", "criticality", "created_at"], json!({
+            "id": uuid, "institution_id": uuid, "name": {"type": "string"}, "kind": {"type": "string"}, "address": {"type": "string"},
+            "ipv6": {"type": "boolean"}, "criticality": {"type": "string"}, "created_at": time,
+        })),
+        "AssetList": {"type": "array", "items": {"$ref": "#/components/schemas/Asset"}},
+        "AssetDraft": {"type": "object", "additionalProperties": false, "required": ["name", "kind", "criticality"], "properties": {
+            "name": text(200), "kind": {"type": "string", "enum": crate::api::inventory::ASSET_KINDS},
+            "address": text(200), "ipv6": {"type": "boolean"},
+            "criticality": {"type": "string", "enum": crate::api::inventory::ASSET_CRITICALITY},
+        }},
+        "Service": object(&["id", "institution_id", "name", "url", "personal_data", "payments", "created_at"], json!({
+            "id": uuid, "institution_id": uuid, "name": {"type": "string"}, "url": {"type": "string"},
+            "personal_data": {"type": "boolean"}, "payments": {"type": "boolean"}, "created_at": time,
+        })),
+        "ServiceList": {"type": "array", "items": {"$ref": "#/components/schemas/Service"}},
+        "ServiceDraft": {"type": "object", "additionalProperties": false, "required": ["name", "url"], "properties": {
+            "name": text(200), "url": {"type": "string", "maxLength": 500}, "personal_data": {"type": "boolean"}, "payments": {"type": "boolean"},
+        }},
+        "InventoryKpis": object(&["assets", "assets_ipv6", "software", "software_open_source", "institutions", "institutions_complete"], json!({
+            "assets": {"type": "integer"}, "assets_ipv6": {"type": "integer"}, "software": {"type": "integer"},
+            "software_open_source": {"type": "integer"}, "institutions": {"type": "integer"}, "institutions_complete": {"type": "integer"},
+        })),
         "JsonDocument": {"type": "object", "description": "A JSON document in the format the operation names"},
         "StageSubmission": {"type": "object", "additionalProperties": false, "required": ["stage"], "properties": {"stage": {"type": "string", "maxLength": 100}}},
         "IncidentDraft": incident_draft_schema(),
@@ -355,16 +397,23 @@ fn operation(spec: &RouteSpec) -> Option<Value> {
         "responses": responses,
     });
     if let Some(body) = doc.body {
-        let media = if body == "ReportUpload" {
-            "multipart/form-data"
-        } else {
-            "application/json"
-        };
         let mut content = Map::new();
-        content.insert(
-            media.to_string(),
-            json!({"schema": {"$ref": format!("#/components/schemas/{body}")}}),
-        );
+        let schema = json!({"schema": {"$ref": format!("#/components/schemas/{body}")}});
+        match body {
+            "ReportUpload" => {
+                content.insert("multipart/form-data".into(), schema);
+            }
+            "SoftwareImport" => {
+                content.insert("text/csv".into(), schema);
+                content.insert(
+                    "application/vnd.cyclonedx+json".into(),
+                    json!({"schema": {"type": "object"}}),
+                );
+            }
+            _ => {
+                content.insert("application/json".into(), schema);
+            }
+        }
         op["requestBody"] = json!({"required": true, "content": content});
     }
     Some(op)

@@ -182,6 +182,50 @@ const EXPECT: &[(&str, &str)] = &[
         "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
     ),
     (
+        "GET /api/v1/institutions/{id}/software",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "POST /api/v1/institutions/{id}/software",
+        "coordinator=201/201 admin=404/404 officer=201/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "DELETE /api/v1/institutions/{id}/software/{software_id}",
+        "coordinator=204/204 admin=404/404 officer=204/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "POST /api/v1/institutions/{id}/software/import",
+        "coordinator=201/201 admin=404/404 officer=201/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/software.csv",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/vulnerabilities",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/assets",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "POST /api/v1/institutions/{id}/assets",
+        "coordinator=201/201 admin=404/404 officer=201/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/services",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "POST /api/v1/institutions/{id}/services",
+        "coordinator=201/201 admin=404/404 officer=201/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/inventory/kpis",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
         "GET /api/v1/tokens",
         "coordinator=200 admin=200 officer=200 ro=200 auditor=200 crisis=200",
     ),
@@ -419,6 +463,15 @@ async fn body_for(w: &World, spec: &RouteSpec, inst: Uuid, n: usize) -> Option<V
         })),
         ("POST", "/api/v1/tokens") => Some(json!({"name": "t"})),
         ("POST", "/api/v1/incidents") => Some(incident_json(inst)),
+        ("POST", "/api/v1/institutions/{id}/software") => {
+            Some(json!({"vendor": "apache", "product": "http_server", "version": "2.4.49"}))
+        }
+        ("POST", "/api/v1/institutions/{id}/assets") => {
+            Some(json!({"name": "Servidor", "kind": "server", "criticality": "high", "ipv6": true}))
+        }
+        ("POST", "/api/v1/institutions/{id}/services") => {
+            Some(json!({"name": "Portal", "url": "https://www.ejemplo.gob.mx"}))
+        }
         ("POST", "/api/v1/incidents/{incident_id}/submissions") => {
             Some(json!({"stage": "initial-report"}))
         }
@@ -551,6 +604,26 @@ async fn path_for(w: &World, spec: &RouteSpec, inst: Uuid, role: &str, n: usize)
     if path.contains("{entry_id}") {
         path = path.replace("{entry_id}", &w.anchored_entry(inst).await.id.to_string());
     }
+    if path.contains("{software_id}") {
+        let row = centinela_store::inventory::NewSoftware {
+            vendor: "v".into(),
+            product: "p".into(),
+            ..Default::default()
+        };
+        let id = match centinela_store::inventory::add_software(
+            w.db(),
+            &Actor::system(),
+            inst,
+            &[row],
+            "test",
+        )
+        .await
+        {
+            Ok(mut v) => v.remove(0).id,
+            Err(_) => Uuid::new_v4(),
+        };
+        path = path.replace("{software_id}", &id.to_string());
+    }
     if path.contains("{report_id}") {
         let r = centinela_store::exposure::create_report(
             w.db(),
@@ -665,7 +738,9 @@ async fn access_matrix() {
                     )
                     .await;
                     let mut call = Call::new(spec.method.clone(), path.clone()).token(token);
-                    if centinela_web::security::UPLOAD_PATHS.contains(&spec.path) {
+                    if spec.path == "/api/v1/institutions/{id}/software/import" {
+                        call = call.raw("vendor,product,version\nnginx,nginx,1.24.0\n", "text/csv");
+                    } else if centinela_web::security::UPLOAD_PATHS.contains(&spec.path) {
                         call =
                             call.multipart(&[("report", "scan_http")], "report.csv", SAMPLE_REPORT);
                     } else if let Some(b) = body_for(&w, &spec, *inst, n).await {

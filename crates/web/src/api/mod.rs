@@ -5,6 +5,7 @@ pub mod constituency;
 pub mod events;
 pub mod feeds;
 pub mod incidents;
+pub mod inventory;
 pub mod ops;
 pub mod reference;
 

@@ -61,10 +61,16 @@ struct DashboardPage {
     sectors_height: i64,
     ipv6_percent: i64,
     officers_percent: i64,
+    inv: centinela_store::inventory::InventoryKpis,
+    assets_ipv6_percent: i64,
+    open_source_percent: i64,
+    complete_percent: i64,
 }
 
 pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Response, ApiError> {
     let d = stats::dashboard(&state.db, &scope(ctx.principal()?)).await?;
+    let inv = centinela_store::inventory::kpis(&state.db, &scope(ctx.principal()?)).await?;
+    let share = |n: i64, of: i64| if of > 0 { n * 100 / of } else { 0 };
     let t = Tr { lang: ctx.lang };
     let percent = |n: i64| {
         if d.institutions > 0 {
@@ -82,6 +88,10 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Respon
         sectors: sector_bars,
         ipv6_percent: percent(d.with_ipv6),
         officers_percent: percent(d.officers_complete),
+        assets_ipv6_percent: share(inv.assets_ipv6, inv.assets),
+        open_source_percent: share(inv.software_open_source, inv.software),
+        complete_percent: share(inv.institutions_complete, inv.institutions),
+        inv,
         d,
     };
     Ok(render(&page)?.into_response())
@@ -369,6 +379,11 @@ struct ShowPage {
     officer_draft_role: String,
     officer_errors: FormErrors,
     exposure: Vec<centinela_store::exposure::ExposureEvent>,
+    show_inventory: bool,
+    software: Vec<centinela_store::inventory::Software>,
+    vulnerable: Vec<crate::api::inventory::VulnerableSoftware>,
+    assets: Vec<centinela_store::inventory::Asset>,
+    services: Vec<centinela_store::inventory::Service>,
 }
 
 async fn show_page(state: &AppState, ctx: &Ctx, id: Uuid) -> Result<ShowPage, ApiError> {
@@ -377,6 +392,12 @@ async fn show_page(state: &AppState, ctx: &Ctx, id: Uuid) -> Result<ShowPage, Ap
     let allowed = |kind, action| may(p, action, &Resource::owned(kind, id)) == Decision::Allow;
     let show_networks = allowed(ResourceKind::Network, Action::Read);
     let all = Page::new(Some(Page::MAX_LIMIT), None);
+    let show_inventory = allowed(ResourceKind::Inventory, Action::Read);
+    let software = if show_inventory {
+        centinela_store::inventory::list_software(&state.db, id).await?
+    } else {
+        vec![]
+    };
     Ok(ShowPage {
         t: Tr { lang: ctx.lang },
         nav: Nav::new(ctx, "/institutions"),
@@ -416,6 +437,22 @@ async fn show_page(state: &AppState, ctx: &Ctx, id: Uuid) -> Result<ShowPage, Ap
             )
             .await?
             .0
+        } else {
+            vec![]
+        },
+        show_inventory,
+        vulnerable: match (&state.vulns, show_inventory) {
+            (Some(db), true) => crate::api::inventory::match_software(db, &software),
+            _ => vec![],
+        },
+        software,
+        assets: if show_inventory {
+            centinela_store::inventory::list_assets(&state.db, id).await?
+        } else {
+            vec![]
+        },
+        services: if show_inventory {
+            centinela_store::inventory::list_services(&state.db, id).await?
         } else {
             vec![]
         },

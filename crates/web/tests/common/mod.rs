@@ -119,7 +119,8 @@ pub async fn worlds_with(settings: centinela_web::WebSettings) -> Vec<World> {
         let state = centinela_web::AppState::new(t.db.clone(), settings)
             .await
             .unwrap()
-            .with_log(log);
+            .with_log(log)
+            .with_vulns(centinela_web::api::inventory::sample_vulns());
         let app = centinela_web::app(state.clone());
         out.push(World {
             t,

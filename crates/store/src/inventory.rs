@@ -1,0 +1,312 @@
+//! The inventory of ICT goods and services per institution: software (with CPE and purl, for
+//! vulnerability matching), assets (with IPv6 reachability) and digital public services.
+
+use crate::audit::{self, Change};
+use crate::{Actor, Db, Result, Scope, StoreError, args, now};
+use serde::Serialize;
+use sqlx::FromRow;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Serialize, FromRow)]
+pub struct Software {
+    pub id: Uuid,
+    pub institution_id: Uuid,
+    pub vendor: String,
+    pub product: String,
+    pub version: String,
+    pub cpe: String,
+    pub purl: String,
+    pub licence: String,
+    pub open_source: bool,
+    pub source: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A software row to add (already validated).
+#[derive(Debug, Clone, Default)]
+pub struct NewSoftware {
+    pub vendor: String,
+    pub product: String,
+    pub version: String,
+    pub cpe: String,
+    pub purl: String,
+    pub licence: String,
+    pub open_source: bool,
+}
+
+const SOFTWARE_COLUMNS: &str = "id, institution_id, vendor, product, version, cpe, purl, licence, open_source, source, created_at";
+
+pub async fn list_software(db: &Db, institution: Uuid) -> Result<Vec<Software>> {
+    db.fetch_all(
+        &format!("SELECT {SOFTWARE_COLUMNS} FROM software WHERE institution_id = $1 ORDER BY vendor, product, version, id"),
+        args![institution],
+    )
+    .await
+}
+
+/// Adds every row or none (an import is one transaction and one audit entry).
+pub async fn add_software(
+    db: &Db,
+    actor: &Actor,
+    institution: Uuid,
+    rows: &[NewSoftware],
+    source: &str,
+) -> Result<Vec<Software>> {
+    let mut tx = db.begin().await?;
+    let found: Option<Id> = tx
+        .fetch_optional(
+            "SELECT id FROM institutions WHERE id = $1",
+            args![institution],
+        )
+        .await?;
+    if found.is_none() {
+        return Err(StoreError::NotFound);
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let s = Software {
+            id: Uuid::new_v4(),
+            institution_id: institution,
+            vendor: r.vendor.clone(),
+            product: r.product.clone(),
+            version: r.version.clone(),
+            cpe: r.cpe.clone(),
+            purl: r.purl.clone(),
+            licence: r.licence.clone(),
+            open_source: r.open_source,
+            source: source.to_string(),
+            created_at: now(),
+        };
+        tx.execute(
+            &format!("INSERT INTO software ({SOFTWARE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"),
+            args![s.id, institution, &s.vendor, &s.product, &s.version, &s.cpe, &s.purl, &s.licence, s.open_source, &s.source, s.created_at],
+        )
+        .await?;
+        out.push(s);
+    }
+    let change = Change::new(
+        "add-software",
+        "software",
+        format!("{institution}/{}", out.len()),
+        Some(institution),
+        &out,
+    );
+    audit::record(&mut tx, actor, &change).await?;
+    crate::events::emit(&mut tx, "inventory.software", Some(institution), &change).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+#[derive(FromRow)]
+struct Id {
+    #[allow(dead_code)]
+    id: Uuid,
+}
+
+pub async fn delete_software(db: &Db, actor: &Actor, institution: Uuid, id: Uuid) -> Result<()> {
+    let mut tx = db.begin().await?;
+    let n = tx
+        .execute(
+            "DELETE FROM software WHERE id = $1 AND institution_id = $2",
+            args![id, institution],
+        )
+        .await?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    let change = Change::new(
+        "delete",
+        "software",
+        id,
+        Some(institution),
+        &serde_json::Value::Null,
+    );
+    audit::record(&mut tx, actor, &change).await?;
+    tx.commit().await
+}
+
+#[derive(Debug, Clone, Serialize, FromRow)]
+pub struct Asset {
+    pub id: Uuid,
+    pub institution_id: Uuid,
+    pub name: String,
+    pub kind: String,
+    pub address: String,
+    pub ipv6: bool,
+    pub criticality: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+pub async fn list_assets(db: &Db, institution: Uuid) -> Result<Vec<Asset>> {
+    db.fetch_all(
+        "SELECT id, institution_id, name, kind, address, ipv6, criticality, created_at FROM assets WHERE institution_id = $1 ORDER BY name, id",
+        args![institution],
+    )
+    .await
+}
+
+pub async fn add_asset(
+    db: &Db,
+    actor: &Actor,
+    institution: Uuid,
+    name: &str,
+    kind: &str,
+    address: &str,
+    ipv6: bool,
+    criticality: &str,
+) -> Result<Asset> {
+    let a = Asset {
+        id: Uuid::new_v4(),
+        institution_id: institution,
+        name: name.trim().to_string(),
+        kind: kind.to_string(),
+        address: address.trim().to_string(),
+        ipv6,
+        criticality: criticality.to_string(),
+        created_at: now(),
+    };
+    let mut tx = db.begin().await?;
+    let found: Option<Id> = tx
+        .fetch_optional(
+            "SELECT id FROM institutions WHERE id = $1",
+            args![institution],
+        )
+        .await?;
+    if found.is_none() {
+        return Err(StoreError::NotFound);
+    }
+    tx.execute(
+        "INSERT INTO assets (id, institution_id, name, kind, address, ipv6, criticality, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        args![a.id, institution, &a.name, &a.kind, &a.address, ipv6, &a.criticality, a.created_at],
+    )
+    .await?;
+    let change = Change::new("create", "asset", a.id, Some(institution), &a);
+    audit::record(&mut tx, actor, &change).await?;
+    tx.commit().await?;
+    Ok(a)
+}
+
+#[derive(Debug, Clone, Serialize, FromRow)]
+pub struct Service {
+    pub id: Uuid,
+    pub institution_id: Uuid,
+    pub name: String,
+    pub url: String,
+    pub personal_data: bool,
+    pub payments: bool,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+pub async fn list_services(db: &Db, institution: Uuid) -> Result<Vec<Service>> {
+    db.fetch_all(
+        "SELECT id, institution_id, name, url, personal_data, payments, created_at FROM services WHERE institution_id = $1 ORDER BY name, id",
+        args![institution],
+    )
+    .await
+}
+
+pub async fn add_service(
+    db: &Db,
+    actor: &Actor,
+    institution: Uuid,
+    name: &str,
+    url: &str,
+    personal_data: bool,
+    payments: bool,
+) -> Result<Service> {
+    let s = Service {
+        id: Uuid::new_v4(),
+        institution_id: institution,
+        name: name.trim().to_string(),
+        url: url.trim().to_string(),
+        personal_data,
+        payments,
+        created_at: now(),
+    };
+    let mut tx = db.begin().await?;
+    let found: Option<Id> = tx
+        .fetch_optional(
+            "SELECT id FROM institutions WHERE id = $1",
+            args![institution],
+        )
+        .await?;
+    if found.is_none() {
+        return Err(StoreError::NotFound);
+    }
+    tx.execute(
+        "INSERT INTO services (id, institution_id, name, url, personal_data, payments, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        args![s.id, institution, &s.name, &s.url, personal_data, payments, s.created_at],
+    )
+    .await?;
+    let change = Change::new("create", "service", s.id, Some(institution), &s);
+    audit::record(&mut tx, actor, &change).await?;
+    tx.commit().await?;
+    Ok(s)
+}
+
+#[derive(FromRow)]
+struct Count {
+    n: i64,
+}
+
+/// National inventory KPIs over the institutions in scope.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct InventoryKpis {
+    pub assets: i64,
+    pub assets_ipv6: i64,
+    pub software: i64,
+    pub software_open_source: i64,
+    pub institutions: i64,
+    /// Institutions with at least one asset, one service and one software item, and both
+    /// officers named.
+    pub institutions_complete: i64,
+}
+
+pub async fn kpis(db: &Db, scope: &Scope) -> Result<InventoryKpis> {
+    let (cond, p) = scope.condition("institution_id", 1);
+    let (by_id, q) = scope.condition("i.id", 1);
+    let count =
+        |sql: String, params| async move { db.fetch_one::<Count>(&sql, params).await.map(|c| c.n) };
+    Ok(InventoryKpis {
+        assets: count(
+            format!("SELECT COUNT(*) AS n FROM assets WHERE {cond}"),
+            p.clone(),
+        )
+        .await?,
+        assets_ipv6: count(
+            format!("SELECT COUNT(*) AS n FROM assets WHERE ipv6 = TRUE AND {cond}"),
+            p.clone(),
+        )
+        .await?,
+        software: count(
+            format!("SELECT COUNT(*) AS n FROM software WHERE {cond}"),
+            p.clone(),
+        )
+        .await?,
+        software_open_source: count(
+            format!("SELECT COUNT(*) AS n FROM software WHERE open_source = TRUE AND {cond}"),
+            p.clone(),
+        )
+        .await?,
+        institutions: count(
+            format!("SELECT COUNT(*) AS n FROM institutions i WHERE {by_id}"),
+            q.clone(),
+        )
+        .await?,
+        institutions_complete: count(
+            format!(
+                "SELECT COUNT(*) AS n FROM institutions i WHERE {by_id} \
+                 AND EXISTS (SELECT 1 FROM assets a WHERE a.institution_id = i.id) \
+                 AND EXISTS (SELECT 1 FROM services s WHERE s.institution_id = i.id) \
+                 AND EXISTS (SELECT 1 FROM software w WHERE w.institution_id = i.id) \
+                 AND (SELECT COUNT(*) FROM officers o WHERE o.institution_id = i.id) = 2"
+            ),
+            q,
+        )
+        .await?,
+    })
+}

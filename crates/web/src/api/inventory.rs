@@ -1,0 +1,506 @@
+//! The inventory: software (with CSV and CycloneDX import and CSV export), assets, digital
+//! services, vulnerable software (CVE/KEV matching) and the national KPIs.
+
+use crate::AppState;
+use crate::api::{created, scope};
+use crate::auth::Ctx;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiPath};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use centinela_core::validate::{Checks, FieldError};
+use centinela_store::inventory::{
+    self as store, Asset, InventoryKpis, NewSoftware, Service, Software,
+};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::sync::Arc;
+use uuid::Uuid;
+use vuln::{SoftwareItem, VulnDb, VulnDbBuilder};
+
+const KEV_SAMPLE: &[u8] = include_bytes!("../../../../data/vuln/kev-sample.json");
+const NVD_SAMPLE: &[u8] = include_bytes!("../../../../data/vuln/nvd-sample.json");
+
+#[derive(Debug, thiserror::Error)]
+pub enum VulnSetupError {
+    #[error("{path}: {message}")]
+    File { path: String, message: String },
+}
+
+/// The demo's vulnerability data: the small real-format samples shipped in `data/vuln/`.
+pub fn sample_vulns() -> Arc<VulnDb> {
+    let mut b = VulnDbBuilder::new();
+    b.add_nvd_slice(NVD_SAMPLE)
+        .expect("the shipped NVD sample loads (tested)");
+    b.add_kev(
+        vuln::KevCatalog::from_slice(KEV_SAMPLE).expect("the shipped KEV sample loads (tested)"),
+    );
+    Arc::new(b.build())
+}
+
+/// Loads every KEV catalog and NVD CVE 2.0 file (`*.json`) in `dir`.
+pub fn load_vulns(dir: &Path) -> Result<Arc<VulnDb>, VulnSetupError> {
+    let err = |path: &Path, message: String| VulnSetupError::File {
+        path: path.display().to_string(),
+        message,
+    };
+    let mut b = VulnDbBuilder::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| err(dir, e.to_string()))?;
+    for entry in entries {
+        let path = entry.map_err(|e| err(dir, e.to_string()))?.path();
+        if path.extension().and_then(|e| e.to_str()) != Some("json") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).map_err(|e| err(&path, e.to_string()))?;
+        // KEV catalogs name their version; NVD files list vulnerabilities.
+        if bytes.windows(14).any(|w| w == b"catalogVersion") {
+            b.add_kev(vuln::KevCatalog::from_slice(&bytes).map_err(|e| err(&path, e.to_string()))?);
+        } else {
+            b.add_nvd_slice(&bytes)
+                .map_err(|e| err(&path, e.to_string()))?;
+        }
+    }
+    Ok(Arc::new(b.build()))
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SoftwareDraft {
+    pub vendor: String,
+    pub product: String,
+    #[serde(default)]
+    pub version: String,
+    #[serde(default)]
+    pub cpe: String,
+    #[serde(default)]
+    pub purl: String,
+    #[serde(default)]
+    pub licence: String,
+}
+
+impl SoftwareDraft {
+    /// Validates and decides whether it is open source (from the licence or the purl type).
+    pub fn check(&self, prefix: &str) -> Result<NewSoftware, Vec<FieldError>> {
+        let f = |name: &str| format!("{prefix}{name}");
+        let mut c = Checks::default();
+        c.text(&f("vendor"), &self.vendor, 200);
+        c.text(&f("product"), &self.product, 200);
+        c.optional_text(&f("version"), &self.version, 100);
+        c.optional_text(&f("licence"), &self.licence, 200);
+        if !self.cpe.trim().is_empty() && self.cpe.trim().parse::<vuln::Cpe>().is_err() {
+            c.push(FieldError::new(&f("cpe"), "err-cpe"));
+        }
+        let purl = if self.purl.trim().is_empty() {
+            None
+        } else {
+            match self.purl.trim().parse::<vuln::PackageUrl>() {
+                Ok(p) => Some(p),
+                Err(_) => {
+                    c.push(FieldError::new(&f("purl"), "err-purl"));
+                    None
+                }
+            }
+        };
+        c.finish()?;
+        let licence = self.licence.trim();
+        let purl_type = purl.as_ref().map(|p| p.coordinates().ecosystem.clone());
+        Ok(NewSoftware {
+            vendor: self.vendor.trim().to_string(),
+            product: self.product.trim().to_string(),
+            version: self.version.trim().to_string(),
+            cpe: self.cpe.trim().to_string(),
+            purl: self.purl.trim().to_string(),
+            licence: licence.to_string(),
+            open_source: vuln::is_open_source(
+                (!licence.is_empty()).then_some(licence),
+                purl_type.as_deref(),
+            ),
+        })
+    }
+}
+
+pub async fn list_software(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<Vec<Software>>, ApiError> {
+    centinela_store::constituency::get_institution(&state.db, id).await?;
+    Ok(Json(store::list_software(&state.db, id).await?))
+}
+
+pub async fn add_software(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(d): ApiJson<SoftwareDraft>,
+) -> Result<(StatusCode, Json<Software>), ApiError> {
+    let row = d.check("").map_err(ApiError::invalid)?;
+    let mut added = store::add_software(&state.db, &ctx.actor(), id, &[row], "manual").await?;
+    Ok(created(added.remove(0)))
+}
+
+pub async fn delete_software(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((id, software)): ApiPath<(Uuid, Uuid)>,
+) -> Result<StatusCode, ApiError> {
+    store::delete_software(&state.db, &ctx.actor(), id, software).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The documented CSV columns of a software import and export.
+pub const CSV_COLUMNS: [&str; 6] = ["vendor", "product", "version", "cpe", "purl", "licence"];
+
+/// Parses a software CSV; every problem is reported with its line, and nothing is kept if
+/// there is any.
+pub fn parse_software_csv(bytes: &[u8]) -> Result<Vec<NewSoftware>, Vec<FieldError>> {
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
+    let headers = match reader.headers() {
+        Ok(h) => h
+            .iter()
+            .map(|s| s.trim().trim_start_matches('\u{feff}').to_lowercase())
+            .collect::<Vec<_>>(),
+        Err(_) => {
+            return Err(vec![
+                FieldError::new("csv", "err-csv-header").arg("columns", CSV_COLUMNS.join(",")),
+            ]);
+        }
+    };
+    let index = |name: &str| headers.iter().position(|h| h == name);
+    let (Some(vendor), Some(product)) = (index("vendor"), index("product")) else {
+        return Err(vec![
+            FieldError::new("csv", "err-csv-header").arg("columns", CSV_COLUMNS.join(",")),
+        ]);
+    };
+    let mut rows = vec![];
+    let mut errors = vec![];
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                errors.push(FieldError::new("csv", "err-csv-row").arg("line", line));
+                continue;
+            }
+        };
+        let line = record.position().map(|p| p.line()).unwrap_or(0);
+        let get = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("").to_string();
+        let draft = SoftwareDraft {
+            vendor: get(Some(vendor)),
+            product: get(Some(product)),
+            version: get(index("version")),
+            cpe: get(index("cpe")),
+            purl: get(index("purl")),
+            licence: get(index("licence").or_else(|| index("license"))),
+        };
+        match draft.check("") {
+            Ok(r) => rows.push(r),
+            Err(es) => errors.extend(es.into_iter().map(|e| FieldError {
+                field: format!("line {line}: {}", e.field),
+                ..e
+            })),
+        }
+        if rows.len() + errors.len() > 50_000 {
+            errors.push(FieldError::new("csv", "err-too-many").arg("max", 50_000));
+            break;
+        }
+    }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Rows of a CycloneDX SBOM, and warnings for values that were dropped (a malformed CPE or
+/// purl leaves the component in, without it).
+pub fn parse_sbom(bytes: &[u8]) -> Result<(Vec<NewSoftware>, Vec<String>), Vec<FieldError>> {
+    let sbom = vuln::Sbom::from_slice(bytes)
+        .map_err(|e| vec![FieldError::new("sbom", "err-sbom").arg("detail", e.to_string())])?;
+    let (rows, issues) = sbom.software_rows();
+    let warnings = issues
+        .into_iter()
+        .take(100)
+        .map(|i| format!("{}: {}", i.path, i.message))
+        .collect();
+    let rows = rows
+        .into_iter()
+        .map(|r| NewSoftware {
+            vendor: r.vendor,
+            product: r.product,
+            version: r.version.unwrap_or_default(),
+            cpe: r.cpe.unwrap_or_default(),
+            purl: r.purl.unwrap_or_default(),
+            licence: r.licence.unwrap_or_default(),
+            open_source: r.open_source,
+        })
+        .collect();
+    Ok((rows, warnings))
+}
+
+#[derive(Debug, Serialize)]
+pub struct ImportResult {
+    pub imported: usize,
+    /// Values left out of otherwise imported rows (with their JSON path).
+    pub warnings: Vec<String>,
+}
+
+/// `text/csv` (documented columns) or CycloneDX JSON; all rows or none.
+pub async fn import_software(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(id): ApiPath<Uuid>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<(StatusCode, Json<ImportResult>), ApiError> {
+    let media = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let (rows, warnings) = if media.starts_with("text/csv") {
+        parse_software_csv(&body).map(|rows| (rows, vec![]))
+    } else if media.starts_with("application/vnd.cyclonedx+json")
+        || media.starts_with("application/json")
+    {
+        parse_sbom(&body)
+    } else {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "err-import-media-type",
+        ));
+    }
+    .map_err(ApiError::invalid)?;
+    let source = if media.starts_with("text/csv") {
+        "csv"
+    } else {
+        "cyclonedx"
+    };
+    let added = store::add_software(&state.db, &ctx.actor(), id, &rows, source).await?;
+    Ok(created(ImportResult {
+        imported: added.len(),
+        warnings,
+    }))
+}
+
+pub fn software_csv(rows: &[Software]) -> String {
+    let mut w = csv::Writer::from_writer(vec![]);
+    let _ = w.write_record(CSV_COLUMNS);
+    for r in rows {
+        let _ = w.write_record([
+            &r.vendor, &r.product, &r.version, &r.cpe, &r.purl, &r.licence,
+        ]);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+pub async fn export_software(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Response, ApiError> {
+    centinela_store::constituency::get_institution(&state.db, id).await?;
+    let rows = store::list_software(&state.db, id).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"software.csv\"".to_string(),
+            ),
+        ],
+        software_csv(&rows),
+    )
+        .into_response())
+}
+
+/// A vulnerable software item: KEV entries first, with their due dates.
+#[derive(Debug, Serialize)]
+pub struct VulnerableSoftware {
+    pub software_id: String,
+    pub vendor: String,
+    pub product: String,
+    pub version: String,
+    pub cve: String,
+    pub score: Option<f32>,
+    pub severity: Option<String>,
+    pub kev: bool,
+    pub kev_due: Option<String>,
+    pub ransomware: bool,
+    /// Matched only in combination with a platform (NVD "running on").
+    pub conditional: bool,
+    /// The version comparison was not conclusive.
+    pub needs_review: bool,
+}
+
+pub fn match_software(db: &VulnDb, rows: &[Software]) -> Vec<VulnerableSoftware> {
+    let items: Vec<SoftwareItem> = rows
+        .iter()
+        .map(|r| SoftwareItem {
+            id: r.id.to_string(),
+            vendor: r.vendor.clone(),
+            product: r.product.clone(),
+            version: (!r.version.is_empty()).then(|| r.version.clone()),
+            cpe: (!r.cpe.is_empty()).then(|| r.cpe.clone()),
+            purl: (!r.purl.is_empty()).then(|| r.purl.clone()),
+        })
+        .collect();
+    let report = db.match_inventory(&items);
+    report
+        .findings
+        .into_iter()
+        .map(|f| {
+            let sw = rows.iter().find(|r| r.id.to_string() == f.software_id);
+            VulnerableSoftware {
+                vendor: sw.map(|s| s.vendor.clone()).unwrap_or_default(),
+                product: sw.map(|s| s.product.clone()).unwrap_or_default(),
+                version: sw.map(|s| s.version.clone()).unwrap_or_default(),
+                software_id: f.software_id,
+                cve: f.cve_id.to_string(),
+                score: f.cvss.as_ref().map(|c| c.base_score),
+                severity: f
+                    .cvss
+                    .as_ref()
+                    .map(|c| format!("{:?}", c.severity).to_lowercase()),
+                kev: f.kev.is_some(),
+                kev_due: f
+                    .kev
+                    .as_ref()
+                    .and_then(|k| k.due_date)
+                    .map(|d| d.to_string()),
+                ransomware: f
+                    .kev
+                    .as_ref()
+                    .is_some_and(|k| k.ransomware == vuln::RansomwareUse::Known),
+                conditional: f.conditional,
+                needs_review: f.needs_review,
+            }
+        })
+        .collect()
+}
+
+pub async fn vulnerabilities(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<Vec<VulnerableSoftware>>, ApiError> {
+    centinela_store::constituency::get_institution(&state.db, id).await?;
+    let Some(db) = state.vulns.clone() else {
+        return Ok(Json(vec![]));
+    };
+    let rows = store::list_software(&state.db, id).await?;
+    Ok(Json(match_software(&db, &rows)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssetDraft {
+    pub name: String,
+    pub kind: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub ipv6: bool,
+    pub criticality: String,
+}
+
+pub const ASSET_KINDS: [&str; 5] = ["server", "workstation", "network-device", "system", "other"];
+pub const ASSET_CRITICALITY: [&str; 3] = ["high", "medium", "low"];
+
+pub async fn list_assets(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<Vec<Asset>>, ApiError> {
+    centinela_store::constituency::get_institution(&state.db, id).await?;
+    Ok(Json(store::list_assets(&state.db, id).await?))
+}
+
+pub async fn add_asset(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(d): ApiJson<AssetDraft>,
+) -> Result<(StatusCode, Json<Asset>), ApiError> {
+    let mut c = Checks::default();
+    c.text("name", &d.name, 200);
+    c.optional_text("address", &d.address, 200);
+    if !ASSET_KINDS.contains(&d.kind.as_str()) {
+        c.push(FieldError::new("kind", "err-choice"));
+    }
+    if !ASSET_CRITICALITY.contains(&d.criticality.as_str()) {
+        c.push(FieldError::new("criticality", "err-choice"));
+    }
+    c.finish().map_err(ApiError::invalid)?;
+    Ok(created(
+        store::add_asset(
+            &state.db,
+            &ctx.actor(),
+            id,
+            &d.name,
+            &d.kind,
+            &d.address,
+            d.ipv6,
+            &d.criticality,
+        )
+        .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceDraft {
+    pub name: String,
+    pub url: String,
+    #[serde(default)]
+    pub personal_data: bool,
+    #[serde(default)]
+    pub payments: bool,
+}
+
+pub async fn list_services(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<Vec<Service>>, ApiError> {
+    centinela_store::constituency::get_institution(&state.db, id).await?;
+    Ok(Json(store::list_services(&state.db, id).await?))
+}
+
+pub async fn add_service(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(d): ApiJson<ServiceDraft>,
+) -> Result<(StatusCode, Json<Service>), ApiError> {
+    let mut c = Checks::default();
+    c.text("name", &d.name, 200);
+    c.text("url", &d.url, 500);
+    if !d.url.trim().is_empty()
+        && !d.url.trim().starts_with("https://")
+        && !d.url.trim().starts_with("http://")
+    {
+        c.push(FieldError::new("url", "err-url"));
+    }
+    c.finish().map_err(ApiError::invalid)?;
+    Ok(created(
+        store::add_service(
+            &state.db,
+            &ctx.actor(),
+            id,
+            &d.name,
+            &d.url,
+            d.personal_data,
+            d.payments,
+        )
+        .await?,
+    ))
+}
+
+pub async fn kpis(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<InventoryKpis>, ApiError> {
+    Ok(Json(
+        store::kpis(&state.db, &scope(ctx.principal()?)).await?,
+    ))
+}
