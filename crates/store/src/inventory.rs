@@ -148,24 +148,25 @@ pub async fn list_assets(db: &Db, institution: Uuid) -> Result<Vec<Asset>> {
     .await
 }
 
-pub async fn add_asset(
-    db: &Db,
-    actor: &Actor,
-    institution: Uuid,
-    name: &str,
-    kind: &str,
-    address: &str,
-    ipv6: bool,
-    criticality: &str,
-) -> Result<Asset> {
+/// An asset to add (already validated).
+#[derive(Debug, Clone, Default)]
+pub struct NewAsset {
+    pub name: String,
+    pub kind: String,
+    pub address: String,
+    pub ipv6: bool,
+    pub criticality: String,
+}
+
+pub async fn add_asset(db: &Db, actor: &Actor, institution: Uuid, n: &NewAsset) -> Result<Asset> {
     let a = Asset {
         id: Uuid::new_v4(),
         institution_id: institution,
-        name: name.trim().to_string(),
-        kind: kind.to_string(),
-        address: address.trim().to_string(),
-        ipv6,
-        criticality: criticality.to_string(),
+        name: n.name.trim().to_string(),
+        kind: n.kind.clone(),
+        address: n.address.trim().to_string(),
+        ipv6: n.ipv6,
+        criticality: n.criticality.clone(),
         created_at: now(),
     };
     let mut tx = db.begin().await?;
@@ -180,7 +181,7 @@ pub async fn add_asset(
     }
     tx.execute(
         "INSERT INTO assets (id, institution_id, name, kind, address, ipv6, criticality, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        args![a.id, institution, &a.name, &a.kind, &a.address, ipv6, &a.criticality, a.created_at],
+        args![a.id, institution, &a.name, &a.kind, &a.address, a.ipv6, &a.criticality, a.created_at],
     )
     .await?;
     let change = Change::new("create", "asset", a.id, Some(institution), &a);

@@ -298,6 +298,14 @@ pub async fn seed_incidents(db: &Db) -> Result<usize, StoreError> {
     Ok(n)
 }
 
+/// (institution, software, assets (name, address, IPv6), services (name, URL, personal data)).
+type DemoInventory = (
+    &'static str,
+    Vec<centinela_store::inventory::NewSoftware>,
+    &'static [(&'static str, &'static str, bool)],
+    &'static [(&'static str, &'static str, bool)],
+);
+
 /// A few inventories, some with software that the shipped CVE/KEV samples flag, so the
 /// vulnerability view and the KPIs have something to show.
 pub async fn seed_inventory(db: &Db) -> Result<usize, StoreError> {
@@ -322,12 +330,7 @@ pub async fn seed_inventory(db: &Db) -> Result<usize, StoreError> {
             ),
         }
     };
-    let plans: &[(
-        &str,
-        Vec<NewSoftware>,
-        &[(&str, &str, bool)],
-        &[(&str, &str, bool)],
-    )] = &[
+    let plans: &[DemoInventory] = &[
         (
             "sat",
             vec![
@@ -402,7 +405,19 @@ pub async fn seed_inventory(db: &Db) -> Result<usize, StoreError> {
             .await?
             .len();
         for (name, address, ipv6) in *assets {
-            inv::add_asset(db, &actor, inst.id, name, "system", address, *ipv6, "high").await?;
+            inv::add_asset(
+                db,
+                &actor,
+                inst.id,
+                &inv::NewAsset {
+                    name: name.to_string(),
+                    kind: "system".into(),
+                    address: address.to_string(),
+                    ipv6: *ipv6,
+                    criticality: "high".into(),
+                },
+            )
+            .await?;
         }
         for (name, url, personal) in *services {
             inv::add_service(db, &actor, inst.id, name, url, *personal, false).await?;

@@ -437,11 +437,13 @@ pub async fn add_asset(
             &state.db,
             &ctx.actor(),
             id,
-            &d.name,
-            &d.kind,
-            &d.address,
-            d.ipv6,
-            &d.criticality,
+            &store::NewAsset {
+                name: d.name.clone(),
+                kind: d.kind.clone(),
+                address: d.address.clone(),
+                ipv6: d.ipv6,
+                criticality: d.criticality.clone(),
+            },
         )
         .await?,
     ))
