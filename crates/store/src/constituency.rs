@@ -279,7 +279,8 @@ pub async fn set_officer(
     Ok(row)
 }
 
-async fn ensure_institution(tx: &mut crate::Tx, id: Uuid) -> Result<()> {
+/// Fails with `NotFound` inside a write transaction when the institution does not exist.
+pub(crate) async fn ensure_institution(tx: &mut crate::Tx, id: Uuid) -> Result<()> {
     let found: Option<Count> = tx
         .fetch_optional(
             "SELECT COUNT(*) AS n FROM institutions WHERE id = $1",
@@ -337,11 +338,21 @@ pub async fn add_contact(
     Ok(row)
 }
 
-pub async fn delete_contact(db: &Db, actor: &Actor, institution: Uuid, id: Uuid) -> Result<()> {
+/// Deletes one record of `table` that belongs to `institution`, with its audit entry and,
+/// when `topic` is given, its event; `NotFound` if it is not that institution's.
+pub(crate) async fn delete_owned(
+    db: &Db,
+    actor: &Actor,
+    table: &'static str,
+    kind: &'static str,
+    topic: Option<&str>,
+    institution: Uuid,
+    id: Uuid,
+) -> Result<()> {
     let mut tx = db.begin().await?;
     let n = tx
         .execute(
-            "DELETE FROM contacts WHERE id = $1 AND institution_id = $2",
+            &format!("DELETE FROM {table} WHERE id = $1 AND institution_id = $2"),
             args![id, institution],
         )
         .await?;
@@ -350,14 +361,29 @@ pub async fn delete_contact(db: &Db, actor: &Actor, institution: Uuid, id: Uuid)
     }
     let change = Change::new(
         "delete",
-        "contact",
+        kind,
         id,
         Some(institution),
         &serde_json::Value::Null,
     );
     audit::record(&mut tx, actor, &change).await?;
-    events::emit(&mut tx, "contact.deleted", Some(institution), &change).await?;
+    if let Some(topic) = topic {
+        events::emit(&mut tx, topic, Some(institution), &change).await?;
+    }
     tx.commit().await
+}
+
+pub async fn delete_contact(db: &Db, actor: &Actor, institution: Uuid, id: Uuid) -> Result<()> {
+    delete_owned(
+        db,
+        actor,
+        "contacts",
+        "contact",
+        Some("contact.deleted"),
+        institution,
+        id,
+    )
+    .await
 }
 
 pub async fn list_networks(db: &Db, institution: Uuid, page: Page) -> Result<(Vec<Network>, i64)> {
@@ -422,24 +448,14 @@ pub async fn add_network_draft(
 }
 
 pub async fn delete_network(db: &Db, actor: &Actor, institution: Uuid, id: Uuid) -> Result<()> {
-    let mut tx = db.begin().await?;
-    let n = tx
-        .execute(
-            "DELETE FROM networks WHERE id = $1 AND institution_id = $2",
-            args![id, institution],
-        )
-        .await?;
-    if n == 0 {
-        return Err(StoreError::NotFound);
-    }
-    let change = Change::new(
-        "delete",
+    delete_owned(
+        db,
+        actor,
+        "networks",
         "network",
+        Some("network.deleted"),
+        institution,
         id,
-        Some(institution),
-        &serde_json::Value::Null,
-    );
-    audit::record(&mut tx, actor, &change).await?;
-    events::emit(&mut tx, "network.deleted", Some(institution), &change).await?;
-    tx.commit().await
+    )
+    .await
 }

@@ -2,7 +2,8 @@
 //! vulnerability matching), assets (with IPv6 reachability) and digital public services.
 
 use crate::audit::{self, Change};
-use crate::{Actor, Db, Result, Scope, StoreError, args, now};
+use crate::constituency::delete_owned;
+use crate::{Actor, Db, Result, Scope, args, now};
 use serde::Serialize;
 use sqlx::FromRow;
 use time::OffsetDateTime;
@@ -55,15 +56,7 @@ pub async fn add_software(
     source: &str,
 ) -> Result<Vec<Software>> {
     let mut tx = db.begin().await?;
-    let found: Option<Id> = tx
-        .fetch_optional(
-            "SELECT id FROM institutions WHERE id = $1",
-            args![institution],
-        )
-        .await?;
-    if found.is_none() {
-        return Err(StoreError::NotFound);
-    }
+    crate::constituency::ensure_institution(&mut tx, institution).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let s = Software {
@@ -99,32 +92,8 @@ pub async fn add_software(
     Ok(out)
 }
 
-#[derive(FromRow)]
-struct Id {
-    #[allow(dead_code)]
-    id: Uuid,
-}
-
 pub async fn delete_software(db: &Db, actor: &Actor, institution: Uuid, id: Uuid) -> Result<()> {
-    let mut tx = db.begin().await?;
-    let n = tx
-        .execute(
-            "DELETE FROM software WHERE id = $1 AND institution_id = $2",
-            args![id, institution],
-        )
-        .await?;
-    if n == 0 {
-        return Err(StoreError::NotFound);
-    }
-    let change = Change::new(
-        "delete",
-        "software",
-        id,
-        Some(institution),
-        &serde_json::Value::Null,
-    );
-    audit::record(&mut tx, actor, &change).await?;
-    tx.commit().await
+    delete_owned(db, actor, "software", "software", None, institution, id).await
 }
 
 #[derive(Debug, Clone, Serialize, FromRow)]
@@ -170,15 +139,7 @@ pub async fn add_asset(db: &Db, actor: &Actor, institution: Uuid, n: &NewAsset) 
         created_at: now(),
     };
     let mut tx = db.begin().await?;
-    let found: Option<Id> = tx
-        .fetch_optional(
-            "SELECT id FROM institutions WHERE id = $1",
-            args![institution],
-        )
-        .await?;
-    if found.is_none() {
-        return Err(StoreError::NotFound);
-    }
+    crate::constituency::ensure_institution(&mut tx, institution).await?;
     tx.execute(
         "INSERT INTO assets (id, institution_id, name, kind, address, ipv6, criticality, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         args![a.id, institution, &a.name, &a.kind, &a.address, a.ipv6, &a.criticality, a.created_at],
@@ -229,15 +190,7 @@ pub async fn add_service(
         created_at: now(),
     };
     let mut tx = db.begin().await?;
-    let found: Option<Id> = tx
-        .fetch_optional(
-            "SELECT id FROM institutions WHERE id = $1",
-            args![institution],
-        )
-        .await?;
-    if found.is_none() {
-        return Err(StoreError::NotFound);
-    }
+    crate::constituency::ensure_institution(&mut tx, institution).await?;
     tx.execute(
         "INSERT INTO services (id, institution_id, name, url, personal_data, payments, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         args![s.id, institution, &s.name, &s.url, personal_data, payments, s.created_at],

@@ -211,10 +211,10 @@ fn schemas() -> Value {
         "Csv": {"type": "string", "description": "text/csv"},
         "IncidentStats": {"type": "object", "required": ["total", "by_month", "by_class", "by_level", "by_sector", "median_hours_to_report", "reported_within_24h", "timeline"], "properties": {
             "total": {"type": "integer"},
-            "by_month": {"type": "array", "items": {"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}]}},
-            "by_class": {"type": "array", "items": {"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}]}},
-            "by_level": {"type": "array", "items": {"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}]}},
-            "by_sector": {"type": "array", "items": {"type": "array", "prefixItems": [{"type": "string"}, {"type": "integer"}]}},
+            "by_month": {"type": "array", "items": {"type": "object", "required": ["key", "n"], "properties": {"key": {"type": "string"}, "n": {"type": "integer"}}}},
+            "by_class": {"type": "array", "items": {"type": "object", "required": ["key", "n"], "properties": {"key": {"type": "string"}, "n": {"type": "integer"}}}},
+            "by_level": {"type": "array", "items": {"type": "object", "required": ["key", "n"], "properties": {"key": {"type": "string"}, "n": {"type": "integer"}}}},
+            "by_sector": {"type": "array", "items": {"type": "object", "required": ["key", "n"], "properties": {"key": {"type": "string"}, "n": {"type": "integer"}}}},
             "median_hours_to_report": {"type": ["number", "null"]},
             "reported_within_24h": {"type": ["number", "null"]},
             "timeline": {"type": "array", "items": {"type": "object", "required": ["id", "date", "reference", "title", "institution_id", "level"], "properties": {

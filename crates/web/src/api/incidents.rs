@@ -398,16 +398,22 @@ pub async fn misp(
 pub struct Stats {
     pub total: usize,
     /// `YYYY-MM` → incidents detected that month.
-    pub by_month: Vec<(String, i64)>,
-    pub by_class: Vec<(String, i64)>,
-    pub by_level: Vec<(String, i64)>,
-    pub by_sector: Vec<(String, i64)>,
+    pub by_month: Vec<KeyCount>,
+    pub by_class: Vec<KeyCount>,
+    pub by_level: Vec<KeyCount>,
+    pub by_sector: Vec<KeyCount>,
     /// Median hours from detection to the first stage submitted.
     pub median_hours_to_report: Option<f64>,
     /// Share (0–1) of incidents whose first report reached the CSIRT within 24 h of detection.
     pub reported_within_24h: Option<f64>,
     /// The most severe incidents, oldest first.
     pub timeline: Vec<TimelineItem>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyCount {
+    pub key: String,
+    pub n: i64,
 }
 
 #[derive(Debug, Serialize)]
@@ -420,10 +426,10 @@ pub struct TimelineItem {
     pub level: String,
 }
 
-fn counted(mut m: std::collections::BTreeMap<String, i64>, by_count: bool) -> Vec<(String, i64)> {
-    let mut v: Vec<(String, i64)> = std::mem::take(&mut m).into_iter().collect();
+fn counted(m: std::collections::BTreeMap<String, i64>, by_count: bool) -> Vec<KeyCount> {
+    let mut v: Vec<KeyCount> = m.into_iter().map(|(key, n)| KeyCount { key, n }).collect();
     if by_count {
-        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        v.sort_by(|a, b| b.n.cmp(&a.n).then(a.key.cmp(&b.key)));
     }
     v
 }
@@ -507,9 +513,9 @@ pub async fn stats_csv(State(state): State<AppState>, ctx: Ctx) -> Result<Respon
         ("level", &s.by_level),
         ("sector", &s.by_sector),
     ] {
-        for (k, n) in rows {
+        for KeyCount { key, n } in rows {
             // Keys are taxonomy ids and dates: no commas or quotes to escape.
-            out.push_str(&format!("{dimension},{k},{n}\n"));
+            out.push_str(&format!("{dimension},{key},{n}\n"));
         }
     }
     Ok((

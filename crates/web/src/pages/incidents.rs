@@ -567,9 +567,10 @@ pub struct Bar {
     pub height: i64,
 }
 
-fn horizontal(rows: &[(String, i64)], label: impl Fn(&str) -> String) -> Vec<Bar> {
-    let max = rows.iter().map(|r| r.1).max().unwrap_or(1).max(1);
+fn horizontal(rows: &[api::KeyCount], label: impl Fn(&str) -> String) -> Vec<Bar> {
+    let max = rows.iter().map(|r| r.n).max().unwrap_or(1).max(1);
     rows.iter()
+        .map(|r| (&r.key, &r.n))
         .enumerate()
         .map(|(i, (k, n))| Bar {
             label: label(k),
@@ -601,7 +602,7 @@ pub async fn statistics(State(state): State<AppState>, ctx: Ctx) -> Result<Respo
     let s = api::compute_stats(&state, &ctx).await?;
     let names = acronyms(&state).await?;
     // Monthly columns for the last 24 months with reports.
-    let recent: Vec<&(String, i64)> = s
+    let recent: Vec<&api::KeyCount> = s
         .by_month
         .iter()
         .rev()
@@ -610,15 +611,15 @@ pub async fn statistics(State(state): State<AppState>, ctx: Ctx) -> Result<Respo
         .into_iter()
         .rev()
         .collect();
-    let max = recent.iter().map(|m| m.1).max().unwrap_or(1).max(1);
+    let max = recent.iter().map(|m| m.n).max().unwrap_or(1).max(1);
     let months: Vec<Bar> = recent
         .iter()
         .enumerate()
-        .map(|(i, (k, n))| {
-            let height = n * 120 / max;
+        .map(|(i, m)| {
+            let height = m.n * 120 / max;
             Bar {
-                label: k.clone(),
-                n: *n,
+                label: m.key.clone(),
+                n: m.n,
                 width: 18,
                 x: i as i64 * 24,
                 y: 130 - height,
