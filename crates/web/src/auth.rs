@@ -104,19 +104,24 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Ctx, 
     if let Some(auth) = headers.get(header::AUTHORIZATION) {
         let value = auth.to_str().map_err(|_| bad_token())?;
         let token = value.strip_prefix("Bearer ").ok_or_else(bad_token)?.trim();
+        if let Some((principal, user)) = state.caches.principal(token) {
+            ctx.principal = Some(principal);
+            ctx.user = Some(user);
+            return Ok(ctx);
+        }
         let (tok, user) = accounts::token_lookup(&state.db, token)
             .await?
             .ok_or_else(bad_token)?;
-        ctx.principal = Some(
-            accounts::principal_for(
-                &state.db,
-                &user,
-                Via::Token {
-                    write: tok.can_write,
-                },
-            )
-            .await?,
-        );
+        let principal = accounts::principal_for(
+            &state.db,
+            &user,
+            Via::Token {
+                write: tok.can_write,
+            },
+        )
+        .await?;
+        state.caches.put_principal(token, &principal, &user);
+        ctx.principal = Some(principal);
         ctx.user = Some(user);
         return Ok(ctx);
     }

@@ -23,6 +23,7 @@
 pub mod api;
 mod assets;
 pub mod auth;
+pub mod cache;
 pub mod demo;
 pub mod error;
 pub mod extract;
@@ -99,6 +100,8 @@ pub struct AppState {
     pub ip_brake: Arc<auth::IpBrake>,
     /// The transparency log that anchors the audit trail, when this process keeps it.
     pub log: Option<Arc<transparency::TransparencyLog>>,
+    /// Derived, short-lived caches of hot reads (see `cache`).
+    pub caches: Arc<cache::Caches>,
     /// Known vulnerabilities (NVD, KEV) for matching the inventory, when loaded.
     pub vulns: Option<Arc<vuln::VulnDb>>,
     /// The RFC 3161 time-stamping authority, when configured.
@@ -108,6 +111,8 @@ pub struct AppState {
 impl AppState {
     pub async fn new(db: Db, settings: WebSettings) -> Result<Self, centinela_store::StoreError> {
         let bus = EventBus::start(db.clone()).await?;
+        let caches: Arc<cache::Caches> = Arc::default();
+        tokio::spawn(forget_on_events(bus.clone(), caches.clone()));
         if settings.workers
             && let Some(files) = settings.files_dir.clone()
         {
@@ -124,6 +129,7 @@ impl AppState {
             log: None,
             tsa: None,
             vulns: None,
+            caches,
         })
     }
 
@@ -146,6 +152,25 @@ impl AppState {
         tokio::spawn(transparency::anchor_forever(self.db.clone(), log.clone()));
         self.log = Some(log);
         self
+    }
+}
+
+/// Drops cached institution lists when an institution changes on any replica, and cached
+/// principals when accounts or tokens change.
+async fn forget_on_events(bus: EventBus, caches: Arc<cache::Caches>) {
+    let mut rx = bus.subscribe();
+    loop {
+        match rx.recv().await {
+            Ok(e) if e.topic.starts_with("institution.") => caches.forget_lists(),
+            Ok(e) if e.topic.starts_with("account.") => caches.forget_principals(),
+            Ok(_) => {}
+            // Missed events: forget everything rather than serve something stale.
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                caches.forget_lists();
+                caches.forget_principals();
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+        }
     }
 }
 

@@ -47,6 +47,42 @@ async fn two_replicas_share_sessions_and_events() {
             w.t.label
         );
 
+        // A list cached on B is dropped when A adds an institution (the event reaches B).
+        let coord = Some(w.tokens["coordinator"].as_str());
+        let before = Call::get("/api/v1/institutions?limit=1")
+            .token(coord)
+            .send(&b)
+            .await
+            .json()["total"]
+            .as_i64()
+            .unwrap();
+        let r = Call::new(Method::POST, "/api/v1/institutions")
+            .token(coord)
+            .json(&json!({"slug": "nueva", "acronym": "NUE", "name_es": "Nueva", "name_en": "New", "sector": "energy", "level": "federal", "criticality": "other"}))
+            .send(&w.app)
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let mut seen = before;
+        for _ in 0..200 {
+            seen = Call::get("/api/v1/institutions?limit=1")
+                .token(coord)
+                .send(&b)
+                .await
+                .json()["total"]
+                .as_i64()
+                .unwrap();
+            if seen == before + 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(
+            seen,
+            before + 1,
+            "{}: B sees the new institution",
+            w.t.label
+        );
+
         // Logging out on B ends the session on A too.
         let page = Call::get("/account").cookie(&cookie).send(&b).await;
         let marker = "name=\"_csrf\" value=\"";

@@ -231,5 +231,6 @@ pub async fn revoke_token(
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<StatusCode, ApiError> {
     accounts::revoke_token(&state.db, &ctx.actor(), ctx.user()?.id, id).await?;
+    state.caches.forget_principals();
     Ok(StatusCode::NO_CONTENT)
 }

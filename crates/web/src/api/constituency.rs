@@ -34,7 +34,8 @@ pub async fn list_institutions(
     State(state): State<AppState>,
     ctx: Ctx,
     ApiQuery(q): ApiQuery<InstitutionQuery>,
-) -> Result<Json<Paged<Institution>>, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
     let page = centinela_store::Page::new(q.limit, q.offset);
     let filter = InstitutionFilter {
         q: q.q,
@@ -42,9 +43,23 @@ pub async fn list_institutions(
         criticality: q.criticality,
         level: q.level,
     };
-    let (items, total) =
-        repo::list_institutions(&state.db, &scope(ctx.principal()?), &filter, page).await?;
-    Ok(Json(Paged::new(items, total, page)))
+    let scope = scope(ctx.principal()?);
+    let key = format!("{scope:?}|{filter:?}|{}|{}", page.limit, page.offset);
+    let body = match state.caches.list(&key) {
+        Some(body) => body,
+        None => {
+            let (items, total) = repo::list_institutions(&state.db, &scope, &filter, page).await?;
+            let body = serde_json::to_string(&Paged::new(items, total, page))
+                .map_err(|_| ApiError::internal())?;
+            state.caches.put_list(key, body.clone());
+            body
+        }
+    };
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response())
 }
 
 pub async fn create_institution(
@@ -53,9 +68,11 @@ pub async fn create_institution(
     ApiJson(d): ApiJson<InstitutionDraft>,
 ) -> Result<(StatusCode, Json<Institution>), ApiError> {
     d.validate().map_err(ApiError::invalid)?;
-    Ok(created(
-        repo::create_institution(&state.db, &ctx.actor(), &d).await?,
-    ))
+    Ok(created({
+        let row = repo::create_institution(&state.db, &ctx.actor(), &d).await?;
+        state.caches.forget_lists();
+        row
+    }))
 }
 
 pub async fn get_institution(
@@ -97,9 +114,11 @@ pub async fn update_institution(
             });
         }
     }
-    Ok(Json(
-        repo::update_institution(&state.db, &ctx.actor(), id, &d).await?,
-    ))
+    Ok(Json({
+        let row = repo::update_institution(&state.db, &ctx.actor(), id, &d).await?;
+        state.caches.forget_lists();
+        row
+    }))
 }
 
 pub async fn list_officers(

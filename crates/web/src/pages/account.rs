@@ -176,6 +176,7 @@ pub async fn revoke_token(
     ApiForm(_): ApiForm<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     accounts::revoke_token(&state.db, &ctx.actor(), ctx.user()?.id, id).await?;
+    state.caches.forget_principals();
     Ok(redirect("/account"))
 }
 
@@ -233,6 +234,7 @@ pub async fn change_password(
         };
         let keep = ctx.session.as_ref().map(|s| s.id_hash.clone());
         accounts::set_password(&state.db, &ctx.actor(), user.id, &hash, keep.as_deref()).await?;
+        state.caches.forget_principals();
         let mut page = account_page(&state, &ctx).await?;
         page.password_changed = true;
         return Ok(render(&page)?.into_response());

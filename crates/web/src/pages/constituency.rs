@@ -221,7 +221,10 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let d: InstitutionDraft = without_csrf(pairs)?;
     let errors = match d.validate() {
-        Ok(()) => match repo::create_institution(&state.db, &ctx.actor(), &d).await {
+        Ok(()) => match repo::create_institution(&state.db, &ctx.actor(), &d)
+            .await
+            .inspect(|_| state.caches.forget_lists())
+        {
             Ok(row) => return Ok(redirect(&format!("/institutions/{}", row.id))),
             Err(StoreError::Conflict(_)) => vec![FieldError::new("slug", "err-taken")],
             Err(e) => return Err(e.into()),
@@ -307,7 +310,10 @@ pub async fn update(
     }
     let d: InstitutionDraft = without_csrf(submitted)?;
     let errors = match d.validate() {
-        Ok(()) => match repo::update_institution(&state.db, &ctx.actor(), id, &d).await {
+        Ok(()) => match repo::update_institution(&state.db, &ctx.actor(), id, &d)
+            .await
+            .inspect(|_| state.caches.forget_lists())
+        {
             Ok(_) => return Ok(redirect(&format!("/institutions/{id}"))),
             Err(StoreError::Conflict(_)) => vec![FieldError::new("slug", "err-taken")],
             Err(e) => return Err(e.into()),
