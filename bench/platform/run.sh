@@ -10,12 +10,15 @@
 #                                         (several minutes on 2 cores; also run by `all` when
 #                                         FULL_BUILD=1)
 #
-# Env: CARGO_TARGET_DIR (/var/tmp/centinela-target), W (work dir, /var/tmp/centinela-platform-bench),
-# PG (server URL, postgres://postgres@127.0.0.1:5432), PGDB (centinela_bench, dropped and
-# recreated on each run), PORT (18431), DURATION (wrk duration, 20s), CONNS (64), THREADS (2),
-# RUNS (cold starts, 5), SNAPSHOT (1: build the committed HEAD, exported with `git archive` to
-# $W/src, instead of the working tree — for a shared checkout that others are editing). Everything listens on 127.0.0.1 only; every server started here is
-# stopped on exit.
+# Env (defaults in brackets):
+#   CARGO_TARGET_DIR [/var/tmp/centinela-target]   W, work dir and results.md [/var/tmp/centinela-platform-bench]
+#   PG, server URL [postgres://postgres@127.0.0.1:5432]   PGDB [centinela_bench], dropped and recreated
+#   BACKENDS ["sqlite postgres"]   PORT [18431]   DURATION, whole seconds >= 4 [20s]   CONNS [64]
+#   THREADS [2]   RUNS, cold starts [5]   FULL_BUILD [0]
+#   SNAPSHOT [0]: 1 builds the committed HEAD, exported with `git archive` to $W/src, instead of
+#   the working tree (for a shared checkout that others are editing).
+# Everything listens on 127.0.0.1 only; every server started here is stopped on exit. Results
+# are appended to $W/results.md; raw wrk output is left in $W.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/tmp/centinela-target}
@@ -27,6 +30,7 @@ DURATION=${DURATION:-20s}
 CONNS=${CONNS:-64}
 THREADS=${THREADS:-2}
 RUNS=${RUNS:-5}
+BACKENDS=${BACKENDS:-sqlite postgres}
 HOST=127.0.0.1
 BASE=http://$HOST:$PORT
 B=$CARGO_TARGET_DIR/release/centinela
@@ -137,6 +141,10 @@ cpu_ticks() {
 machine_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $7 + $8}' /proc/stat; }
 cores() { awk -v d="$1" -v t="$TICK" -v s="$2" 'BEGIN {printf "%.2f", d / t / s}'; }
 
+label() {
+    if [ -n "$2" ]; then echo ' + token'; elif [ "$1" = no-token ]; then echo ' without token (401)'; fi
+}
+
 pg_pids() {
     psql "$1" -Atc "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
 }
@@ -155,6 +163,7 @@ bench() {
     wrk -t"$THREADS" -c"$CONNS" -d"${secs}s" --latency "${hdr[@]}" "$BASE$path" >"$out" &
     local wpid=$! p t0 t1 s0 s1 w0 w1 m0 m1 q0 q1 pg=0
     local -A pg0=()
+    PIDS+=("$wpid")
     sleep 1
     t0=$(now_ns)
     s0=$(cpu_ticks "$pid")
@@ -185,7 +194,7 @@ bench() {
     us=$(awk -v c="$srv" -v r="$rps" 'BEGIN {if (r > 0) printf "%.0f", c / r * 1e6; else print "-"}')
     [ -z "$url" ] && pgc=-
     printf '| %s | `GET %s`%s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
-        "$backend" "$path" "$([ -n "$token" ] && echo ' + token')" "$rps" "$p50" "$p99" \
+        "$backend" "$path" "$(label "$name" "$token")" "$rps" "$p50" "$p99" \
         "$srv" "$us" "$pgc" "$wrkc" "$irq" "$other" "${non2xx:-0}${errors:+; $errors}" >>"$RESULTS"
     echo "$backend $path: $rps req/s, p50 $p50, p99 $p99; cores: server $srv ($us µs/req), postgres $pgc, wrk $wrkc, irq $irq, other $other" >&2
 }
@@ -225,13 +234,17 @@ throughput() {
         echo "| backend | request | req/s | p50 | p99 | server (cores) | server CPU µs/req | postgres (cores) | wrk (cores) | of which irq+softirq (cores) | other processes (cores) | non-2xx; socket errors |"
         echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     } >>"$RESULTS"
-    rm -rf "$W/sqlite"
-    mkdir -p "$W/sqlite"
-    throughput_on sqlite "sqlite://$W/sqlite/centinela.db"
-    log "postgres: dropping and creating $PGDB"
-    psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $PGDB WITH (FORCE)"
-    psql "$PG/postgres" -qc "CREATE DATABASE $PGDB"
-    throughput_on postgres "$PG/$PGDB"
+    if [[ " $BACKENDS " == *" sqlite "* ]]; then
+        rm -rf "$W/sqlite"
+        mkdir -p "$W/sqlite"
+        throughput_on sqlite "sqlite://$W/sqlite/centinela.db"
+    fi
+    if [[ " $BACKENDS " == *" postgres "* ]]; then
+        log "postgres: dropping and creating $PGDB"
+        psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $PGDB WITH (FORCE)"
+        psql "$PG/postgres" -qc "CREATE DATABASE $PGDB"
+        throughput_on postgres "$PG/$PGDB"
+    fi
     { echo; sed 's/^/    /' "$W/notes.txt"; } >>"$RESULTS"
 }
 
@@ -297,28 +310,43 @@ coldstart() {
 }
 
 # ---- 3. build time and size --------------------------------------------------------------------
-build() {
-    local t0 s log=$W/build.log
-    build_release
-    log "cargo clean --release -p centinela -p centinela-web -p centinela-store -p centinela-core"
-    cargo clean --release --manifest-path "$SRC/Cargo.toml" \
-        -p centinela -p centinela-web -p centinela-store -p centinela-core
+# timed_build LABEL: times `cargo build --release -p centinela` and appends a table row.
+timed_build() {
+    local t0 s log=$W/build.log n
     echo "build: $(busy_note)" >&2
     log "timed: cargo build --release -p centinela"
     t0=$(now_ns)
     cargo build --release -p centinela --manifest-path "$SRC/Cargo.toml" 2>&1 | tee "$log" >&2
     s=$(awk -v ms="$(ms_since "$t0")" 'BEGIN {printf "%.1f", ms / 1000}')
+    n=$(grep -c '^ *Compiling' "$log" || true)
+    echo "| \`cargo build --release -p centinela\` after $1 ($n crates compiled) | ${s} s$(grep -q Blocking "$log" && echo ' (includes waiting for another build lock)') |" >>"$RESULTS"
+}
+
+build() {
+    local stripped=$W/centinela.stripped
+    build_release
     {
         echo
         echo "### Release build and binary"
         echo
         echo "| measurement | value |"
         echo "|---|---|"
-        echo "| \`cargo build --release -p centinela\` after \`cargo clean --release -p\` of the 4 own crates | ${s} s$(grep -q Blocking "$log" && echo ' (includes waiting for another build lock)') |"
+    } >>"$RESULTS"
+    log "cargo clean --release -p centinela -p centinela-web -p centinela-store -p centinela-core"
+    cargo clean --release --manifest-path "$SRC/Cargo.toml" \
+        -p centinela -p centinela-web -p centinela-store -p centinela-core
+    timed_build '`cargo clean --release -p centinela -p centinela-web -p centinela-store -p centinela-core`'
+    log "cargo clean --release --workspace"
+    cargo clean --release --workspace --manifest-path "$SRC/Cargo.toml"
+    timed_build '`cargo clean --release --workspace` (every workspace crate the binary links)'
+    strip -o "$stripped" "$B"
+    {
         echo "| binary size (\`ls -l\`) | $(stat -c %s "$B") bytes ($(awk -v b="$(stat -c %s "$B")" 'BEGIN {printf "%.1f MiB", b / 1048576}')) |"
         echo "| \`size\` (text / data / bss) | $(size "$B" | awk 'NR == 2 {print $1 " / " $2 " / " $3}') |"
         echo "| \`file\` | $(file -b "$B" | sed 's/, BuildID[^,]*//') |"
+        echo "| size after \`strip\` (a copy) | $(stat -c %s "$stripped") bytes ($(awk -v b="$(stat -c %s "$stripped")" 'BEGIN {printf "%.1f MiB", b / 1048576}')) |"
     } >>"$RESULTS"
+    rm -f "$stripped"
     ls -l "$B" >&2
     size "$B" >&2
 }
@@ -327,6 +355,9 @@ fullbuild() {
     local dir t0 s log=$W/fullbuild.log
     dir=$(mktemp -d /var/tmp/centinela-fullbuild.XXXXXX)
     TMPS+=("$dir")
+    if [ "$what" = fullbuild ]; then
+        printf '\n### Release build\n\n| measurement | value |\n|---|---|\n' >>"$RESULTS"
+    fi
     log "from-scratch release build in $dir (deleted afterwards)"
     echo "fullbuild: $(busy_note)" >&2
     t0=$(now_ns)
@@ -338,11 +369,18 @@ fullbuild() {
 
 # ---- main -----------------------------------------------------------------------------------------
 what=${1:-all}
+case "$what" in
+all | build | fullbuild | throughput | coldstart) ;;
+*)
+    echo "usage: $0 [all|build|fullbuild|throughput|coldstart]" >&2
+    exit 2
+    ;;
+esac
+case "$what" in all | throughput) need_wrk ;; esac
 {
     echo "## Run of $(date -u '+%Y-%m-%d %H:%M UTC'): $what"
     echo
     machine | sed 's/^/    /'
-    echo
 } >>"$RESULTS"
 case "$what" in
 all)
@@ -355,10 +393,6 @@ build) build ;;
 fullbuild) fullbuild ;;
 throughput) build_release && throughput ;;
 coldstart) build_release && coldstart ;;
-*)
-    echo "usage: $0 [all|build|fullbuild|throughput|coldstart]" >&2
-    exit 2
-    ;;
 esac
 echo >>"$RESULTS"
 log "results appended to $RESULTS"
