@@ -440,9 +440,7 @@ async fn totp_second_factor() {
             StatusCode::SEE_OTHER
         );
         let page = Call::get("/login/totp").cookie(&partial).send(&w.app).await;
-        let marker = "name=\"_csrf\" value=\"";
-        let start = page.body.find(marker).unwrap() + marker.len();
-        let csrf = page.body[start..start + page.body[start..].find('"').unwrap()].to_string();
+        let csrf = common::csrf_in(&page.body);
         // The very code used at enrolment is refused: its step was spent (or has expired).
         let r = Call::new(Method::POST, "/login/totp")
             .cookie(&partial)

@@ -85,9 +85,7 @@ async fn two_replicas_share_sessions_and_events() {
 
         // Logging out on B ends the session on A too.
         let page = Call::get("/account").cookie(&cookie).send(&b).await;
-        let marker = "name=\"_csrf\" value=\"";
-        let start = page.body.find(marker).unwrap() + marker.len();
-        let csrf = &page.body[start..start + page.body[start..].find('"').unwrap()];
+        let csrf = &common::csrf_in(&page.body);
         Call::new(Method::POST, "/logout")
             .cookie(&cookie)
             .form(&[("_csrf", csrf)])

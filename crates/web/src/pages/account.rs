@@ -144,11 +144,7 @@ pub async fn create_token(
     ctx: Ctx,
     ApiForm(form): ApiForm<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
-    let form: TokenForm = {
-        let kept: Vec<_> = form.into_iter().filter(|(k, _)| k != "_csrf").collect();
-        serde_urlencoded::from_str(&serde_urlencoded::to_string(&kept).unwrap_or_default())
-            .map_err(|e| ApiError::bad_request("err-form").arg("detail", e.to_string()))?
-    };
+    let form: TokenForm = crate::pages::without_csrf(form)?;
     let mut page = account_page(&state, &ctx).await?;
     let name = form.name.trim();
     if name.is_empty() || name.chars().count() > 100 {

@@ -331,8 +331,12 @@ pub fn session_cookie(r: &Reply) -> Option<String> {
 
 /// The CSRF token a page carries for its session.
 pub async fn csrf_of(app: &Router, cookie: &str) -> String {
-    let page = Call::get("/account").cookie(cookie).send(app).await;
+    csrf_in(&Call::get("/account").cookie(cookie).send(app).await.body)
+}
+
+/// The value of the first `_csrf` field in a page.
+pub fn csrf_in(page: &str) -> String {
     let marker = "name=\"_csrf\" value=\"";
-    let start = page.body.find(marker).expect("a CSRF field") + marker.len();
-    page.body[start..start + page.body[start..].find('"').unwrap()].to_string()
+    let start = page.find(marker).expect("a CSRF field") + marker.len();
+    page[start..start + page[start..].find('"').unwrap()].to_string()
 }
