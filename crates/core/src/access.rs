@@ -55,6 +55,10 @@ pub enum ResourceKind {
     Incident,
     /// The inventory of ICT goods and services (software, assets, digital services).
     Inventory,
+    /// An e-seal made for an institution over one of its documents.
+    Seal,
+    /// An official notice to an institution, with its registered-delivery evidence.
+    Notice,
 }
 
 /// The record being acted on, reduced to what the policy needs.
@@ -207,6 +211,22 @@ fn tenant_rule(p: &Principal, action: Action, r: &Resource) -> Decision {
             Role::Auditor => allow_if(read),
             Role::Admin | Role::CrisisMember => Decision::Hidden,
         },
+        // Only an institution's own staff seal in its name; nobody seals for another.
+        ResourceKind::Seal => match p.role {
+            Role::Coordinator | Role::Officer => allow_if(read || own),
+            Role::Auditor => allow_if(read),
+            Role::Admin | Role::CrisisMember => Decision::Hidden,
+        },
+        // The national authority sends notices; only the recipient answers them.
+        ResourceKind::Notice => match p.role {
+            // An answer's route names no institution: the handler then checks the recipient.
+            Role::Coordinator => allow_if(action != Action::Update || own || r.owner.is_none()),
+            Role::Officer => {
+                allow_if(read || (action == Action::Update && (own || r.owner.is_none())))
+            }
+            Role::Auditor => allow_if(read),
+            Role::Admin | Role::CrisisMember => Decision::Hidden,
+        },
         ResourceKind::AuditTrail => match p.role {
             Role::Admin | Role::Coordinator | Role::Auditor => allow_if(read),
             Role::Officer | Role::CrisisMember => Decision::Hidden,
@@ -324,6 +344,24 @@ mod tests {
             ("crisis", Read, Exposure, "b", Hidden),
             ("coordinator", Read, Exposure, "b", Allow),
             ("officer_a", Create, Incident, "-", Allow),
+            ("officer_a", Create, Seal, "a", Allow),
+            ("officer_a", Read, Seal, "a", Allow),
+            ("officer_a", Create, Seal, "b", Hidden),
+            ("coordinator", Create, Seal, "b", Forbidden),
+            ("coordinator", Create, Seal, "ccn", Allow),
+            ("coordinator", Read, Seal, "b", Allow),
+            ("auditor_a", Read, Seal, "a", Allow),
+            ("auditor_a", Create, Seal, "a", Forbidden),
+            ("crisis", Read, Seal, "b", Hidden),
+            ("token_ro_a", Create, Seal, "a", Forbidden),
+            ("coordinator", Create, Notice, "-", Allow),
+            ("coordinator", Update, Notice, "b", Forbidden),
+            ("officer_a", Create, Notice, "-", Forbidden),
+            ("officer_a", Read, Notice, "a", Allow),
+            ("officer_a", Update, Notice, "a", Allow),
+            ("officer_a", Read, Notice, "b", Hidden),
+            ("auditor_a", Update, Notice, "a", Forbidden),
+            ("admin", List, Notice, "-", Hidden),
             ("officer_a", Create, Incident, "a", Allow),
             ("officer_a", Create, Incident, "b", Hidden),
             ("officer_a", Update, Incident, "a", Allow),
@@ -344,6 +382,7 @@ mod tests {
             let r = match owner {
                 "a" => Resource::owned(kind, w.a),
                 "b" => Resource::owned(kind, w.b),
+                "ccn" => Resource::owned(kind, w.ccn),
                 _ => Resource::collection(kind),
             };
             assert_eq!(

@@ -36,6 +36,25 @@ impl Change {
             state_sha256: centinela_core::audit::state_hash(new_state),
         }
     }
+
+    /// A change whose state is a document with its own canonical bytes (sealed evidence, a
+    /// seal): the entry carries that document's SHA-256, so anyone holding the document can
+    /// match it to the entry and the entry to the log.
+    pub fn of_document(
+        action: &'static str,
+        record_kind: &'static str,
+        record_id: impl ToString,
+        institution_id: Option<Uuid>,
+        document_sha256_hex: String,
+    ) -> Self {
+        Change {
+            action,
+            record_kind,
+            record_id: record_id.to_string(),
+            institution_id,
+            state_sha256: document_sha256_hex,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, FromRow)]
@@ -88,6 +107,19 @@ impl AuditEntry {
 }
 
 const ENTRY_COLUMNS: &str = "id, at, actor_id, actor_email, action, record_kind, record_id, institution_id, state_sha256, log_index";
+
+/// The latest entry about a record, if any.
+pub async fn find_for_record(
+    db: &Db,
+    record_kind: &str,
+    record_id: &str,
+) -> Result<Option<AuditEntry>> {
+    db.fetch_optional(
+        &format!("SELECT {ENTRY_COLUMNS} FROM audit_log WHERE record_kind = $1 AND record_id = $2 ORDER BY id DESC LIMIT 1"),
+        args![record_kind, record_id],
+    )
+    .await
+}
 
 pub async fn get(db: &Db, id: i64) -> Result<AuditEntry> {
     db.fetch_one(

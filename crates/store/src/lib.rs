@@ -20,6 +20,7 @@ pub mod jobs;
 pub mod seed;
 pub mod stats;
 pub mod testing;
+pub mod trust;
 
 pub use db::{Arg, Backend, Db, PoolStats, Tx};
 

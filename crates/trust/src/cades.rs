@@ -31,13 +31,24 @@ pub fn seal(
     document: &[u8],
     now: SystemTime,
 ) -> Result<Vec<u8>, Error> {
+    seal_digest(identity, tsa, sha256(document), now)
+}
+
+/// [`seal`] from the document's SHA-256 alone: a detached signature needs
+/// nothing else, so the document itself never has to reach the sealer.
+pub fn seal_digest(
+    identity: &Identity,
+    tsa: &TimeStampAuthority,
+    document_sha256: [u8; 32],
+    now: SystemTime,
+) -> Result<Vec<u8>, Error> {
     let signing_certificate = cms_sd::signing_certificate_v2(identity.certificate())?;
     let mut sd = cms_sd::sign(cms_sd::Signing {
         identity,
         signing_certificate: &signing_certificate,
         econtent_type: oid::ID_DATA,
         econtent: None,
-        content_digest: sha256(document),
+        content_digest: document_sha256,
         signing_time: now,
         certificates: std::iter::once(identity.certificate())
             .chain(identity.chain())
@@ -131,6 +142,11 @@ impl SealReport {
 /// both the sealing certificate and the TSA. Never fails: every problem is
 /// reported in the checks.
 pub fn verify(seal: &[u8], document: &[u8], roots: &[Certificate]) -> SealReport {
+    verify_digest(seal, &sha256(document), roots)
+}
+
+/// [`verify`] from the document's SHA-256 alone.
+pub fn verify_digest(seal: &[u8], document_sha256: &[u8; 32], roots: &[Certificate]) -> SealReport {
     let mut report = SealReport {
         structure: Check::not_checked(),
         digest: Check::not_checked(),
@@ -168,7 +184,7 @@ pub fn verify(seal: &[u8], document: &[u8], roots: &[Certificate]) -> SealReport
 
     report.digest = if found.content_type != oid::ID_DATA {
         Check::fail("the content-type attribute is not id-data")
-    } else if found.message_digest == sha256(document) {
+    } else if found.message_digest == document_sha256.as_slice() {
         Check::pass("the document's SHA-256 matches the sealed digest")
     } else {
         Check::fail("the document differs from the one sealed (SHA-256 mismatch)")

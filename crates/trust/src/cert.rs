@@ -109,6 +109,17 @@ impl Identity {
             .collect()
     }
 
+    /// A new self-signed root CA for `key` (for development authorities, such
+    /// as the one that issues institutions' e-seal certificates).
+    pub fn self_signed_root(
+        subject: &str,
+        key: SigningKey,
+        lifetime: Duration,
+    ) -> Result<Self, Error> {
+        let certificate = build_certificate(None, &key, subject, &key, Profile::Root, lifetime)?;
+        Self::new(key, certificate, Vec::new())
+    }
+
     /// Issues a certificate for `subject_key` signed by this identity.
     pub fn issue(
         &self,
@@ -316,6 +327,11 @@ impl DevelopmentPki {
         write("seal.pem", &self.seal.certificate_chain_pem(), false)?;
         write("seal.key", &key::pkcs8_to_pem(&self.seal_pkcs8)?, true)
     }
+}
+
+/// A certificate as PEM.
+pub fn pem(cert: &Certificate) -> String {
+    cert.to_pem(LineEnding::LF).expect("certificates encode")
 }
 
 /// Subject of a certificate, RFC 4514 string.

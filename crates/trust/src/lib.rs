@@ -33,6 +33,8 @@
 //! assert_eq!(verified.hashed_message, digest);
 //! ```
 
+pub use x509_cert::Certificate;
+
 pub mod cades;
 pub mod cert;
 mod cms;

@@ -518,6 +518,10 @@ impl TimeStampAuthority {
     }
 
     /// The TSA certificate.
+    pub fn identity(&self) -> &Identity {
+        &self.identity
+    }
+
     pub fn certificate(&self) -> &Certificate {
         self.identity.certificate()
     }

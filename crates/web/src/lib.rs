@@ -33,6 +33,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod pages;
 pub mod routes;
+pub mod seals;
 pub mod security;
 pub mod transparency;
 pub mod tsa;
@@ -106,6 +107,8 @@ pub struct AppState {
     pub vulns: Option<Arc<vuln::VulnDb>>,
     /// The RFC 3161 time-stamping authority, when configured.
     pub tsa: Option<Arc<trust::tsp::TimeStampAuthority>>,
+    /// The e-seal service (sealing CA + TSA), when configured.
+    pub seals: Option<Arc<seals::SealAuthority>>,
 }
 
 impl AppState {
@@ -128,6 +131,7 @@ impl AppState {
             ip_brake: Arc::default(),
             log: None,
             tsa: None,
+            seals: None,
             vulns: None,
             caches,
         })
@@ -140,6 +144,11 @@ impl AppState {
     }
 
     /// Answers time-stamp requests at `/tsa`.
+    pub fn with_seals(mut self, seals: Arc<seals::SealAuthority>) -> Self {
+        self.seals = Some(seals);
+        self
+    }
+
     pub fn with_tsa(mut self, tsa: Arc<trust::tsp::TimeStampAuthority>) -> Self {
         self.tsa = Some(tsa);
         self

@@ -22,6 +22,42 @@ fn object(required: &[&str], properties: Value) -> Value {
     json!({"type": "object", "required": required, "properties": properties})
 }
 
+fn notice_schema(with_evidence: bool) -> Value {
+    let time = json!({"type": "string", "format": "date-time"});
+    let uuid = json!({"type": "string", "format": "uuid"});
+    let mut required = vec![
+        "id",
+        "kind",
+        "sender",
+        "sender_institution_id",
+        "recipient_institution_id",
+        "subject",
+        "body",
+        "incident_id",
+        "content_sha256",
+        "state",
+        "created_at",
+        "answered_at",
+        "answer_reason",
+    ];
+    let mut props = json!({
+        "id": uuid, "kind": {"type": "string"}, "sender": {"type": "string"},
+        "sender_institution_id": nullable("string", Some("uuid")), "recipient_institution_id": uuid,
+        "subject": {"type": "string"}, "body": {"type": "string"}, "incident_id": nullable("string", Some("uuid")),
+        "content_sha256": {"type": "string"}, "state": {"type": "string", "enum": ["delivered", "accepted", "rejected"]},
+        "created_at": time, "answered_at": nullable("string", Some("date-time")), "answer_reason": {"type": "string"},
+    });
+    if with_evidence {
+        required.push("evidence");
+        props["evidence"] = json!({"type": "array", "items": object(&["id", "notice_id", "event", "at", "canonical", "seal", "log_index"], json!({
+            "id": {"type": "string"}, "notice_id": uuid, "event": {"type": "string"}, "at": time,
+            "canonical": {"type": "string", "description": "Canonical evidence text (what the seal covers)"},
+            "seal": {"type": "string", "description": "Detached CAdES-B-T seal over the canonical text, DER in base64"},
+            "log_index": nullable("integer", None)}))});
+    }
+    object(&required, props)
+}
+
 fn page_of(item: &str) -> Value {
     object(
         &["items", "total", "limit", "offset"],
@@ -209,6 +245,28 @@ fn schemas() -> Value {
             "sector": {"type": "string"}, "identifier": {"type": "string"}, "findings": {"type": "integer"}, "sightings": {"type": "integer"},
         }))},
         "Csv": {"type": "string", "description": "text/csv"},
+        "SealRequest": {"type": "object", "additionalProperties": false, "required": ["document_name", "document_sha256"], "properties": {
+            "document_name": text(200), "document_sha256": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$", "description": "SHA-256 of the document, hex; the document itself is not sent"}}},
+        "Seal": object(&["id", "institution_id", "document_name", "document_sha256", "seal", "signer", "sealed_by", "created_at"], json!({
+            "id": uuid, "institution_id": uuid, "document_name": {"type": "string"}, "document_sha256": {"type": "string"},
+            "seal": {"type": "string", "description": "Detached CAdES-B-T signature, DER in base64"},
+            "signer": {"type": "string"}, "sealed_by": {"type": "string"}, "created_at": time})),
+        "SealList": {"type": "array", "items": {"$ref": "#/components/schemas/Seal"}},
+        "SealVerifyRequest": {"type": "object", "additionalProperties": false, "required": ["document_sha256", "seal"], "properties": {
+            "document_sha256": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$"}, "seal": {"type": "string", "maxLength": 131072, "description": "The .p7s as base64 of DER, or PEM"}}},
+        "SealVerifyReport": object(&["valid", "checks", "signer", "signing_time", "timestamp_time", "tsa"], json!({
+            "valid": {"type": "boolean"},
+            "checks": {"type": "array", "items": object(&["name", "passed", "detail"], json!({"name": {"type": "string"}, "passed": {"type": "boolean"}, "detail": {"type": "string"}}))},
+            "signer": nullable("string", None), "signing_time": nullable("string", Some("date-time")),
+            "timestamp_time": nullable("string", Some("date-time")), "tsa": nullable("string", None)})),
+        "NoticeRequest": {"type": "object", "additionalProperties": false, "required": ["recipient_institution_id", "kind", "subject", "body"], "properties": {
+            "recipient_institution_id": uuid, "kind": {"type": "string", "enum": ["incident_notice", "advisory", "campaign_assignment"]},
+            "subject": text(200), "body": text(20000), "incident_id": nullable("string", Some("uuid"))}},
+        "Notice": notice_schema(false),
+        "NoticeView": notice_schema(true),
+        "NoticeList": {"type": "array", "items": {"$ref": "#/components/schemas/Notice"}},
+        "NoticeAnswer": {"type": "object", "additionalProperties": false, "required": ["accept"], "properties": {
+            "accept": {"type": "boolean"}, "reason": {"type": "string", "maxLength": 500, "description": "Required when rejecting"}}},
         "IncidentStats": {"type": "object", "required": ["total", "by_month", "by_class", "by_level", "by_sector", "median_hours_to_report", "reported_within_24h", "timeline"], "properties": {
             "total": {"type": "integer"},
             "by_month": {"type": "array", "items": {"type": "object", "required": ["key", "n"], "properties": {"key": {"type": "string"}, "n": {"type": "integer"}}}},
@@ -354,6 +412,8 @@ fn path_params(path: &str) -> Vec<Value> {
         .map(|name| {
             let schema = if name == "role" {
                 json!({"type": "string", "enum": ["head", "officer"]})
+            } else if name == "event" {
+                json!({"type": "string", "enum": ["submission", "consignment", "handover", "acceptance", "rejection"]})
             } else if name == "entry_id" {
                 json!({"type": "integer", "minimum": 1})
             } else {
@@ -375,6 +435,12 @@ fn operation(spec: &RouteSpec) -> Option<Value> {
         }
         Some("Csv") => {
             json!({"description": "CSV", "content": {"text/csv": {"schema": {"$ref": "#/components/schemas/Csv"}}}})
+        }
+        Some("P7s") => {
+            json!({"description": "Detached CAdES signature (DER)", "content": {"application/pkcs7-signature": {"schema": {"type": "string", "format": "binary"}}}})
+        }
+        Some("Text") => {
+            json!({"description": "Text", "content": {"text/plain": {"schema": {"type": "string"}}}})
         }
         Some(s) => {
             json!({"description": "OK", "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{s}")}}}})

@@ -270,6 +270,11 @@ pub async fn audit_receipt(
         None if p.visible_institutions().is_none() => {}
         None => return Err(ApiError::not_found()),
     }
+    Ok(Json(receipt_for(&state, entry).await?))
+}
+
+/// The receipt of an audit entry the caller may see (409 until it is anchored).
+pub async fn receipt_for(state: &AppState, entry: AuditEntry) -> Result<AuditReceipt, ApiError> {
     let t = state.log.clone().ok_or_else(ApiError::not_found)?;
     let index = entry
         .log_index
@@ -284,11 +289,11 @@ pub async fn audit_receipt(
     .map_err(|_| ApiError::internal())?
     .map_err(|_| ApiError::new(StatusCode::CONFLICT, "not_anchored", "err-not-anchored"))?;
     let stmt = statement(&entry).map_err(|_| ApiError::internal())?;
-    Ok(Json(AuditReceipt {
+    Ok(AuditReceipt {
         statement: base64::engine::general_purpose::STANDARD.encode(stmt.encode()),
         origin: t.log.origin().to_string(),
         verifier_key: t.verifier_key(),
         receipt: receipt.encode(),
         entry,
-    }))
+    })
 }

@@ -18,6 +18,54 @@ use uuid::Uuid;
 /// Anonymous callers always get 401 on the API and a redirect to the login on pages.
 const EXPECT: &[(&str, &str)] = &[
     (
+        "POST /api/v1/institutions/{id}/seals",
+        "coordinator=403/403 admin=404/404 officer=201/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/seals",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/seals/{seal_id}",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
+        "GET /api/v1/seals/{seal_id}/p7s",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
+        "GET /api/v1/seals/{seal_id}/receipt",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
+        "GET /api/v1/notices",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
+        "POST /api/v1/notices",
+        "coordinator=201 admin=404 officer=403 ro=403 auditor=403 crisis=404",
+    ),
+    (
+        "GET /api/v1/notices/{notice_id}",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
+        "POST /api/v1/notices/{notice_id}/answer",
+        "coordinator=403 admin=404 officer=200 ro=403 auditor=403 crisis=404",
+    ),
+    (
+        "GET /api/v1/notices/{notice_id}/evidence/{event}/p7s",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
+        "GET /api/v1/notices/{notice_id}/evidence/{event}/text",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
+        "GET /api/v1/notices/{notice_id}/evidence/{event}/receipt",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
         "GET /api/v1/me",
         "coordinator=200 admin=200 officer=200 ro=200 auditor=200 crisis=200",
     ),
@@ -472,6 +520,14 @@ async fn body_for(w: &World, spec: &RouteSpec, inst: Uuid, n: usize) -> Option<V
         ("POST", "/api/v1/institutions/{id}/services") => {
             Some(json!({"name": "Portal", "url": "https://www.ejemplo.gob.mx"}))
         }
+        ("POST", "/api/v1/institutions/{id}/seals") => {
+            Some(json!({"document_name": "oficio.pdf", "document_sha256": "ab".repeat(32)}))
+        }
+        ("POST", "/api/v1/notices") => Some(json!({
+            "recipient_institution_id": inst, "kind": "advisory",
+            "subject": "Aviso", "body": "Actualice sus servidores."
+        })),
+        ("POST", "/api/v1/notices/{notice_id}/answer") => Some(json!({"accept": true})),
         ("POST", "/api/v1/incidents/{incident_id}/submissions") => {
             Some(json!({"stage": "initial-report"}))
         }
@@ -660,6 +716,36 @@ async fn path_for(w: &World, spec: &RouteSpec, inst: Uuid, role: &str, n: usize)
             .await
             .unwrap();
         path = path.replace("{incident_id}", &row.id.to_string());
+    }
+    if path.contains("{seal_id}") {
+        let seal = centinela_web::api::trust::make_seal(
+            &w.state,
+            &Actor::system(),
+            inst,
+            "oficio.pdf",
+            [7; 32],
+        )
+        .await
+        .unwrap();
+        w.anchored_entry(inst).await;
+        path = path.replace("{seal_id}", &seal.id.to_string());
+    }
+    if path.contains("{notice_id}") {
+        let req = centinela_web::api::trust::NoticeRequest {
+            recipient_institution_id: inst,
+            kind: "advisory".into(),
+            subject: "Aviso".into(),
+            body: "Actualice sus servidores.".into(),
+            incident_id: None,
+        };
+        let notice =
+            centinela_web::api::trust::send(&w.state, &Actor::system(), None, &req, "advisory")
+                .await
+                .unwrap();
+        w.anchored_entry(inst).await;
+        path = path
+            .replace("{notice_id}", &notice.id.to_string())
+            .replace("{event}", "submission");
     }
     if path.contains("{token_id}") {
         let token = &w.tokens[role];

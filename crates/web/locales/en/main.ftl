@@ -351,3 +351,10 @@ kev-due = fix by { $date }
 software-export = Export software (CSV)
 assets-title = Assets
 services-title = Digital services
+
+## Trust services: e-seals and notices
+err-no-seals = The e-seal service is not configured on this server.
+err-sha256 = Give the document's SHA-256 as 64 hexadecimal digits.
+err-seal-encoding = The seal must be a .p7s file (DER), PEM, or base64 of DER, of at most 64 KiB.
+err-unknown-institution = No such institution.
+err-unknown-incident = No such incident.

@@ -351,3 +351,10 @@ kev-due = corregir antes del { $date }
 software-export = Exportar software (CSV)
 assets-title = Activos
 services-title = Servicios digitales
+
+## Servicios de confianza: sellos electrónicos y notificaciones
+err-no-seals = El servicio de sello electrónico no está configurado en este servidor.
+err-sha256 = Indique el SHA-256 del documento como 64 dígitos hexadecimales.
+err-seal-encoding = El sello debe ser un archivo .p7s (DER), PEM o base64 de DER, de 64 KiB como máximo.
+err-unknown-institution = No existe esa institución.
+err-unknown-incident = No existe ese incidente.

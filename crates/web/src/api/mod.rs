@@ -8,6 +8,7 @@ pub mod incidents;
 pub mod inventory;
 pub mod ops;
 pub mod reference;
+pub mod trust;
 
 use crate::error::ApiError;
 use axum::http::StatusCode;

@@ -116,9 +116,15 @@ pub async fn worlds_with(settings: centinela_web::WebSettings) -> Vec<World> {
             files_dir: Some(log_dir.join("files")),
             ..settings.clone()
         };
+        let tsa = centinela_web::tsa::development(&log_dir.join("tsa")).unwrap();
+        let seals =
+            centinela_web::seals::SealAuthority::development(&log_dir.join("tsa"), tsa.clone())
+                .unwrap();
         let state = centinela_web::AppState::new(t.db.clone(), settings)
             .await
             .unwrap()
+            .with_tsa(tsa)
+            .with_seals(seals)
             .with_log(log)
             .with_vulns(centinela_web::api::inventory::sample_vulns());
         let app = centinela_web::app(state.clone());
