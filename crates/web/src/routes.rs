@@ -108,6 +108,7 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         route!(GET "/log/{*path}", transparency::serve_log, Reference, Read, Public, None, None),
         route!(POST "/tsa", tsa::timestamp, Reference, Read, Public, None, None),
         route!(GET "/tsa/certificate", tsa::certificate, Reference, Read, Public, None, None),
+        route!(GET "/seals/roots.pem", api::trust::roots, Reference, Read, Public, None, None),
         // ---- API ----
         route!(GET "/api/v1/me", api::accounts::me, OwnAccount, Read, User, None,
             doc("accounts", "The caller's account and role", &[], None, (200, Some("Me")))),

@@ -669,3 +669,16 @@ pub async fn evidence_receipt(
         record_receipt(&state, "delivery_evidence", &e.id).await?,
     ))
 }
+
+/// `GET /seals/roots.pem`: the roots that seals and their time-stamps chain to (sealing CA
+/// and TSA), for `openssl cms -verify -CAfile`.
+pub async fn roots(State(state): State<AppState>) -> Response {
+    match &state.seals {
+        Some(s) => (
+            [(header::CONTENT_TYPE, "application/pem-certificate-chain")],
+            s.roots_pem(),
+        )
+            .into_response(),
+        None => ApiError::not_found().into_response(),
+    }
+}
