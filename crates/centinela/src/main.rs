@@ -40,7 +40,7 @@ enum Command {
         data_dir: PathBuf,
     },
     /// Serve the platform on a database (sqlite://PATH or postgres://…).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate {
         #[arg(long, env = "CENTINELA_DATABASE_URL")]
@@ -253,10 +253,15 @@ async fn run(command: Command) -> Result<()> {
             };
             let tsa = centinela_web::tsa::development(&data_dir.join("tsa"))?;
             println!("Time-stamping authority: http://{addr}/tsa (certificate: /tsa/certificate)");
-            serve(db, listener, web, Some(log), Some(tsa)).await
+            let seals = centinela_web::seals::SealAuthority::development(
+                &data_dir.join("tsa"),
+                tsa.clone(),
+            )?;
+            println!("E-seals: verify at http://{addr}/seals/verify (roots: /seals/roots.pem)");
+            serve(db, listener, web, Some(log), Some((tsa, Some(seals)))).await
         }
         Command::Serve(args) => {
-            let s = Settings::resolve(args)?;
+            let s = Settings::resolve(*args)?;
             let db = open(&s.database).await?;
             let listener = tokio::net::TcpListener::bind(s.listen)
                 .await
@@ -273,6 +278,17 @@ async fn run(command: Command) -> Result<()> {
                 (Some(key), Some(chain)) => Some(centinela_web::tsa::load(key, chain)?),
                 (None, None) => None,
                 _ => anyhow::bail!("--tsa-key and --tsa-chain go together"),
+            };
+            let tsa = match (tsa, &s.seal_ca_key, &s.seal_ca_chain) {
+                (Some(tsa), Some(key), Some(chain)) => {
+                    let seals = centinela_web::seals::SealAuthority::load(key, chain, tsa.clone())?;
+                    Some((tsa, Some(seals)))
+                }
+                (tsa, None, None) => tsa.map(|t| (t, None)),
+                (None, _, _) => {
+                    anyhow::bail!("e-seals need the TSA: pass --tsa-key and --tsa-chain")
+                }
+                _ => anyhow::bail!("--seal-ca-key and --seal-ca-chain go together"),
             };
             serve(db, listener, s.web, log, tsa).await
         }
@@ -383,7 +399,10 @@ async fn serve(
     listener: tokio::net::TcpListener,
     web: centinela_web::WebSettings,
     log: Option<centinela_web::transparency::TransparencyLog>,
-    tsa: Option<std::sync::Arc<trust::tsp::TimeStampAuthority>>,
+    tsa: Option<(
+        std::sync::Arc<trust::tsp::TimeStampAuthority>,
+        Option<std::sync::Arc<centinela_web::seals::SealAuthority>>,
+    )>,
 ) -> Result<()> {
     let vulns = web.vuln_dir.clone();
     let mut state = centinela_web::AppState::new(db.clone(), web).await?;
@@ -391,8 +410,11 @@ async fn serve(
         Some(dir) => centinela_web::api::inventory::load_vulns(&dir)?,
         None => centinela_web::api::inventory::sample_vulns(),
     });
-    if let Some(tsa) = tsa {
+    if let Some((tsa, seals)) = tsa {
         state = state.with_tsa(tsa);
+        if let Some(seals) = seals {
+            state = state.with_seals(seals);
+        }
     }
     if let Some(log) = log {
         state = state.with_log(log);

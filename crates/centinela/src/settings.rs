@@ -33,6 +33,13 @@ pub struct ServeArgs {
     /// The TSA certificate followed by its chain (PEM).
     #[arg(long, env = "CENTINELA_TSA_CHAIN")]
     tsa_chain: Option<PathBuf>,
+    /// The sealing CA's private key (PKCS#8 PEM); with --seal-ca-chain and the TSA, enables
+    /// e-seals and sealed registered-delivery evidence.
+    #[arg(long, env = "CENTINELA_SEAL_CA_KEY")]
+    seal_ca_key: Option<PathBuf>,
+    /// The sealing CA certificate followed by its chain (PEM).
+    #[arg(long, env = "CENTINELA_SEAL_CA_CHAIN")]
+    seal_ca_chain: Option<PathBuf>,
     /// A directory of NVD CVE 2.0 and CISA KEV JSON files for matching inventory software
     /// (default: the small samples shipped with the platform).
     #[arg(long, env = "CENTINELA_VULN_DIR")]
@@ -66,6 +73,8 @@ struct FileSettings {
     files_dir: Option<PathBuf>,
     tsa_key: Option<PathBuf>,
     tsa_chain: Option<PathBuf>,
+    seal_ca_key: Option<PathBuf>,
+    seal_ca_chain: Option<PathBuf>,
     vuln_dir: Option<PathBuf>,
 }
 
@@ -74,6 +83,8 @@ pub const DEMO_LOG_ORIGIN: &str = "centinela.demo/log";
 pub struct Settings {
     pub tsa_key: Option<PathBuf>,
     pub tsa_chain: Option<PathBuf>,
+    pub seal_ca_key: Option<PathBuf>,
+    pub seal_ca_chain: Option<PathBuf>,
     pub log_dir: Option<PathBuf>,
     pub log_origin: String,
     pub database: String,
@@ -100,6 +111,8 @@ impl Settings {
         Ok(Settings {
             tsa_key: a.tsa_key.or(file.tsa_key),
             tsa_chain: a.tsa_chain.or(file.tsa_chain),
+            seal_ca_key: a.seal_ca_key.or(file.seal_ca_key),
+            seal_ca_chain: a.seal_ca_chain.or(file.seal_ca_chain),
             log_dir: a.log_dir.or(file.log_dir),
             log_origin: a
                 .log_origin

@@ -260,6 +260,14 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         route!(POST "/incidents/{incident_id}/submissions", pages::incidents::submit_stage, Incident, Update, User, None, None),
         route!(GET "/feeds", pages::feeds::page, FeedReport, List, User, None, None),
         route!(POST "/feeds/upload", pages::feeds::upload, FeedReport, Create, User, None, None),
+        route!(GET "/seals/verify", pages::trust::verify_form, Reference, Read, Public, None, None),
+        route!(POST "/seals/verify", pages::trust::verify, Reference, Read, Public, None, None),
+        route!(GET "/institutions/{id}/seals", pages::trust::seals, Seal, List, User, PathId, None),
+        route!(POST "/institutions/{id}/seals", pages::trust::seal, Seal, Create, User, PathId, None),
+        route!(GET "/notices", pages::trust::notices, Notice, List, User, None, None),
+        route!(POST "/notices", pages::trust::send, Notice, Create, User, None, None),
+        route!(GET "/notices/{notice_id}", pages::trust::notice, Notice, Read, User, None, None),
+        route!(POST "/notices/{notice_id}/answer", pages::trust::answer, Notice, Update, User, None, None),
         route!(GET "/exposure", pages::feeds::national, Exposure, List, User, None, None),
         route!(GET "/audit", pages::constituency::audit, AuditTrail, List, User, None, None),
         route!(GET "/account", pages::account::page, OwnAccount, Read, User, None, None),
@@ -399,7 +407,7 @@ async fn check(state: &AppState, spec: &RouteSpec, req: &mut Request) -> Result<
     // must come first.
     if ctx.via_session
         && !matches!(*req.method(), Method::GET | Method::HEAD)
-        && !crate::security::UPLOAD_PATHS.contains(&spec.path)
+        && !crate::security::is_upload_path(spec.path)
     {
         auth::check_csrf(req, &ctx)
             .await

@@ -79,12 +79,31 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
 }
 
 /// Paths that take file uploads; they stream to disk under their own limit.
-pub const UPLOAD_PATHS: &[&str] = &["/api/v1/feeds/reports", "/feeds/upload"];
+pub const UPLOAD_PATHS: &[&str] = &[
+    "/api/v1/feeds/reports",
+    "/feeds/upload",
+    "/institutions/{id}/seals",
+    "/seals/verify",
+];
+
+/// Whether `path` (a route template or a request path) is one of the streamed uploads.
+pub fn is_upload_path(path: &str) -> bool {
+    UPLOAD_PATHS.iter().any(|template| {
+        let (mut t, mut p) = (template.split('/'), path.split('/'));
+        loop {
+            match (t.next(), p.next()) {
+                (None, None) => return true,
+                (Some(ts), Some(ps)) if ts == ps || (ts.starts_with('{') && !ps.is_empty()) => {}
+                _ => return false,
+            }
+        }
+    })
+}
 
 /// Caps request bodies: a declared length over the limit is refused at once, and a body
 /// that grows past it fails while being read (axum then answers 413).
 pub async fn limit_body(State(limit): State<usize>, req: Request, next: Next) -> Response {
-    if UPLOAD_PATHS.contains(&req.uri().path()) {
+    if is_upload_path(req.uri().path()) {
         return next.run(req).await;
     }
     let declared = req
@@ -102,4 +121,28 @@ pub async fn limit_body(State(limit): State<usize>, req: Request, next: Next) ->
     }
     let req = req.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
     next.run(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_upload_path;
+
+    #[test]
+    fn upload_paths_match_templates_and_requests() {
+        for (path, expected) in [
+            ("/feeds/upload", true),
+            ("/institutions/{id}/seals", true),
+            (
+                "/institutions/0b7d6c1e-8f43-4a55-9d7e-0e4f0c1d2a3b/seals",
+                true,
+            ),
+            ("/institutions//seals", false),
+            ("/institutions/x/seals/y", false),
+            ("/seals/verify", true),
+            ("/api/v1/seals/verify", false),
+            ("/institutions", false),
+        ] {
+            assert_eq!(is_upload_path(path), expected, "{path}");
+        }
+    }
 }

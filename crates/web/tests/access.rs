@@ -18,6 +18,30 @@ use uuid::Uuid;
 /// Anonymous callers always get 401 on the API and a redirect to the login on pages.
 const EXPECT: &[(&str, &str)] = &[
     (
+        "GET /institutions/{id}/seals",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "POST /institutions/{id}/seals",
+        "coordinator=403/403 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "GET /notices",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
+        "POST /notices",
+        "coordinator=303 admin=404 officer=403 ro=403 auditor=403 crisis=404",
+    ),
+    (
+        "GET /notices/{notice_id}",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
+        "POST /notices/{notice_id}/answer",
+        "coordinator=403 admin=404 officer=303 ro=403 auditor=403 crisis=404",
+    ),
+    (
         "POST /api/v1/institutions/{id}/seals",
         "coordinator=403/403 admin=404/404 officer=201/404 ro=403/404 auditor=403/404 crisis=404/404",
     ),
@@ -582,6 +606,13 @@ fn form_for(spec: &RouteSpec, n: usize, inst: Uuid) -> Option<Vec<(String, Strin
             ("observables", "domain phish.example.net".into()),
         ],
         "/incidents/{incident_id}/submissions" => vec![("stage", "initial-report".into())],
+        "/notices" => vec![
+            ("recipient", inst.to_string()),
+            ("kind", "advisory".into()),
+            ("subject", "Aviso".into()),
+            ("body", "Actualice sus servidores.".into()),
+        ],
+        "/notices/{notice_id}/answer" => vec![("decision", "accept".into())],
         "/account/password" => vec![
             ("current", "not the password".into()),
             ("new", "otra frase larga y nueva".into()),
@@ -826,6 +857,8 @@ async fn access_matrix() {
                     let mut call = Call::new(spec.method.clone(), path.clone()).token(token);
                     if spec.path == "/api/v1/institutions/{id}/software/import" {
                         call = call.raw("vendor,product,version\nnginx,nginx,1.24.0\n", "text/csv");
+                    } else if spec.path == "/institutions/{id}/seals" {
+                        call = call.multipart(&[], "oficio.pdf", "contenido del oficio");
                     } else if centinela_web::security::UPLOAD_PATHS.contains(&spec.path) {
                         call =
                             call.multipart(&[("report", "scan_http")], "report.csv", SAMPLE_REPORT);

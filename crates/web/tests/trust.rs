@@ -371,3 +371,114 @@ async fn notices_carry_sealed_registered_delivery_evidence() {
         w.cleanup().await;
     }
 }
+
+const BOUNDARY: &str = "centinela-trust-boundary";
+
+fn multipart_files(parts: &[(&str, &str, &[u8])]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (name, filename, bytes) in parts {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    body
+}
+
+#[tokio::test]
+async fn pages_seal_a_file_verify_it_publicly_and_answer_a_notice() {
+    for w in worlds().await {
+        let officer = w.tokens["officer"].as_str();
+        let document = b"%PDF-1.7 acta de la sesion del comite".to_vec();
+        let (status, _) = Call::new(Method::POST, format!("/institutions/{}/seals", w.own))
+            .token(Some(officer))
+            .raw_bytes(
+                multipart_files(&[("file", "acta.pdf", &document)]),
+                "multipart/form-data; boundary=centinela-trust-boundary",
+            )
+            .send_bytes(&w.app)
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let list = Call::get(format!("/api/v1/institutions/{}/seals", w.own))
+            .token(Some(officer))
+            .send(&w.app)
+            .await
+            .json();
+        let seal = &list[0];
+        assert_eq!(seal["document_name"], "acta.pdf");
+        assert_eq!(seal["document_sha256"], hex(&Sha256::digest(&document)));
+        let page = Call::get(format!("/institutions/{}/seals", w.own))
+            .token(Some(officer))
+            .send(&w.app)
+            .await;
+        assert!(page.body.contains("acta.pdf"));
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(seal["seal"].as_str().unwrap())
+            .unwrap();
+
+        // Anyone, signed in or not, verifies on the public page.
+        let verify = |doc: &[u8]| {
+            Call::new(Method::POST, "/seals/verify").raw_bytes(
+                multipart_files(&[("document", "acta.pdf", doc), ("seal", "acta.p7s", &der)]),
+                "multipart/form-data; boundary=centinela-trust-boundary",
+            )
+        };
+        let r = verify(&document).send(&w.app).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains("class=\"ok\""), "{}", r.body);
+        let r = verify(b"otro documento").send(&w.app).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains("id=\"verdict\" class=\"error\""));
+        let r = Call::new(Method::POST, "/seals/verify")
+            .raw_bytes(
+                multipart_files(&[("document", "a.pdf", b"x")]),
+                "multipart/form-data; boundary=centinela-trust-boundary",
+            )
+            .send(&w.app)
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("role=\"alert\""));
+
+        // A notice sent from the page is answered from the page.
+        let coordinator = w.tokens["coordinator"].as_str();
+        let r = Call::new(Method::POST, "/notices")
+            .token(Some(coordinator))
+            .form(&[
+                ("recipient", &w.own.to_string()),
+                ("kind", "incident_notice"),
+                ("subject", "Actividad sospechosa desde su red"),
+                ("body", "Observamos tráfico de comando y control."),
+            ])
+            .send(&w.app)
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let location = r.headers["location"].to_str().unwrap().to_string();
+        let page = Call::get(&location).token(Some(officer)).send(&w.app).await;
+        assert!(page.body.contains("answer-form"));
+        let r = Call::new(Method::POST, format!("{location}/answer"))
+            .token(Some(officer))
+            .form(&[("decision", "reject")])
+            .send(&w.app)
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "a rejection needs a reason"
+        );
+        let r = Call::new(Method::POST, format!("{location}/answer"))
+            .token(Some(officer))
+            .form(&[("decision", "accept")])
+            .send(&w.app)
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let page = Call::get(&location).token(Some(officer)).send(&w.app).await;
+        assert!(page.body.contains("evidence-acceptance"));
+        assert!(!page.body.contains("answer-form"));
+        w.cleanup().await;
+    }
+}

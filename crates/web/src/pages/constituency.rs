@@ -386,6 +386,7 @@ struct ShowPage {
     officer_errors: FormErrors,
     exposure: Vec<centinela_store::exposure::ExposureEvent>,
     show_inventory: bool,
+    show_seals: bool,
     software: Vec<centinela_store::inventory::Software>,
     vulnerable: Vec<crate::api::inventory::VulnerableSoftware>,
     assets: Vec<centinela_store::inventory::Asset>,
@@ -447,6 +448,7 @@ async fn show_page(state: &AppState, ctx: &Ctx, id: Uuid) -> Result<ShowPage, Ap
             vec![]
         },
         show_inventory,
+        show_seals: allowed(ResourceKind::Seal, Action::List),
         vulnerable: match (&state.vulns, show_inventory) {
             (Some(db), true) => crate::api::inventory::match_software(db, &software),
             _ => vec![],

@@ -7,6 +7,7 @@ pub mod constituency;
 pub mod docs;
 pub mod feeds;
 pub mod incidents;
+pub mod trust;
 pub mod users;
 
 use crate::auth::Ctx;
@@ -30,6 +31,7 @@ pub struct Nav {
     pub show_feeds: bool,
     pub show_incidents: bool,
     pub show_exposure: bool,
+    pub show_notices: bool,
     pub signed_in: bool,
 }
 
@@ -72,6 +74,8 @@ impl Nav {
                 Action::List,
                 &Resource::collection(ResourceKind::Exposure),
             ) == Decision::Allow,
+            show_notices: may(p, Action::List, &Resource::collection(ResourceKind::Notice))
+                == Decision::Allow,
             signed_in: true,
         }
     }
