@@ -8,8 +8,9 @@ use anyhow::{Context, Result, bail};
 use centinela_store::{Actor, Db, accounts, seed};
 use clap::{Parser, Subcommand};
 use settings::{ServeArgs, Settings};
+use sha2::Digest;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Parser)]
 #[command(
@@ -66,13 +67,29 @@ enum Command {
         #[command(subcommand)]
         command: LogCommand,
     },
-    /// Check an audit receipt (as downloaded from /api/v1/audit/{id}/receipt) offline.
+    /// Check offline: a receipt (an audit entry, a seal's or an evidence's, as downloaded from
+    /// the API), optionally against the record it covers; or, with --log, a whole copy of the
+    /// log against its checkpoint and an earlier one.
     Verify {
-        /// The receipt JSON file.
-        receipt: PathBuf,
+        /// The receipt JSON file (not with --log).
+        receipt: Option<PathBuf>,
+        /// With a receipt: the record it covers (a seal's .p7s, an evidence's text); its
+        /// SHA-256 must be the digest the entry states.
+        #[arg(long)]
+        document: Option<PathBuf>,
+        /// A directory holding a copy of the log (`checkpoint`, `tile/...`, as served under
+        /// /log/ or mirrored into the files directory): every entry and tile is checked.
+        #[arg(long)]
+        log: Option<PathBuf>,
+        /// With --log: an earlier signed checkpoint the log must extend (consistency).
+        #[arg(long)]
+        since: Option<PathBuf>,
+        /// With --log: the log's origin (default: the key's name).
+        #[arg(long)]
+        origin: Option<String>,
         /// The log's verifier key (from `centinela log key` or /log/key, obtained from a
-        /// trusted source). Without it, the key inside the receipt is used and the check only
-        /// proves internal consistency.
+        /// trusted source). Without it, a receipt is checked with the key inside it, which
+        /// only proves internal consistency; --log requires it.
         #[arg(long)]
         key: Option<String>,
     },
@@ -140,6 +157,9 @@ enum LogCommand {
         #[arg(long, default_value = settings::DEMO_LOG_ORIGIN)]
         origin: String,
     },
+    /// Print the tile and entry-bundle paths of a log of SIZE entries, one per line, to copy a
+    /// log for an offline audit (e.g. with curl into a directory).
+    Tiles { size: u64 },
 }
 
 #[derive(Subcommand)]
@@ -332,26 +352,31 @@ async fn run(command: Command) -> Result<()> {
             println!("{}", log.verifier_key());
             Ok(())
         }
-        Command::Verify { receipt, key } => {
-            let text = std::fs::read_to_string(&receipt)
-                .with_context(|| format!("reading {}", receipt.display()))?;
-            let r: centinela_web::transparency::AuditReceipt = serde_json::from_str(&text)
-                .with_context(|| format!("{}: not an audit receipt", receipt.display()))?;
-            let trusted = key.is_some();
-            let key = key.unwrap_or_else(|| r.verifier_key.clone());
-            let (index, size) = centinela_web::transparency::verify_audit_receipt(&r, &key)
-                .with_context(|| format!("{}", receipt.display()))?;
-            println!(
-                "ok: audit entry {} is entry {index} of {} (checkpoint of {size} entries)",
-                r.entry.id, r.origin
-            );
-            if !trusted {
-                eprintln!(
-                    "note: checked with the key inside the receipt; pass --key from a trusted source"
-                );
+        Command::Log {
+            command: LogCommand::Tiles { size },
+        } => {
+            println!("checkpoint");
+            for t in tlog::tile::tiles_for_size(size) {
+                println!("{}", t.path());
             }
             Ok(())
         }
+        Command::Verify {
+            receipt,
+            document,
+            log,
+            since,
+            origin,
+            key,
+        } => match (receipt, log) {
+            (Some(receipt), None) => verify_receipt(&receipt, document.as_deref(), key),
+            (None, Some(dir)) => {
+                let key =
+                    key.context("--log needs --key, the log's verifier key from a trusted source")?;
+                verify_log(&dir, since.as_deref(), origin, &key)
+            }
+            _ => anyhow::bail!("give either a receipt file or --log DIR"),
+        },
         Command::SeedDemo { database } => {
             let db = open(&database).await?;
             let seeded = seed::seed_demo(&db)
@@ -445,4 +470,71 @@ async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+fn verify_receipt(receipt: &Path, document: Option<&Path>, key: Option<String>) -> Result<()> {
+    let text = std::fs::read_to_string(receipt)
+        .with_context(|| format!("reading {}", receipt.display()))?;
+    let r: centinela_web::transparency::AuditReceipt = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not a receipt", receipt.display()))?;
+    let trusted = key.is_some();
+    let key = key.unwrap_or_else(|| r.verifier_key.clone());
+    let (index, size) = centinela_web::transparency::verify_audit_receipt(&r, &key)
+        .with_context(|| format!("{}", receipt.display()))?;
+    println!(
+        "ok: audit entry {} ({} {}) is entry {index} of {} (checkpoint of {size} entries)",
+        r.entry.id, r.entry.record_kind, r.entry.record_id, r.origin
+    );
+    if let Some(doc) = document {
+        let bytes = std::fs::read(doc).with_context(|| format!("reading {}", doc.display()))?;
+        let digest: String = sha2::Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        anyhow::ensure!(
+            digest == r.entry.state_sha256,
+            "{}: its SHA-256 {digest} is not the digest {} the logged entry states",
+            doc.display(),
+            r.entry.state_sha256
+        );
+        println!("ok: {} is the record the entry states", doc.display());
+    }
+    if !trusted {
+        eprintln!(
+            "note: checked with the key inside the receipt; pass --key from a trusted source"
+        );
+    }
+    Ok(())
+}
+
+fn verify_log(dir: &Path, since: Option<&Path>, origin: Option<String>, key: &str) -> Result<()> {
+    let verifier = tlog::note::Verifier::parse(key.trim())
+        .map_err(|e| anyhow::anyhow!("--key: not a signed-note verifier key: {e}"))?;
+    let origin = origin.unwrap_or_else(|| verifier.name().to_string());
+    let old = since
+        .map(|p| std::fs::read(p).with_context(|| format!("reading {}", p.display())))
+        .transpose()?;
+    let spinner = indicatif::ProgressBar::new_spinner();
+    spinner.set_message(format!("auditing {}", dir.display()));
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let report = tlog::mirror::audit(dir, &origin, &[verifier], old.as_deref());
+    spinner.finish_and_clear();
+    let report = report.with_context(|| format!("{}", dir.display()))?;
+    println!(
+        "ok: {} entries of {origin}, {} hash tiles, root matches the signed checkpoint",
+        report.checkpoint.size, report.tiles_checked
+    );
+    for (kind, n) in &report.kinds {
+        println!("  {kind}: {n}");
+    }
+    if report.foreign > 0 {
+        println!("  (not Centinela statements): {}", report.foreign);
+    }
+    if let Some(old) = report.since {
+        println!(
+            "ok: consistent with the earlier checkpoint of {} entries (it is a prefix of this log)",
+            old.size
+        );
+    }
+    Ok(())
 }

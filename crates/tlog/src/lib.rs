@@ -66,6 +66,7 @@
 pub mod checkpoint;
 pub mod entry;
 pub mod hash;
+pub mod mirror;
 pub mod note;
 pub mod proof;
 pub mod receipt;

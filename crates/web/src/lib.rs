@@ -159,6 +159,12 @@ impl AppState {
     pub fn with_log(mut self, log: transparency::TransparencyLog) -> Self {
         let log = Arc::new(log);
         tokio::spawn(transparency::anchor_forever(self.db.clone(), log.clone()));
+        if let Some(files) = &self.settings.files_dir {
+            tokio::spawn(transparency::mirror_forever(
+                log.clone(),
+                transparency::mirror_dir(files),
+            ));
+        }
         self.log = Some(log);
         self
     }

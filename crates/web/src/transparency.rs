@@ -162,10 +162,86 @@ pub async fn anchor_pending(db: &Db, log: &Arc<TransparencyLog>) -> Result<usize
     Ok(placed.len())
 }
 
+/// Where the keeper of the log mirrors it as static files, under the shared files directory:
+/// replicas that do not keep the log serve `/log/` from there.
+pub fn mirror_dir(files: &FsPath) -> std::path::PathBuf {
+    files.join("log")
+}
+
+/// Mirrors each new checkpoint with its tiles into `dir`, forever (tiles are written once;
+/// the checkpoint last, atomically, so a reader never sees a checkpoint without its tiles).
+pub async fn mirror_forever(log: Arc<TransparencyLog>, dir: std::path::PathBuf) {
+    let key = format!("{}\n", log.verifier_key());
+    let mut mirrored = 0u64;
+    let mut key_written = false;
+    loop {
+        let current = log.log.checkpoint().checkpoint.size;
+        if current != mirrored || !key_written {
+            let (l, d, k) = (log.log.clone(), dir.clone(), key.clone());
+            let done = tokio::task::spawn_blocking(move || {
+                let size = tlog::mirror::write_mirror(&l, &d, mirrored)?;
+                std::fs::write(d.join("key"), k).map_err(|source| {
+                    tlog::mirror::MirrorError::Io {
+                        path: d.join("key").display().to_string(),
+                        source,
+                    }
+                })?;
+                Ok::<u64, tlog::mirror::MirrorError>(size)
+            })
+            .await;
+            match done {
+                Ok(Ok(size)) => {
+                    mirrored = size;
+                    key_written = true;
+                }
+                Ok(Err(e)) => tracing::warn!(error = %e, "mirroring the log failed; will retry"),
+                Err(_) => tracing::warn!("mirroring the log panicked; will retry"),
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Serves `/log/` from the static mirror, for replicas that do not keep the log.
+async fn serve_mirror(dir: std::path::PathBuf, path: String) -> Response {
+    // Only tlog-tiles paths, the checkpoint and the key: nothing else in that directory.
+    let allowed = path == "checkpoint" || path == "key" || tlog::tile::TileId::parse(&path).is_ok();
+    if !allowed || path.contains("..") {
+        return ApiError::not_found().into_response();
+    }
+    let immutable = path.starts_with("tile/");
+    match tokio::fs::read(dir.join(&path)).await {
+        Ok(body) => {
+            let content_type = if immutable {
+                "application/octet-stream"
+            } else {
+                "text/plain; charset=utf-8"
+            };
+            let cache = if immutable {
+                "public, max-age=31536000, immutable"
+            } else {
+                "no-cache"
+            };
+            (
+                [
+                    (header::CONTENT_TYPE, content_type),
+                    (header::CACHE_CONTROL, cache),
+                ],
+                body,
+            )
+                .into_response()
+        }
+        Err(_) => ApiError::not_found().into_response(),
+    }
+}
+
 /// `GET /log/{*path}`: the checkpoint, tiles and entry bundles (C2SP tlog-tiles), and `key`.
 pub async fn serve_log(State(state): State<AppState>, Path(path): Path<String>) -> Response {
     let Some(t) = &state.log else {
-        return ApiError::not_found().into_response();
+        return match &state.settings.files_dir {
+            Some(files) => serve_mirror(mirror_dir(files), path).await,
+            None => ApiError::not_found().into_response(),
+        };
     };
     if path == "key" {
         return (

@@ -103,3 +103,73 @@ async fn two_replicas_share_sessions_and_events() {
         w.cleanup().await;
     }
 }
+
+/// Only one replica keeps the log; it mirrors it as static tiles into the shared files
+/// directory, from which every other replica serves `/log/`. The mirror audits clean.
+#[tokio::test]
+async fn replicas_without_the_log_serve_its_mirror() {
+    for w in worlds().await {
+        let files = w.state.settings.files_dir.clone().unwrap();
+        let other_db = w.t.replica().await.unwrap();
+        let settings = centinela_web::WebSettings {
+            files_dir: Some(files.clone()),
+            workers: false,
+            ..Default::default()
+        };
+        let b = centinela_web::app(
+            centinela_web::AppState::new(other_db, settings)
+                .await
+                .unwrap(),
+        );
+        // A change through A reaches the log and, through the mirror, B.
+        let r = Call::new(
+            Method::POST,
+            format!("/api/v1/institutions/{}/contacts", w.own),
+        )
+        .token(Some(&w.tokens["officer"]))
+        .json(&json!({"kind": "abuse", "name": "Abuso", "email": "abuso@sat.gob.mx"}))
+        .send(&w.app)
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED);
+        let entry = w.anchored_entry(w.own).await;
+        let needed = entry.log_index.unwrap() as u64 + 1;
+        let mut served = None;
+        for _ in 0..100 {
+            let r = Call::get("/log/checkpoint").send(&b).await;
+            if r.status == StatusCode::OK {
+                let size: u64 = r.body.lines().nth(1).unwrap().parse().unwrap();
+                if size >= needed {
+                    served = Some(r.body);
+                    break;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let checkpoint = served.expect("replica B serves a checkpoint covering the entry");
+        let key = Call::get("/log/key").send(&b).await.body;
+        assert_eq!(key.trim(), w.state.log.as_ref().unwrap().verifier_key());
+        let tile = Call::get("/log/tile/entries/000.p/1").send(&b).await;
+        assert!(tile.status == StatusCode::OK || needed > 1);
+        assert_eq!(
+            Call::get("/log/../secret").send(&b).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            Call::get("/log/signer.key").send(&b).await.status,
+            StatusCode::NOT_FOUND
+        );
+
+        // The mirror is a complete, consistent copy of the log up to that checkpoint.
+        let verifier = tlog::note::Verifier::parse(key.trim()).unwrap();
+        let report = tlog::mirror::audit(
+            &centinela_web::transparency::mirror_dir(&files),
+            "centinela.test/log",
+            &[verifier],
+            Some(checkpoint.as_bytes()),
+        )
+        .unwrap();
+        assert!(report.checkpoint.size >= needed);
+        assert!(report.kinds.get("audit").copied().unwrap_or(0) >= 1);
+        w.cleanup().await;
+    }
+}
