@@ -53,6 +53,12 @@ pub struct ServeArgs {
     /// The log's origin line (its name in checkpoints), e.g. `ciberseguridad.gob.mx/log`.
     #[arg(long, env = "CENTINELA_LOG_ORIGIN")]
     log_origin: Option<String>,
+    /// SMTP relay for outgoing e-mail (late-stage alerts), e.g. `smtp://relay.gob.mx:25`.
+    #[arg(long, env = "CENTINELA_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// Sender address of outgoing e-mail.
+    #[arg(long, env = "CENTINELA_MAIL_FROM")]
+    mail_from: Option<String>,
     /// Bearer token required on /metrics.
     #[arg(long, env = "CENTINELA_METRICS_TOKEN", hide_env_values = true)]
     metrics_token: Option<String>,
@@ -75,6 +81,8 @@ struct FileSettings {
     tsa_chain: Option<PathBuf>,
     seal_ca_key: Option<PathBuf>,
     seal_ca_chain: Option<PathBuf>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
     vuln_dir: Option<PathBuf>,
 }
 
@@ -108,6 +116,11 @@ impl Settings {
         )?;
         let behind_tls = a.behind_tls.or(file.behind_tls).unwrap_or(false);
         let defaults = centinela_web::WebSettings::default();
+        let mail = match (a.smtp_url.or(file.smtp_url), a.mail_from.or(file.mail_from)) {
+            (Some(url), Some(from)) => Some(centinela_web::mail::MailSettings::parse(&url, &from)?),
+            (None, None) => None,
+            _ => anyhow::bail!("--smtp-url and --mail-from go together"),
+        };
         Ok(Settings {
             tsa_key: a.tsa_key.or(file.tsa_key),
             tsa_chain: a.tsa_chain.or(file.tsa_chain),
@@ -138,6 +151,7 @@ impl Settings {
                         .unwrap_or_else(|| PathBuf::from("./centinela-files")),
                 ),
                 vuln_dir: a.vuln_dir.or(file.vuln_dir),
+                mail,
                 ..defaults
             },
         })

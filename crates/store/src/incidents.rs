@@ -370,3 +370,70 @@ pub async fn count_all(db: &Db) -> Result<i64> {
         .await?
         .n)
 }
+
+/// Incidents still open and reported since `since`: the ones whose reporting clocks can still
+/// run late.
+pub async fn open_since(db: &Db, since: OffsetDateTime) -> Result<Vec<IncidentRow>> {
+    db.fetch_all(
+        &format!("SELECT {COLUMNS} FROM incidents WHERE closed_at IS NULL AND reported_at >= $1 ORDER BY reported_at"),
+        args![since],
+    )
+    .await
+}
+
+/// Claims the notification of a late stage: true for exactly one caller, on any replica.
+pub async fn claim_late_notice(
+    db: &Db,
+    incident: Uuid,
+    stage: &str,
+    occurrence: i64,
+) -> Result<bool> {
+    let n = db
+        .execute(
+            "INSERT INTO late_notices (incident_id, stage, occurrence, notified_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            args![incident, stage, occurrence, now()],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// E-mail addresses named by a protocol's `notify` targets for an institution:
+/// `institution:titular` (the head), `institution:responsable` (the officer) and
+/// `role:coordinator` (every active coordinator account).
+pub async fn notify_addresses(
+    db: &Db,
+    institution: Uuid,
+    targets: &[String],
+) -> Result<Vec<String>> {
+    #[derive(sqlx::FromRow)]
+    struct Email {
+        email: String,
+    }
+    let mut out: Vec<String> = vec![];
+    for t in targets {
+        let rows: Vec<Email> = match t.as_str() {
+            "institution:titular" | "institution:responsable" => {
+                let role = if t.ends_with("titular") { "head" } else { "officer" };
+                db.fetch_all(
+                    "SELECT email FROM officers WHERE institution_id = $1 AND role = $2",
+                    args![institution, role],
+                )
+                .await?
+            }
+            "role:coordinator" => {
+                db.fetch_all(
+                    "SELECT email FROM users WHERE role = 'coordinator' AND active = $1 ORDER BY email",
+                    args![true],
+                )
+                .await?
+            }
+            _ => vec![],
+        };
+        for r in rows {
+            if !r.email.is_empty() && !out.contains(&r.email) {
+                out.push(r.email);
+            }
+        }
+    }
+    Ok(out)
+}

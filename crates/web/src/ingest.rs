@@ -12,7 +12,6 @@ use centinela_store::{Db, jobs};
 use sha2::{Digest, Sha256};
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 use tokio::io::AsyncWriteExt;
@@ -176,36 +175,6 @@ async fn save_field(
         ]));
     }
     Ok((hex::encode(hasher.finalize()), size as i64))
-}
-
-/// Claims and runs ingestion jobs until the process stops.
-pub async fn work_forever(db: Db, files: PathBuf) {
-    loop {
-        match jobs::claim(&db, time::Duration::minutes(30)).await {
-            Ok(Some(job)) if job.kind == JOB_KIND => {
-                let result = run_job(&db, &files, &job.payload).await;
-                let done = match result {
-                    Ok(()) => jobs::complete(&db, job.id).await,
-                    Err(e) => {
-                        tracing::warn!(job = job.id, error = %e, "feed ingestion failed");
-                        jobs::fail(&db, job.id, &e).await
-                    }
-                };
-                if let Err(e) = done {
-                    tracing::warn!(job = job.id, error = %e, "recording the job's end failed");
-                }
-            }
-            Ok(Some(job)) => {
-                // Not ours: put it back for a worker that knows it.
-                let _ = jobs::fail(&db, job.id, "no handler for this kind in this process").await;
-            }
-            Ok(None) => tokio::time::sleep(Duration::from_millis(500)).await,
-            Err(e) => {
-                tracing::warn!(error = %e, "claiming a job failed");
-                tokio::time::sleep(Duration::from_secs(2)).await;
-            }
-        }
-    }
 }
 
 /// Processes one uploaded report. Re-running it after a crash re-counts repeats, never

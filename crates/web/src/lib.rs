@@ -29,6 +29,8 @@ pub mod error;
 pub mod extract;
 pub mod i18n;
 pub mod ingest;
+pub mod late;
+pub mod mail;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
@@ -37,6 +39,7 @@ pub mod seals;
 pub mod security;
 pub mod transparency;
 pub mod tsa;
+pub mod worker;
 
 use axum::Router;
 use centinela_store::Db;
@@ -67,8 +70,10 @@ pub struct WebSettings {
     pub files_dir: Option<std::path::PathBuf>,
     /// Largest uploaded report, in bytes.
     pub upload_limit: u64,
-    /// Run background job workers (feed ingestion) in this process.
+    /// Run background job workers (feed ingestion, e-mail, late-stage watch) in this process.
     pub workers: bool,
+    /// Outgoing e-mail (SMTP relay and sender); without it, no e-mail is queued or sent.
+    pub mail: Option<mail::MailSettings>,
     /// NVD/KEV files to match inventory software against (the binary loads them).
     pub vuln_dir: Option<std::path::PathBuf>,
 }
@@ -84,6 +89,7 @@ impl Default for WebSettings {
             files_dir: None,
             upload_limit: 512 * 1024 * 1024,
             workers: true,
+            mail: None,
             vuln_dir: None,
         }
     }
@@ -116,10 +122,12 @@ impl AppState {
         let bus = EventBus::start(db.clone()).await?;
         let caches: Arc<cache::Caches> = Arc::default();
         tokio::spawn(forget_on_events(bus.clone(), caches.clone()));
-        if settings.workers
-            && let Some(files) = settings.files_dir.clone()
-        {
-            tokio::spawn(ingest::work_forever(db.clone(), files));
+        if settings.workers {
+            tokio::spawn(worker::work_forever(
+                db.clone(),
+                settings.files_dir.clone(),
+                settings.mail.clone(),
+            ));
         }
         Ok(AppState {
             db,
@@ -221,6 +229,12 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    if state.settings.workers {
+        tokio::spawn(late::watch_forever(
+            state.clone(),
+            std::time::Duration::from_secs(60),
+        ));
+    }
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),

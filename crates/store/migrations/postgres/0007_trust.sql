@@ -42,3 +42,12 @@ CREATE TABLE delivery_evidence (
 );
 CREATE INDEX delivery_evidence_notice ON delivery_evidence (notice_id, at);
 CREATE INDEX audit_log_record ON audit_log (record_kind, record_id, id);
+
+-- Late reporting stages already notified: each is told once, whichever replica sees it first.
+CREATE TABLE late_notices (
+    incident_id UUID NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+    stage TEXT NOT NULL,
+    occurrence BIGINT NOT NULL,
+    notified_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (incident_id, stage, occurrence)
+);

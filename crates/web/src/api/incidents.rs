@@ -95,6 +95,16 @@ pub fn protocol_of(row: &IncidentRow) -> Option<&'static Protocol> {
 
 /// Each stage's clock for a stored incident, now.
 pub fn clocks(row: &IncidentRow, submitted: &[SubmissionRow], lang: &str) -> Vec<ClockView> {
+    clocks_at(row, submitted, lang, OffsetDateTime::now_utc())
+}
+
+/// Each stage's clock for a stored incident at `now`.
+pub fn clocks_at(
+    row: &IncidentRow,
+    submitted: &[SubmissionRow],
+    lang: &str,
+    now: OffsetDateTime,
+) -> Vec<ClockView> {
     let Some(protocol) = protocol_of(row) else {
         return vec![];
     };
@@ -115,7 +125,7 @@ pub fn clocks(row: &IncidentRow, submitted: &[SubmissionRow], lang: &str) -> Vec
         submissions: &subs,
         requests: &[],
     };
-    stage_clocks(protocol, &input, OffsetDateTime::now_utc())
+    stage_clocks(protocol, &input, now)
         .into_iter()
         .map(|c| ClockView {
             name: protocol
