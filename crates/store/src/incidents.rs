@@ -33,6 +33,10 @@ pub struct IncidentRow {
     #[serde(with = "time::serde::rfc3339::option")]
     pub closed_at: Option<OffsetDateTime>,
     pub reported_by: Uuid,
+    /// The protocol lifecycle phase the incident is in (empty until triage).
+    pub phase: String,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub triaged_at: Option<OffsetDateTime>,
     #[serde(skip)]
     pub draft: String,
     #[serde(skip)]
@@ -40,7 +44,7 @@ pub struct IncidentRow {
 }
 
 const COLUMNS: &str = "id, reference, institution_id, protocol_id, protocol_version, title, tlp, level, significant, \
-     state, class, kind, detected_at, aware_at, reported_at, updated_at, closed_at, reported_by, draft, assessment";
+     state, class, kind, detected_at, aware_at, reported_at, updated_at, closed_at, reported_by, draft, assessment, phase, triaged_at";
 
 /// What the server stores for a new report (validated and assessed by the caller).
 pub struct NewIncident {
@@ -101,15 +105,18 @@ pub async fn create(db: &Db, actor: &Actor, prefix: &str, n: &NewIncident) -> Re
         updated_at: now,
         closed_at: None,
         reported_by: actor.user_id.unwrap_or_default(),
+        phase: String::new(),
+        triaged_at: None,
         draft: n.draft.clone(),
         assessment: n.assessment.clone(),
     };
     tx.execute(
-        &format!("INSERT INTO incidents ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"),
+        &format!("INSERT INTO incidents ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"),
         args![
             row.id, &row.reference, row.institution_id, &row.protocol_id, &row.protocol_version, &row.title, &row.tlp,
             &row.level, row.significant, &row.state, &row.class, &row.kind, row.detected_at, row.aware_at,
-            row.reported_at, row.updated_at, row.closed_at, row.reported_by, &row.draft, &row.assessment
+            row.reported_at, row.updated_at, row.closed_at, row.reported_by, &row.draft, &row.assessment,
+            &row.phase, row.triaged_at
         ],
     )
     .await?;

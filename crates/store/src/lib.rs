@@ -14,6 +14,7 @@ pub mod constituency;
 mod db;
 pub mod events;
 pub mod exposure;
+pub mod incident_work;
 pub mod incidents;
 pub mod inventory;
 pub mod jobs;

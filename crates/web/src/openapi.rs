@@ -245,6 +245,30 @@ fn schemas() -> Value {
             "sector": {"type": "string"}, "identifier": {"type": "string"}, "findings": {"type": "integer"}, "sightings": {"type": "integer"},
         }))},
         "Csv": {"type": "string", "description": "text/csv"},
+        "TriageRequest": {"type": "object", "additionalProperties": false, "properties": {"note": text(2000)}},
+        "PhaseRequest": {"type": "object", "additionalProperties": false, "required": ["phase"], "properties": {"phase": text(100)}},
+        "CloseRequest": {"type": "object", "additionalProperties": false, "required": ["resolution"], "properties": {"resolution": text(2000)}},
+        "SeverityOverrideRequest": {"type": "object", "additionalProperties": false, "required": ["level", "reason"], "properties": {"level": text(50), "reason": text(2000)}},
+        "TimelineEntryRequest": {"type": "object", "additionalProperties": false, "required": ["kind", "body"], "properties": {
+            "kind": {"type": "string", "enum": ["comment", "event"]}, "body": text(10000), "at": time}},
+        "TaskRequest": {"type": "object", "additionalProperties": false, "required": ["title"], "properties": {"title": text(300), "owner": text(200), "due_at": time}},
+        "TaskStatusRequest": {"type": "object", "additionalProperties": false, "required": ["status"], "properties": {"status": {"type": "string", "enum": ["open", "done", "cancelled"]}}},
+        "LinkRequest": {"type": "object", "additionalProperties": false, "required": ["related_id", "relation"], "properties": {
+            "related_id": uuid, "relation": {"type": "string", "enum": ["related", "duplicate", "parent", "child"]}}},
+        "TimelineEntry": object(&["id", "incident_id", "kind", "body", "at", "author"], json!({
+            "id": uuid, "incident_id": uuid, "kind": {"type": "string"}, "body": {"type": "string"}, "at": time, "author": {"type": "string"}})),
+        "Task": object(&["id", "incident_id", "title", "phase", "playbook", "owner", "due_at", "status", "created_at", "done_at"], json!({
+            "id": uuid, "incident_id": uuid, "title": {"type": "string"}, "phase": {"type": "string"}, "playbook": {"type": "string"},
+            "owner": {"type": "string"}, "due_at": nullable("string", Some("date-time")), "status": {"type": "string", "enum": ["open", "done", "cancelled"]},
+            "created_at": time, "done_at": nullable("string", Some("date-time"))})),
+        "IncidentLink": object(&["incident_id", "related_id", "relation", "created_at"], json!({
+            "incident_id": uuid, "related_id": uuid, "relation": {"type": "string"}, "created_at": time})),
+        "IncidentWork": object(&["phase", "triaged_at", "state", "phases", "tasks", "timeline", "links"], json!({
+            "phase": {"type": "string"}, "triaged_at": nullable("string", Some("date-time")), "state": {"type": "string"},
+            "phases": {"type": "array", "items": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2}},
+            "tasks": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}},
+            "timeline": {"type": "array", "items": {"$ref": "#/components/schemas/TimelineEntry"}},
+            "links": {"type": "array", "items": {"$ref": "#/components/schemas/IncidentLink"}}})),
         "SealRequest": {"type": "object", "additionalProperties": false, "required": ["document_name", "document_sha256"], "properties": {
             "document_name": text(200), "document_sha256": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$", "description": "SHA-256 of the document, hex; the document itself is not sent"}}},
         "Seal": object(&["id", "institution_id", "document_name", "document_sha256", "seal", "signer", "sealed_by", "created_at"], json!({

@@ -18,6 +18,42 @@ use uuid::Uuid;
 /// Anonymous callers always get 401 on the API and a redirect to the login on pages.
 const EXPECT: &[(&str, &str)] = &[
     (
+        "GET /api/v1/incidents/{incident_id}/work",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
+        "POST /api/v1/incidents/{incident_id}/triage",
+        "coordinator=200 admin=404 officer=403 ro=403 auditor=403 crisis=404",
+    ),
+    (
+        "POST /api/v1/incidents/{incident_id}/phase",
+        "coordinator=200 admin=404 officer=200 ro=403 auditor=403 crisis=404",
+    ),
+    (
+        "POST /api/v1/incidents/{incident_id}/close",
+        "coordinator=200 admin=404 officer=200 ro=403 auditor=403 crisis=404",
+    ),
+    (
+        "POST /api/v1/incidents/{incident_id}/severity",
+        "coordinator=200 admin=404 officer=403 ro=403 auditor=403 crisis=404",
+    ),
+    (
+        "POST /api/v1/incidents/{incident_id}/entries",
+        "coordinator=201 admin=404 officer=201 ro=403 auditor=403 crisis=404",
+    ),
+    (
+        "POST /api/v1/incidents/{incident_id}/tasks",
+        "coordinator=201 admin=404 officer=201 ro=403 auditor=403 crisis=404",
+    ),
+    (
+        "POST /api/v1/incidents/{incident_id}/tasks/{task_id}",
+        "coordinator=200 admin=404 officer=200 ro=403 auditor=403 crisis=404",
+    ),
+    (
+        "POST /api/v1/incidents/{incident_id}/links",
+        "coordinator=201 admin=404 officer=201 ro=403 auditor=403 crisis=404",
+    ),
+    (
         "GET /institutions/{id}/seals",
         "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
     ),
@@ -552,6 +588,27 @@ async fn body_for(w: &World, spec: &RouteSpec, inst: Uuid, n: usize) -> Option<V
             "subject": "Aviso", "body": "Actualice sus servidores."
         })),
         ("POST", "/api/v1/notices/{notice_id}/answer") => Some(json!({"accept": true})),
+        ("POST", "/api/v1/incidents/{incident_id}/triage") => Some(json!({})),
+        ("POST", "/api/v1/incidents/{incident_id}/phase") => Some(json!({"phase": "recuperacion"})),
+        ("POST", "/api/v1/incidents/{incident_id}/close") => {
+            Some(json!({"resolution": "Contenido y recuperado"}))
+        }
+        ("POST", "/api/v1/incidents/{incident_id}/severity") => {
+            Some(json!({"level": "alto", "reason": "Afecta a un servicio esencial"}))
+        }
+        ("POST", "/api/v1/incidents/{incident_id}/entries") => {
+            Some(json!({"kind": "comment", "body": "Se aislaron los equipos"}))
+        }
+        ("POST", "/api/v1/incidents/{incident_id}/tasks") => {
+            Some(json!({"title": "Revisar bitácoras"}))
+        }
+        ("POST", "/api/v1/incidents/{incident_id}/tasks/{task_id}") => {
+            Some(json!({"status": "done"}))
+        }
+        ("POST", "/api/v1/incidents/{incident_id}/links") => {
+            let other = new_incident(w, inst).await;
+            Some(json!({"related_id": other, "relation": "related"}))
+        }
         ("POST", "/api/v1/incidents/{incident_id}/submissions") => {
             Some(json!({"stage": "initial-report"}))
         }
@@ -725,28 +782,23 @@ async fn path_for(w: &World, spec: &RouteSpec, inst: Uuid, role: &str, n: usize)
         path = path.replace("{report_id}", &r.id.to_string());
     }
     if path.contains("{incident_id}") {
-        let draft: incidents::incident::IncidentDraft =
-            serde_json::from_value(incident_json(inst)).unwrap();
-        let new = centinela_store::incidents::NewIncident {
-            institution_id: inst,
-            protocol_id: "mx-apf-2025".into(),
-            protocol_version: "2025.1".into(),
-            title: draft.title.clone(),
-            tlp: "TLP:AMBER".into(),
-            level: "bajo".into(),
-            significant: false,
-            class: "fraud".into(),
-            kind: "phishing".into(),
-            detected_at: draft.detected_at,
-            aware_at: draft.aware_at,
-            draft: serde_json::to_string(&draft).unwrap(),
-            assessment: "{}".into(),
-            reported_at: None,
-        };
-        let row = centinela_store::incidents::create(w.db(), &Actor::system(), "T", &new)
+        let id = new_incident(w, inst).await;
+        if path.contains("{task_id}") {
+            let row = centinela_store::incidents::get(w.db(), id).await.unwrap();
+            let task = centinela_store::incident_work::add_task(
+                w.db(),
+                &Actor::system(),
+                &row,
+                &centinela_store::incident_work::NewTask {
+                    title: "t".into(),
+                    ..Default::default()
+                },
+            )
             .await
             .unwrap();
-        path = path.replace("{incident_id}", &row.id.to_string());
+            path = path.replace("{task_id}", &task.id.to_string());
+        }
+        path = path.replace("{incident_id}", &id.to_string());
     }
     if path.contains("{seal_id}") {
         let seal = centinela_web::api::trust::make_seal(
@@ -798,6 +850,32 @@ async fn path_for(w: &World, spec: &RouteSpec, inst: Uuid, role: &str, n: usize)
         path = path.replace("{token_id}", &t.id.to_string());
     }
     path
+}
+
+/// A fresh incident of `inst`, as reported through the API would store it.
+async fn new_incident(w: &World, inst: Uuid) -> Uuid {
+    let draft: incidents::incident::IncidentDraft =
+        serde_json::from_value(incident_json(inst)).unwrap();
+    let new = centinela_store::incidents::NewIncident {
+        institution_id: inst,
+        protocol_id: "mx-apf-2025".into(),
+        protocol_version: "2025.1".into(),
+        title: draft.title.clone(),
+        tlp: "TLP:AMBER".into(),
+        level: "bajo".into(),
+        significant: false,
+        class: "fraud".into(),
+        kind: "phishing".into(),
+        detected_at: draft.detected_at,
+        aware_at: draft.aware_at,
+        draft: serde_json::to_string(&draft).unwrap(),
+        assessment: "{}".into(),
+        reported_at: None,
+    };
+    let row = centinela_store::incidents::create(w.db(), &Actor::system(), "T", &new)
+        .await
+        .unwrap();
+    row.id
 }
 
 async fn other_institution_fingerprint(w: &World) -> (Value, usize) {

@@ -416,3 +416,6 @@ evidence-event-ContentConsignment = Made available to the recipient
 evidence-event-ContentHandover = Read by the recipient
 evidence-event-ConsignmentAcceptance = Accepted by the recipient
 evidence-event-ConsignmentRejection = Rejected by the recipient
+err-incident-closed = The incident is closed.
+err-incident-no-draft = This incident has no stored report to reassess.
+err-link-self = An incident cannot be linked to itself.

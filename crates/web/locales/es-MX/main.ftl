@@ -416,3 +416,6 @@ evidence-event-ContentConsignment = Puesta a disposición del destinatario
 evidence-event-ContentHandover = Leída por el destinatario
 evidence-event-ConsignmentAcceptance = Aceptada por el destinatario
 evidence-event-ConsignmentRejection = Rechazada por el destinatario
+err-incident-closed = El incidente está cerrado.
+err-incident-no-draft = Este incidente no tiene un reporte guardado que reevaluar.
+err-link-self = Un incidente no puede vincularse consigo mismo.
