@@ -174,71 +174,70 @@ impl VulnDbBuilder {
     pub fn build(self) -> VulnDb {
         let mut cves: Vec<CveRecord> = self.cves.into_values().collect();
         cves.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        let mut by_rank: Vec<RecordMeta> = cves
+            .iter()
+            .enumerate()
+            .map(|(i, r)| RecordMeta {
+                record: u32::try_from(i).unwrap_or(u32::MAX),
+                id: r.id.clone(),
+                cvss: r.preferred_cvss(),
+                kev: kev_status_in(&self.kev, r),
+            })
+            .collect();
+        // The report order of records, so that ordering findings needs no comparisons of
+        // dates, scores or ids; the copy in that order is read sequentially when the
+        // findings are written.
+        by_rank
+            .sort_unstable_by(|a, b| priority_cmp((a.kev, a.cvss, &a.id), (b.kev, b.cvss, &b.id)));
+        let mut rank = vec![0u32; cves.len()];
+        for (place, m) in by_rank.iter().enumerate() {
+            rank[m.record as usize] = u32::try_from(place).unwrap_or(u32::MAX);
+        }
         let mut by_product: HashMap<Box<str>, Bucket> = HashMap::new();
         let mut unkeyed = Bucket::default();
         let mut criteria = 0usize;
-        for (ri, r) in cves.iter().enumerate() {
-            for (ci, c) in r.configurations.iter().enumerate() {
+        for (r, &rank) in cves.iter().zip(&rank) {
+            for c in &r.configurations {
                 if c.negate {
                     continue;
                 }
                 let conditional = c.operator == Operator::And && c.nodes.len() > 1;
-                for (ni, n) in c.nodes.iter().enumerate() {
+                for n in &c.nodes {
                     if n.negate {
                         continue;
                     }
                     let conditional =
                         conditional || (n.operator == Operator::And && n.cpe_match.len() > 1);
-                    for (mi, m) in n.cpe_match.iter().enumerate() {
-                        let path = [ri, ci, ni, mi].map(u32::try_from);
-                        let ([Ok(record), Ok(ci), Ok(ni), Ok(mi)], true) = (path, m.vulnerable)
-                        else {
-                            continue;
-                        };
+                    for m in n.cpe_match.iter().filter(|m| m.vulnerable) {
                         criteria += 1;
-                        let key = m.criteria.vendor_product_key();
-                        let entry =
-                            MatchRef::new(record, [ci, ni, mi], m, conditional, key.is_some());
-                        match key {
-                            Some(k) => by_product.entry(k.into()).or_default().push(entry),
-                            None => unkeyed.push(entry),
+                        match m.criteria.vendor_product_key() {
+                            Some(k) => by_product.entry(k.into()).or_default().push(
+                                m,
+                                rank,
+                                conditional,
+                                true,
+                            ),
+                            None => unkeyed.push(m, rank, conditional, false),
                         }
                     }
                 }
             }
         }
-        let mut db = VulnDb {
+        VulnDb {
             cves,
             kev: self.kev,
             by_product,
             unkeyed,
             criteria,
-            kev_status: Vec::new(),
-            cvss: Vec::new(),
-            rank: Vec::new(),
-        };
-        db.kev_status = db.cves.iter().map(|r| db.kev_status(r)).collect();
-        db.cvss = db.cves.iter().map(CveRecord::preferred_cvss).collect();
-        // Each record's place in the report order, so that sorting findings compares
-        // integers rather than dates, scores and CVE ids.
-        let mut order: Vec<usize> = (0..db.cves.len()).collect();
-        order.sort_unstable_by(|&a, &b| {
-            priority_cmp(
-                (db.kev_status[a], db.cvss[a], &db.cves[a].id),
-                (db.kev_status[b], db.cvss[b], &db.cves[b].id),
-            )
-        });
-        db.rank = vec![0; db.cves.len()];
-        for (place, &ri) in order.iter().enumerate() {
-            db.rank[ri] = u32::try_from(place).unwrap_or(u32::MAX);
+            by_rank,
         }
-        db
     }
 }
 
 /// The indexed criteria of one vendor:product (or the unkeyed ones), in feed order.
 /// `quick` is scanned for every item of the product, so it is kept apart and small;
-/// `refs` (same index) is read only when `quick` cannot decide, or for a match.
+/// `refs` (same index) is read only when `quick` cannot decide the version, or for
+/// criteria with more attributes to compare.
 #[derive(Debug, Default)]
 struct Bucket {
     quick: Vec<Quick>,
@@ -246,19 +245,36 @@ struct Bucket {
 }
 
 impl Bucket {
-    fn push(&mut self, entry: MatchRef) {
-        self.quick.push(Quick::new(&entry.version));
+    fn push(&mut self, m: &nvd::CpeMatch, rank: u32, conditional: bool, keyed: bool) {
+        let entry = MatchRef::new(m);
+        // Found through the index, vendor and product equal the item's; when every
+        // attribute after the version is `*` as well, only the part remains to compare.
+        let tail_any = (4..crate::cpe::ATTRIBUTES).all(|n| m.criteria.value(n) == CpeValue::Any);
+        let mut quick = Quick::new(&entry.version);
+        quick.rank = rank;
+        quick.part = m.criteria.part();
+        quick.only_part = keyed && tail_any;
+        quick.conditional = conditional;
+        self.quick.push(quick);
         self.refs.push(entry);
     }
 }
 
-/// The version test of a criteria reduced to integer comparisons, for items whose version
-/// packs into one integer ([`PreparedVersion::packed`]).
+/// What the scan over a product's criteria reads: the version test reduced to integer
+/// comparisons (for items whose version packs into one integer, see
+/// [`PreparedVersion::packed`]) and the facts a hit needs. 24 bytes.
 #[derive(Debug, Clone, Copy)]
 struct Quick {
     lo: u64,
     hi: u64,
+    /// The record's place in the report order.
+    rank: u32,
     kind: QuickKind,
+    part: Part,
+    /// Only the part is left to compare besides the version (see [`Bucket::push`]).
+    only_part: bool,
+    /// The criteria sits in an `AND` configuration.
+    conditional: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -279,7 +295,11 @@ impl Quick {
         let slow = Quick {
             lo: 0,
             hi: 0,
+            rank: 0,
             kind: QuickKind::Slow,
+            part: Part::Any,
+            only_part: false,
+            conditional: false,
         };
         match v {
             VersionTest::All => Quick {
@@ -290,6 +310,7 @@ impl Quick {
                 lo: c,
                 hi: c,
                 kind: QuickKind::Literal,
+                ..slow
             }),
             VersionTest::Range { start, end } => {
                 // An exclusive bound moves by one; an empty range stays slow (rare).
@@ -318,6 +339,7 @@ impl Quick {
                         lo,
                         hi,
                         kind: QuickKind::Range,
+                        ..slow
                     },
                     _ => slow,
                 }
@@ -343,18 +365,13 @@ impl Quick {
     }
 }
 
-/// One indexed `vulnerable: true` criteria, with what matching needs worked out at load.
+/// The rest of an indexed `vulnerable: true` criteria (see [`Quick`] for the hot part).
 #[derive(Debug, Clone)]
 struct MatchRef {
-    record: u32,
-    /// Configuration, node and match index of the criteria within the record.
-    at: [u32; 3],
-    conditional: bool,
-    /// Found through the vendor:product index (so vendor and product equal the item's)
-    /// and every attribute after the version is `*`: only the part remains to check.
-    only_part: bool,
-    part: Part,
     version: VersionTest,
+    /// A copy: following the record's configuration, node and match vectors for every
+    /// finding costs more (cache misses) than the copy does at load.
+    criteria: Cpe,
 }
 
 /// The version side of a criteria, prepared once.
@@ -374,7 +391,7 @@ enum VersionTest {
 }
 
 impl MatchRef {
-    fn new(record: u32, at: [u32; 3], m: &nvd::CpeMatch, conditional: bool, keyed: bool) -> Self {
+    fn new(m: &nvd::CpeMatch) -> Self {
         let ranged = m.version_start.is_some() || m.version_end.is_some();
         let version = match m.criteria.version() {
             CpeValue::Any if !ranged => VersionTest::All,
@@ -385,24 +402,13 @@ impl MatchRef {
             v @ CpeValue::Literal(_) => VersionTest::Literal(PreparedVersion::new(&v.unquoted())),
             CpeValue::Na | CpeValue::Pattern(_) => VersionTest::Other,
         };
-        let tail_any = (4..crate::cpe::ATTRIBUTES).all(|n| m.criteria.value(n) == CpeValue::Any);
         MatchRef {
-            record,
-            at,
-            conditional,
-            only_part: keyed && tail_any,
-            part: m.criteria.part(),
             version,
+            criteria: m.criteria.clone(),
         }
     }
 
-    /// The criteria in the record (kept there rather than copied into the index).
-    fn criteria<'a>(&self, cves: &'a [CveRecord]) -> &'a Cpe {
-        let [c, n, m] = self.at.map(|i| i as usize);
-        &cves[self.record as usize].configurations[c].nodes[n].cpe_match[m].criteria
-    }
-
-    fn version_verdict(&self, target: &Target, cves: &[CveRecord]) -> RangeCheck {
+    fn version_verdict(&self, target: &Target) -> RangeCheck {
         match &self.version {
             VersionTest::All => RangeCheck::Inside,
             VersionTest::Range { start, end } => match &target.prepared {
@@ -413,16 +419,14 @@ impl MatchRef {
                 (Some(v), CpeValue::Literal(t)) => match c.compare(v) {
                     Some(std::cmp::Ordering::Equal) => RangeCheck::Inside,
                     // Texts without a single token are incomparable yet may be equal.
-                    None if self.criteria(cves).version() == CpeValue::Literal(t) => {
-                        RangeCheck::Inside
-                    }
+                    None if self.criteria.version() == CpeValue::Literal(t) => RangeCheck::Inside,
                     _ => RangeCheck::Outside,
                 },
                 _ => RangeCheck::Outside,
             },
             VersionTest::Other => {
                 if crate::cpe::attribute_superset_or_equal(
-                    self.criteria(cves).version(),
+                    self.criteria.version(),
                     target.cpe.version(),
                 ) {
                     RangeCheck::Inside
@@ -430,15 +434,6 @@ impl MatchRef {
                     RangeCheck::Outside
                 }
             }
-        }
-    }
-
-    fn matches_except_version(&self, target: &Target, cves: &[CveRecord]) -> bool {
-        if self.only_part {
-            // Parts are `a`, `o`, `h` or `*`: `*` covers all, a letter only itself.
-            self.part == Part::Any || self.part == target.part
-        } else {
-            self.criteria(cves).matches_except_version(&target.cpe)
         }
     }
 }
@@ -452,11 +447,23 @@ struct Target {
     matched_by: MatchedBy,
 }
 
+/// What a finding needs from its record.
+#[derive(Debug)]
+struct RecordMeta {
+    record: u32,
+    id: CveId,
+    cvss: Option<CvssScore>,
+    kev: Option<KevStatus>,
+}
+
 /// A criteria that matched an item.
 #[derive(Debug, Clone, Copy)]
 struct Hit<'a> {
-    entry: &'a MatchRef,
+    /// The record's place in the report order.
+    rank: u32,
+    conditional: bool,
     needs_review: bool,
+    criteria: &'a Cpe,
 }
 
 /// Indexed NVD records and KEV entries, ready for matching. Immutable; share it with `Arc`.
@@ -467,10 +474,8 @@ pub struct VulnDb {
     by_product: HashMap<Box<str>, Bucket>,
     unkeyed: Bucket,
     criteria: usize,
-    /// Per record (same index as `cves`): KEV status, preferred CVSS, report order.
-    kev_status: Vec<Option<KevStatus>>,
-    cvss: Vec<Option<CvssScore>>,
-    rank: Vec<u32>,
+    /// Records in report order (see [`priority_cmp`]) with what a finding copies.
+    by_rank: Vec<RecordMeta>,
 }
 
 /// Sizes of a [`VulnDb`].
@@ -519,63 +524,60 @@ impl VulnDb {
     /// KEV status from the catalog, else from the NVD record's `cisa*` fields.
     #[must_use]
     pub fn kev_status(&self, record: &CveRecord) -> Option<KevStatus> {
-        if let Some(e) = self.kev.get(&record.id) {
-            return Some(KevStatus {
-                date_added: Some(e.date_added),
-                due_date: Some(e.due_date),
-                ransomware: e.known_ransomware_campaign_use,
-                from_catalog: true,
-            });
-        }
-        record.cisa.as_ref().map(|c| KevStatus {
-            date_added: c.exploit_add,
-            due_date: c.action_due,
-            ransomware: RansomwareUse::Unknown,
-            from_catalog: false,
-        })
+        kev_status_in(&self.kev, record)
     }
 
     /// Matches every item and sorts the findings (see [`sort_findings`]).
     #[must_use]
     pub fn match_inventory(&self, items: &[SoftwareItem]) -> MatchReport {
-        // Items ranked by id (equal ids share a rank), for the report's tie-break.
-        let mut by_id: Vec<usize> = (0..items.len()).collect();
-        by_id.sort_by(|&a, &b| items[a].id.cmp(&items[b].id));
-        let mut id_rank = vec![0usize; items.len()];
-        for (place, w) in by_id.iter().enumerate() {
-            id_rank[*w] = match place.checked_sub(1).map(|p| by_id[p]) {
-                Some(prev) if items[prev].id == items[*w].id => id_rank[prev],
-                _ => place,
-            };
-        }
-        let mut report = MatchReport::default();
-        // (report order key, item, hit): findings are only built once sorted.
-        let mut pending: Vec<((u32, usize, usize), MatchedBy, Hit<'_>)> = Vec::new();
+        // The report orders findings by record (the precomputed rank), then software id,
+        // then inventory order (`sort_findings` is stable). Visiting items in that id
+        // order and then placing hits by rank with a counting sort gives the same order
+        // in linear time.
+        let mut order: Vec<usize> = (0..items.len()).collect();
+        order.sort_by(|&a, &b| items[a].id.cmp(&items[b].id));
+        let mut skipped = Vec::new();
+        let mut found: Vec<(usize, MatchedBy, Hit<'_>)> = Vec::new();
         let mut hits = Vec::new();
-        for (i, item) in items.iter().enumerate() {
-            match self.item_hits(item, &mut hits) {
-                Ok(by) => pending.extend(hits.drain(..).map(|h| {
-                    let key = (self.rank[h.entry.record as usize], id_rank[i], i);
-                    (key, by, h)
-                })),
-                Err(reason) => report.skipped.push(SkippedItem {
-                    software_id: item.id.clone(),
-                    reason,
-                }),
+        for &i in &order {
+            match self.item_hits(&items[i], &mut hits) {
+                Ok(by) => found.extend(hits.drain(..).map(|h| (i, by, h))),
+                Err(reason) => skipped.push((i, reason)),
             }
         }
-        // The key orders records as `sort_findings` does (KEV, due date, score, CVE id),
-        // then software id, then inventory order as its stable sort would; it is unique
-        // because an item has one finding per CVE.
-        pending.sort_unstable_by_key(|p| p.0);
-        report.findings = pending
-            .into_iter()
-            .map(|((_, _, i), by, h)| self.finding(&items[i], by, h))
-            .collect();
-        report
+        skipped.sort_unstable_by_key(|s| s.0);
+        let mut next = vec![0usize; self.by_rank.len() + 1];
+        for (_, _, h) in &found {
+            next[h.rank as usize + 1] += 1;
+        }
+        for r in 1..next.len() {
+            next[r] += next[r - 1];
+        }
+        let mut placed = vec![0u32; found.len()];
+        for (k, (_, _, h)) in found.iter().enumerate() {
+            let slot = &mut next[h.rank as usize];
+            placed[*slot] = u32::try_from(k).unwrap_or(u32::MAX);
+            *slot += 1;
+        }
+        MatchReport {
+            findings: placed
+                .iter()
+                .map(|&k| {
+                    let (i, by, h) = found[k as usize];
+                    self.finding(&items[i], by, h)
+                })
+                .collect(),
+            skipped: skipped
+                .into_iter()
+                .map(|(i, reason)| SkippedItem {
+                    software_id: items[i].id.clone(),
+                    reason,
+                })
+                .collect(),
+        }
     }
 
-    /// The findings for one item, one per CVE, unsorted.
+    /// The findings for one item, one per CVE, in no promised order.
     ///
     /// # Errors
     /// A message when the item has no usable CPE (a malformed `cpe`, or no vendor and
@@ -606,40 +608,67 @@ impl VulnDb {
             for (quick, entry) in bucket.quick.iter().zip(&bucket.refs) {
                 let verdict = packed
                     .and_then(|v| quick.decide(v))
-                    .unwrap_or_else(|| entry.version_verdict(&target, &self.cves));
+                    .unwrap_or_else(|| entry.version_verdict(&target));
                 let needs_review = match verdict {
                     RangeCheck::Outside => continue,
                     RangeCheck::Inside => false,
                     RangeCheck::Uncertain => true,
                 };
-                if entry.matches_except_version(&target, &self.cves) {
+                let rest = if quick.only_part {
+                    // Parts are `a`, `o`, `h` or `*`: `*` covers all, a letter only itself.
+                    quick.part == Part::Any || quick.part == target.part
+                } else {
+                    entry.criteria.matches_except_version(&target.cpe)
+                };
+                if rest {
                     hits.push(Hit {
-                        entry,
+                        rank: quick.rank,
+                        conditional: quick.conditional,
                         needs_review,
+                        criteria: &entry.criteria,
                     });
                 }
             }
         }
-        // One hit per CVE: the first of the least qualified (unconditional before
-        // conditional, certain before needing review). The sort is stable.
-        hits.sort_by_key(|h| (h.entry.record, h.entry.conditional, h.needs_review));
-        hits.dedup_by_key(|h| h.entry.record);
+        // One hit per CVE: the best qualified (unconditional before conditional, certain
+        // before needing review); among equals the first seen, that is keyed criteria
+        // before wildcard ones, each in feed order. The sort is stable.
+        hits.sort_by_key(|h| (h.rank, h.conditional, h.needs_review));
+        hits.dedup_by_key(|h| h.rank);
         Ok(target.matched_by)
     }
 
     fn finding(&self, item: &SoftwareItem, matched_by: MatchedBy, hit: Hit<'_>) -> Finding {
-        let r = hit.entry.record as usize;
+        let meta = &self.by_rank[hit.rank as usize];
         Finding {
             software_id: item.id.clone(),
-            cve_id: self.cves[r].id.clone(),
-            cvss: self.cvss[r],
-            kev: self.kev_status[r],
-            criteria: hit.entry.criteria(&self.cves).as_str().to_owned(),
+            cve_id: meta.id.clone(),
+            cvss: meta.cvss,
+            kev: meta.kev,
+            criteria: hit.criteria.as_str().to_owned(),
             matched_by,
-            conditional: hit.entry.conditional,
+            conditional: hit.conditional,
             needs_review: hit.needs_review,
         }
     }
+}
+
+/// [`VulnDb::kev_status`] before the database exists.
+fn kev_status_in(kev: &HashMap<CveId, KevEntry>, record: &CveRecord) -> Option<KevStatus> {
+    if let Some(e) = kev.get(&record.id) {
+        return Some(KevStatus {
+            date_added: Some(e.date_added),
+            due_date: Some(e.due_date),
+            ransomware: e.known_ransomware_campaign_use,
+            from_catalog: true,
+        });
+    }
+    record.cisa.as_ref().map(|c| KevStatus {
+        date_added: c.exploit_add,
+        due_date: c.action_due,
+        ransomware: RansomwareUse::Unknown,
+        from_catalog: false,
+    })
 }
 
 /// The item's CPE, prepared for matching.
