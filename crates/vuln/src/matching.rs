@@ -260,16 +260,19 @@ impl Bucket {
     }
 }
 
-/// What the scan over a product's criteria reads: the version test reduced to integer
-/// comparisons (for items whose version packs into one integer, see
+/// What the scan over a product's criteria reads: the version test as one integer
+/// interval (for items whose version packs into one integer, see
 /// [`PreparedVersion::packed`]) and the facts a hit needs. 24 bytes.
 #[derive(Debug, Clone, Copy)]
 struct Quick {
+    /// Inside when `v - lo <= span` (wrapping): `lo <= v <= lo + span` in one comparison,
+    /// with no branch on the kind of test (all versions, a range, one literal).
     lo: u64,
-    hi: u64,
+    span: u64,
     /// The record's place in the report order.
     rank: u32,
-    kind: QuickKind,
+    /// The interval does not apply: [`MatchRef::version_verdict`] decides.
+    slow: bool,
     part: Part,
     /// Only the part is left to compare besides the version (see [`Bucket::push`]).
     only_part: bool,
@@ -277,43 +280,27 @@ struct Quick {
     conditional: bool,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum QuickKind {
-    /// Every version: inside.
-    All,
-    /// Inside when `lo <= v <= hi` (`lo`/`hi` at 0 and `u64::MAX` for missing bounds,
-    /// exclusive bounds already moved by one).
-    Range,
-    /// Inside when `v == lo`.
-    Literal,
-    /// Decided by [`MatchRef::version_verdict`].
-    Slow,
-}
-
 impl Quick {
     fn new(v: &VersionTest) -> Self {
-        let slow = Quick {
-            lo: 0,
-            hi: 0,
+        let interval = |lo: u64, hi: u64| Quick {
+            lo,
+            span: hi - lo,
             rank: 0,
-            kind: QuickKind::Slow,
+            slow: false,
             part: Part::Any,
             only_part: false,
             conditional: false,
         };
+        let slow = Quick {
+            slow: true,
+            ..interval(0, 0)
+        };
         match v {
-            VersionTest::All => Quick {
-                kind: QuickKind::All,
-                ..slow
-            },
-            VersionTest::Literal(c) => c.packed().map_or(slow, |c| Quick {
-                lo: c,
-                hi: c,
-                kind: QuickKind::Literal,
-                ..slow
-            }),
+            VersionTest::All => interval(0, u64::MAX),
+            VersionTest::Literal(c) => c.packed().map_or(slow, |c| interval(c, c)),
             VersionTest::Range { start, end } => {
-                // An exclusive bound moves by one; an empty range stays slow (rare).
+                // Exclusive bounds move by one; a bound that does not pack, or an empty
+                // range, is left to the slow path (both rare).
                 let lo = match start {
                     None => Some(0),
                     Some(b) => b.version.packed().and_then(|p| {
@@ -335,33 +322,12 @@ impl Quick {
                     }),
                 };
                 match (lo, hi) {
-                    (Some(lo), Some(hi)) => Quick {
-                        lo,
-                        hi,
-                        kind: QuickKind::Range,
-                        ..slow
-                    },
+                    (Some(lo), Some(hi)) if lo <= hi => interval(lo, hi),
                     _ => slow,
                 }
             }
             VersionTest::Other => slow,
         }
-    }
-
-    /// The verdict for a packed item version, when this entry can give it.
-    #[inline]
-    fn decide(self, v: u64) -> Option<RangeCheck> {
-        let inside = match self.kind {
-            QuickKind::All => true,
-            QuickKind::Range => self.lo <= v && v <= self.hi,
-            QuickKind::Literal => v == self.lo,
-            QuickKind::Slow => return None,
-        };
-        Some(if inside {
-            RangeCheck::Inside
-        } else {
-            RangeCheck::Outside
-        })
     }
 }
 
@@ -553,19 +519,21 @@ impl VulnDb {
         for r in 1..next.len() {
             next[r] += next[r - 1];
         }
-        let mut placed = vec![0u32; found.len()];
-        for (k, (_, _, h)) in found.iter().enumerate() {
-            let slot = &mut next[h.rank as usize];
-            placed[*slot] = u32::try_from(k).unwrap_or(u32::MAX);
+        // Scattered into place, then read in order: random writes stall less than
+        // random reads of `found` would.
+        let mut placed = found
+            .first()
+            .map_or_else(Vec::new, |&f| vec![f; found.len()]);
+        for f in &found {
+            let slot = &mut next[f.2.rank as usize];
+            placed[*slot] = *f;
             *slot += 1;
         }
+        drop(found);
         MatchReport {
             findings: placed
-                .iter()
-                .map(|&k| {
-                    let (i, by, h) = found[k as usize];
-                    self.finding(&items[i], by, h)
-                })
+                .into_iter()
+                .map(|(i, by, h)| self.finding(&items[i], by, h))
                 .collect(),
             skipped: skipped
                 .into_iter()
@@ -606,9 +574,15 @@ impl VulnDb {
         let packed = target.prepared.as_ref().and_then(PreparedVersion::packed);
         for bucket in keyed.into_iter().chain([&self.unkeyed]) {
             for (quick, entry) in bucket.quick.iter().zip(&bucket.refs) {
-                let verdict = packed
-                    .and_then(|v| quick.decide(v))
-                    .unwrap_or_else(|| entry.version_verdict(&target));
+                let verdict = match packed {
+                    Some(v) if !quick.slow => {
+                        if v.wrapping_sub(quick.lo) > quick.span {
+                            continue;
+                        }
+                        RangeCheck::Inside
+                    }
+                    _ => entry.version_verdict(&target),
+                };
                 let needs_review = match verdict {
                     RangeCheck::Outside => continue,
                     RangeCheck::Inside => false,
