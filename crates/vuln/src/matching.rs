@@ -610,9 +610,29 @@ impl VulnDb {
         }
         // One hit per CVE: the best qualified (unconditional before conditional, certain
         // before needing review); among equals the first seen, that is keyed criteria
-        // before wildcard ones, each in feed order. The sort is stable.
-        hits.sort_by_key(|h| (h.rank, h.conditional, h.needs_review));
-        hits.dedup_by_key(|h| h.rank);
+        // before wildcard ones, each in feed order.
+        let key = |h: &Hit<'_>| (h.conditional, h.needs_review);
+        if self.unkeyed.quick.is_empty() {
+            // A bucket holds each record's criteria side by side (records are indexed
+            // one after another), so the hits of one CVE are adjacent: no sort needed.
+            let mut kept = 0;
+            for r in 0..hits.len() {
+                let h = hits[r];
+                if kept > 0 && hits[kept - 1].rank == h.rank {
+                    if key(&h) < key(&hits[kept - 1]) {
+                        hits[kept - 1] = h;
+                    }
+                } else {
+                    hits[kept] = h;
+                    kept += 1;
+                }
+            }
+            hits.truncate(kept);
+        } else {
+            // Stable, so the first seen stays first among equals.
+            hits.sort_by_key(|h| (h.rank, key(h)));
+            hits.dedup_by_key(|h| h.rank);
+        }
         Ok(target.matched_by)
     }
 

@@ -154,20 +154,23 @@ const VERSIONS: &[&str] = &[
     "3",
 ];
 
-fn cpe(rng: &mut Rng, for_item: bool) -> String {
+/// `wild`: criteria may have a wildcard vendor or product (half the datasets have none,
+/// which lets the matcher skip its sort when removing duplicate hits).
+fn cpe(rng: &mut Rng, for_item: bool, wild: bool) -> String {
+    let wildcards = wild && !for_item;
     let part = if for_item {
         rng.pick(&["a", "a", "a", "o", "h", "*"])
     } else {
         rng.pick(&["a", "a", "a", "o", "*"])
     };
     let vendor = match rng.below(10) {
-        0 if !for_item => "*",
-        1 if !for_item => "acm*",
+        0 if wildcards => "*",
+        1 if wildcards => "acm*",
         _ => rng.pick(VENDORS),
     };
     let product = match rng.below(10) {
-        0 if !for_item => "*",
-        1 if !for_item => "?idget",
+        0 if wildcards => "*",
+        1 if wildcards => "?idget",
         _ => rng.pick(PRODUCTS),
     };
     let version = match rng.below(10) {
@@ -186,7 +189,7 @@ fn bound(rng: &mut Rng) -> Option<VersionBound> {
     })
 }
 
-fn record(rng: &mut Rng, n: usize) -> CveRecord {
+fn record(rng: &mut Rng, n: usize, wild: bool) -> CveRecord {
     let id = format!("CVE-2024-{:05}", 1000 + n);
     let date =
         time::Date::from_calendar_date(2024, time::Month::March, 1).unwrap_or(time::Date::MIN);
@@ -209,8 +212,9 @@ fn record(rng: &mut Rng, n: usize) -> CveRecord {
                     negate: rng.chance(5),
                     cpe_match: (0..1 + rng.below(3))
                         .map(|_| {
-                            let criteria: Cpe =
-                                cpe(rng, false).parse().unwrap_or_else(|e| panic!("{e}"));
+                            let criteria: Cpe = cpe(rng, false, wild)
+                                .parse()
+                                .unwrap_or_else(|e| panic!("{e}"));
                             let ranged = criteria.version() == CpeValue::Any;
                             CpeMatch {
                                 vulnerable: rng.chance(85),
@@ -299,7 +303,7 @@ fn item(rng: &mut Rng, n: usize) -> SoftwareItem {
     match rng.below(10) {
         0..=4 => SoftwareItem {
             id,
-            cpe: Some(cpe(rng, true)),
+            cpe: Some(cpe(rng, true, true)),
             version,
             ..SoftwareItem::default()
         },
@@ -332,8 +336,9 @@ fn item(rng: &mut Rng, n: usize) -> SoftwareItem {
 
 fn check(seed: u64) {
     let mut rng = Rng(seed | 1);
+    let wild = rng.chance(50);
     let records: Vec<CveRecord> = (0..5 + rng.below(40))
-        .map(|n| record(&mut rng, n))
+        .map(|n| record(&mut rng, n, wild))
         .collect();
     let items: Vec<SoftwareItem> = (0..1 + rng.below(60)).map(|n| item(&mut rng, n)).collect();
     let mut builder = VulnDbBuilder::new();
