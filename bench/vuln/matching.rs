@@ -3,6 +3,7 @@
 //! figures. Run: `cargo bench -p vuln --bench matching [-- CONFIGS ITEMS]`.
 
 use std::fmt::Write as _;
+use std::hash::{Hash as _, Hasher as _};
 use std::time::Instant;
 
 use vuln::{NvdFeed, SoftwareItem, VulnDbBuilder};
@@ -126,6 +127,14 @@ fn peak_rss_mib() -> Option<f64> {
     Some(kb / 1024.0)
 }
 
+/// CPU time of this thread in seconds (from the scheduler's own accounting): on a
+/// machine shared with other builds it moves far less than wall time.
+fn thread_cpu_s() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: f64 = s.split_whitespace().next()?.parse().ok()?;
+    Some(ns / 1e9)
+}
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
@@ -187,15 +196,26 @@ fn main() {
 
     let inventory = items(n_items, &mut rng);
     let mut times = Vec::new();
+    let mut cpu = Vec::new();
     let mut report = None;
     for _ in 0..5 {
+        let c = thread_cpu_s();
         let t = Instant::now();
         let r = db.match_inventory(&inventory);
         times.push(t.elapsed().as_secs_f64());
+        if let (Some(a), Some(b)) = (c, thread_cpu_s()) {
+            cpu.push(b - a);
+        }
         report = Some(r);
     }
     let report = report.expect("ran");
     let m = median(times);
+    if !cpu.is_empty() {
+        println!(
+            "match: thread CPU time, median of 5 = {:.1} ms",
+            median(cpu) * 1e3
+        );
+    }
     let vulnerable: std::collections::HashSet<&str> = report
         .findings
         .iter()
@@ -210,6 +230,15 @@ fn main() {
         vulnerable.len(),
         report.skipped.len()
     );
+    // A digest of the whole report, in order, to compare implementations run to run.
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for f in &report.findings {
+        format!("{f:?}").hash(&mut h);
+    }
+    for s in &report.skipped {
+        format!("{s:?}").hash(&mut h);
+    }
+    println!("report digest: {:016x}", h.finish());
     if let Some(rss) = peak_rss_mib() {
         println!("peak RSS: {rss:.0} MiB (includes the generated JSON)");
     }

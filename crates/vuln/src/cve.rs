@@ -6,8 +6,43 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, de::Error as _};
 
 /// A CVE identifier, `CVE-YYYY-NNNN…` (4 to 19 digits), stored upper case.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CveId(Box<str>);
+///
+/// Kept inline (at most 28 ASCII bytes) rather than on the heap: matching copies an id
+/// into every finding, and a report can hold millions of them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct CveId {
+    len: u8,
+    bytes: [u8; MAX_LEN],
+}
+
+/// `CVE-` (4) + year (4) + `-` (1) + at most 19 digits.
+const MAX_LEN: usize = 28;
+
+impl fmt::Debug for CveId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // As the former `CveId(Box<str>)` printed.
+        f.debug_tuple("CveId").field(&self.as_str()).finish()
+    }
+}
+
+impl std::hash::Hash for CveId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl PartialOrd for CveId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for CveId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        // Byte order is the order of the text (ASCII).
+        self.bytes[..usize::from(self.len)].cmp(&other.bytes[..usize::from(other.len)])
+    }
+}
 
 /// A string that is not a CVE identifier.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -18,7 +53,8 @@ impl CveId {
     /// The identifier.
     #[must_use]
     pub fn as_str(&self) -> &str {
-        &self.0
+        // Only ASCII is ever stored (see `from_str`), so this never falls back.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
     }
 }
 
@@ -37,13 +73,22 @@ impl FromStr for CveId {
         {
             return Err(bad());
         }
-        Ok(CveId(format!("CVE-{year}-{number}").into_boxed_str()))
+        let mut bytes = [0u8; MAX_LEN];
+        let mut len = 0;
+        for part in ["CVE-", year, "-", number] {
+            bytes[len..len + part.len()].copy_from_slice(part.as_bytes());
+            len += part.len();
+        }
+        Ok(CveId {
+            len: u8::try_from(len).map_err(|_| bad())?,
+            bytes,
+        })
     }
 }
 
 impl fmt::Display for CveId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
@@ -56,7 +101,7 @@ impl<'de> Deserialize<'de> for CveId {
 
 impl serde::Serialize for CveId {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
+        s.serialize_str(self.as_str())
     }
 }
 

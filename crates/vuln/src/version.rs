@@ -224,6 +224,197 @@ pub fn check_range(
     }
 }
 
+/// A version tokenised once, so that matching compares it against many range bounds
+/// without re-scanning text or allocating. [`PreparedVersion::compare`] gives exactly the
+/// answer of [`compare_versions`] on the original strings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PreparedVersion {
+    /// The numbers, zero-padded, when the version is one to four numbers and nothing else:
+    /// for such pairs the token rules reduce to comparing arrays (trailing zeros equal).
+    numeric: Option<[u64; 4]>,
+    /// How many of `numeric` were in the text.
+    numeric_len: u8,
+    /// The tokens, when not `numeric` (saves an allocation for the common case).
+    toks: Box<[Tok]>,
+}
+
+/// A token with its comparison facts worked out in advance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Tok {
+    /// A number of at most 19 digits once leading zeros are gone (fits a `u64`).
+    Num(u64),
+    /// A longer number (digits, leading zeros stripped): greater than any `Num`.
+    Big(Box<str>),
+    /// A pre-release word, by rank.
+    Pre(u8),
+    /// Any other word, lower case.
+    Word(Box<str>),
+}
+
+impl PreparedVersion {
+    pub(crate) fn new(v: &str) -> Self {
+        let mut numeric = [0u64; 4];
+        let mut count = 0usize;
+        let mut only_numbers = true;
+        for t in tokens(v) {
+            match t {
+                Token::Number(n) if n.len() <= 19 && count < 4 => {
+                    numeric[count] = number(n);
+                    count += 1;
+                }
+                _ => {
+                    only_numbers = false;
+                    break;
+                }
+            }
+        }
+        if only_numbers && count > 0 {
+            return PreparedVersion {
+                numeric: Some(numeric),
+                numeric_len: u8::try_from(count).unwrap_or(4),
+                toks: Box::default(),
+            };
+        }
+        let toks = tokens(v)
+            .map(|t| match t {
+                Token::Number(n) if n.len() <= 19 => Tok::Num(number(n)),
+                Token::Number(n) => Tok::Big(n.into()),
+                Token::Word(w) => match prerelease_rank(w) {
+                    Some(r) => Tok::Pre(r),
+                    None => Tok::Word(w.to_ascii_lowercase().into()),
+                },
+            })
+            .collect();
+        PreparedVersion {
+            numeric: None,
+            numeric_len: 0,
+            toks,
+        }
+    }
+
+    /// The version as one integer ordered like [`PreparedVersion::compare`], when it is
+    /// one to four numbers below 65,536 (most versions): 16 bits each, zero-padded.
+    pub(crate) fn packed(&self) -> Option<u64> {
+        let n = self.numeric?;
+        n.iter().try_fold(0u64, |acc, &x| {
+            let x = u16::try_from(x).ok()?;
+            Some((acc << 16) | u64::from(x))
+        })
+    }
+
+    /// [`compare_versions`] on the strings these were prepared from.
+    pub(crate) fn compare(&self, other: &Self) -> Option<Ordering> {
+        if let (Some(a), Some(b)) = (&self.numeric, &other.numeric) {
+            return Some(a.cmp(b));
+        }
+        let (abuf, bbuf);
+        let a: &[Tok] = match &self.numeric {
+            Some(n) => {
+                abuf = n.map(Tok::Num);
+                &abuf[..usize::from(self.numeric_len)]
+            }
+            None => &self.toks,
+        };
+        let b: &[Tok] = match &other.numeric {
+            Some(n) => {
+                bbuf = n.map(Tok::Num);
+                &bbuf[..usize::from(other.numeric_len)]
+            }
+            None => &other.toks,
+        };
+        if a.is_empty() || b.is_empty() {
+            return None;
+        }
+        for i in 0..a.len().max(b.len()) {
+            let ord = match (a.get(i), b.get(i)) {
+                (Some(x), Some(y)) => compare_toks(x, y)?,
+                (Some(x), None) => end_with(x).reverse(),
+                (None, Some(y)) => end_with(y),
+                (None, None) => Ordering::Equal,
+            };
+            if ord != Ordering::Equal {
+                return Some(ord);
+            }
+        }
+        Some(Ordering::Equal)
+    }
+}
+
+/// Digits without leading zeros, at most 19 of them, as a number.
+fn number(digits: &str) -> u64 {
+    digits
+        .bytes()
+        .fold(0u64, |acc, b| acc * 10 + u64::from(b - b'0'))
+}
+
+fn compare_toks(x: &Tok, y: &Tok) -> Option<Ordering> {
+    use Tok::{Big, Num, Pre, Word};
+    Some(match (x, y) {
+        (Num(p), Num(q)) => p.cmp(q),
+        (Num(_), Big(_)) | (Pre(_), Word(_) | Num(_) | Big(_)) => Ordering::Less,
+        (Big(_), Num(_)) | (Word(_) | Num(_) | Big(_), Pre(_)) => Ordering::Greater,
+        (Big(p), Big(q)) => compare_numbers(p, q),
+        (Pre(p), Pre(q)) => p.cmp(q),
+        (Word(p), Word(q)) => p.cmp(q),
+        (Word(_), Num(_) | Big(_)) | (Num(_) | Big(_), Word(_)) => return None,
+    })
+}
+
+/// [`compare_end_with`] for a prepared token.
+fn end_with(t: &Tok) -> Ordering {
+    match t {
+        Tok::Num(0) => Ordering::Equal,
+        Tok::Num(_) | Tok::Big(_) | Tok::Word(_) => Ordering::Less,
+        Tok::Pre(_) => Ordering::Greater,
+    }
+}
+
+/// A [`VersionBound`] with its version prepared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PreparedBound {
+    pub(crate) version: PreparedVersion,
+    pub(crate) inclusive: bool,
+}
+
+impl PreparedBound {
+    pub(crate) fn new(b: &VersionBound) -> Self {
+        PreparedBound {
+            version: PreparedVersion::new(&b.version),
+            inclusive: b.inclusive,
+        }
+    }
+}
+
+/// [`check_range`] over prepared values.
+pub(crate) fn check_prepared_range(
+    version: &PreparedVersion,
+    start: Option<&PreparedBound>,
+    end: Option<&PreparedBound>,
+) -> RangeCheck {
+    let mut uncertain = false;
+    if let Some(s) = start {
+        match version.compare(&s.version) {
+            Some(Ordering::Less) => return RangeCheck::Outside,
+            Some(Ordering::Equal) if !s.inclusive => return RangeCheck::Outside,
+            Some(_) => {}
+            None => uncertain = true,
+        }
+    }
+    if let Some(e) = end {
+        match version.compare(&e.version) {
+            Some(Ordering::Greater) => return RangeCheck::Outside,
+            Some(Ordering::Equal) if !e.inclusive => return RangeCheck::Outside,
+            Some(_) => {}
+            None => uncertain = true,
+        }
+    }
+    if uncertain {
+        RangeCheck::Uncertain
+    } else {
+        RangeCheck::Inside
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,5 +482,55 @@ mod tests {
         let e2 = b("2.4.49", true);
         assert_eq!(check_range("2.4.49", None, Some(&e2)), RangeCheck::Inside);
         assert_eq!(check_range("2.4.x", None, Some(&e2)), RangeCheck::Uncertain);
+    }
+
+    /// Version-like text built from the pieces the rules care about: numbers with leading
+    /// zeros and past `u64`, pre-release and other words in any case, separators, a `v`.
+    fn version_text() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let piece = prop_oneof![
+            "[0-9]{1,3}",
+            "[1-9][0-9]{4,6}",
+            Just("0".to_owned()),
+            Just("00".to_owned()),
+            "[1-9][0-9]{18,21}",
+            "(rc|RC|alpha|a|b|Beta|m|pre|preview|dev|snapshot|cr|milestone)",
+            "[a-zA-Z]{1,3}",
+            "[.\\-_+~ ]",
+        ];
+        (
+            proptest::option::of(Just("v")),
+            proptest::collection::vec(piece, 0..8),
+        )
+            .prop_map(|(v, parts)| format!("{}{}", v.unwrap_or(""), parts.concat()))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn prepared_compare_agrees(a in version_text(), b in version_text()) {
+            let (pa, pb) = (PreparedVersion::new(&a), PreparedVersion::new(&b));
+            proptest::prop_assert_eq!(pa.compare(&pb), compare_versions(&a, &b));
+            if let (Some(x), Some(y)) = (pa.packed(), pb.packed()) {
+                proptest::prop_assert_eq!(Some(x.cmp(&y)), compare_versions(&a, &b));
+            }
+        }
+
+        #[test]
+        fn prepared_range_agrees(
+            v in version_text(),
+            s in proptest::option::of((version_text(), proptest::bool::ANY)),
+            e in proptest::option::of((version_text(), proptest::bool::ANY)),
+        ) {
+            let bound = |(version, inclusive): (String, bool)| VersionBound {
+                version: version.into(),
+                inclusive,
+            };
+            let (s, e) = (s.map(bound), e.map(bound));
+            let (ps, pe) = (s.as_ref().map(PreparedBound::new), e.as_ref().map(PreparedBound::new));
+            proptest::prop_assert_eq!(
+                check_prepared_range(&PreparedVersion::new(&v), ps.as_ref(), pe.as_ref()),
+                check_range(&v, s.as_ref(), e.as_ref())
+            );
+        }
     }
 }
