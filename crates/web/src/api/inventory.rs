@@ -348,11 +348,14 @@ pub fn match_software(db: &VulnDb, rows: &[Software]) -> Vec<VulnerableSoftware>
         })
         .collect();
     let report = db.match_inventory(&items);
+    // One lookup per finding: an institution may have thousands of items and findings.
+    let by_id: std::collections::HashMap<String, &Software> =
+        rows.iter().map(|r| (r.id.to_string(), r)).collect();
     report
         .findings
         .into_iter()
         .map(|f| {
-            let sw = rows.iter().find(|r| r.id.to_string() == f.software_id);
+            let sw = by_id.get(&f.software_id).copied();
             VulnerableSoftware {
                 vendor: sw.map(|s| s.vendor.clone()).unwrap_or_default(),
                 product: sw.map(|s| s.product.clone()).unwrap_or_default(),
