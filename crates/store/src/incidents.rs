@@ -444,3 +444,12 @@ pub async fn notify_addresses(
     }
     Ok(out)
 }
+
+/// The incident with this reference (`CEN-2026-000123`), if any.
+pub async fn find_by_reference(db: &Db, reference: &str) -> Result<Option<IncidentRow>> {
+    db.fetch_optional(
+        &format!("SELECT {COLUMNS} FROM incidents WHERE reference = $1"),
+        args![reference],
+    )
+    .await
+}

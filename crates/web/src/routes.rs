@@ -276,6 +276,7 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         route!(POST "/incidents", pages::incidents::create, Incident, Create, User, None, None),
         route!(GET "/incidents/{incident_id}", pages::incidents::show, Incident, Read, User, None, None),
         route!(POST "/incidents/{incident_id}/submissions", pages::incidents::submit_stage, Incident, Update, User, None, None),
+        route!(POST "/incidents/{incident_id}/work", pages::incidents::work, Incident, Update, User, None, None),
         route!(GET "/feeds", pages::feeds::page, FeedReport, List, User, None, None),
         route!(POST "/feeds/upload", pages::feeds::upload, FeedReport, Create, User, None, None),
         route!(GET "/seals/verify", pages::trust::verify_form, Reference, Read, Public, None, None),

@@ -18,6 +18,10 @@ use uuid::Uuid;
 /// Anonymous callers always get 401 on the API and a redirect to the login on pages.
 const EXPECT: &[(&str, &str)] = &[
     (
+        "POST /incidents/{incident_id}/work",
+        "coordinator=303 admin=404 officer=303 ro=403 auditor=403 crisis=404",
+    ),
+    (
         "GET /api/v1/incidents/{incident_id}/work",
         "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
     ),
@@ -670,6 +674,10 @@ fn form_for(spec: &RouteSpec, n: usize, inst: Uuid) -> Option<Vec<(String, Strin
             ("body", "Actualice sus servidores.".into()),
         ],
         "/notices/{notice_id}/answer" => vec![("decision", "accept".into())],
+        "/incidents/{incident_id}/work" => vec![
+            ("action", "comment".into()),
+            ("text", "Se aislaron los equipos".into()),
+        ],
         "/account/password" => vec![
             ("current", "not the password".into()),
             ("new", "otra frase larga y nueva".into()),

@@ -426,13 +426,13 @@ pub struct LinkRequest {
     pub relation: String,
 }
 
-pub async fn link(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    ApiPath(id): ApiPath<Uuid>,
-    ApiJson(req): ApiJson<LinkRequest>,
-) -> Result<(StatusCode, Json<Link>), ApiError> {
-    let row = load(&state, &ctx, id, Action::Update).await?;
+pub async fn link_incident(
+    state: &AppState,
+    ctx: &Ctx,
+    id: Uuid,
+    req: &LinkRequest,
+) -> Result<Link, ApiError> {
+    let row = load(state, ctx, id, Action::Update).await?;
     if !matches!(
         req.relation.as_str(),
         "related" | "duplicate" | "parent" | "child"
@@ -443,7 +443,7 @@ pub async fn link(
         return Err(invalid("related_id", "err-link-self"));
     }
     // The caller must see the other incident too; one it cannot see does not exist for it.
-    load(&state, &ctx, req.related_id, Action::Read)
+    load(state, ctx, req.related_id, Action::Read)
         .await
         .map_err(|e| {
             if e.status == StatusCode::NOT_FOUND {
@@ -452,8 +452,17 @@ pub async fn link(
                 e
             }
         })?;
+    Ok(store::link(&state.db, &ctx.actor(), &row, req.related_id, &req.relation).await?)
+}
+
+pub async fn link(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(req): ApiJson<LinkRequest>,
+) -> Result<(StatusCode, Json<Link>), ApiError> {
     Ok((
         StatusCode::CREATED,
-        Json(store::link(&state.db, &ctx.actor(), &row, req.related_id, &req.relation).await?),
+        Json(link_incident(&state, &ctx, id, &req).await?),
     ))
 }

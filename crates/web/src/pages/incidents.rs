@@ -437,6 +437,10 @@ struct ShowPage {
     can_update: bool,
     receipt: bool,
     description: String,
+    work: crate::api::incident_work::Work,
+    is_coordinator: bool,
+    levels: Vec<(String, String)>,
+    error: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -450,7 +454,18 @@ async fn show_page(
     id: Uuid,
     receipt: bool,
 ) -> Result<ShowPage, ApiError> {
+    show_page_with(state, ctx, id, receipt, String::new()).await
+}
+
+async fn show_page_with(
+    state: &AppState,
+    ctx: &Ctx,
+    id: Uuid,
+    receipt: bool,
+    error: String,
+) -> Result<ShowPage, ApiError> {
     let row = api::load(state, ctx, id, Action::Read).await?;
+    let work = crate::api::incident_work::work_of(state, &row, ctx.lang.tag()).await?;
     let p = ctx.principal()?;
     let can_update = may(p, Action::Update, &api::resource(&row)) == Decision::Allow;
     let t = Tr { lang: ctx.lang };
@@ -506,6 +521,15 @@ async fn show_page(
                 .collect()
         })
         .unwrap_or_default();
+    let levels = api::protocol_of(&v.row)
+        .map(|p| {
+            p.severity
+                .levels
+                .iter()
+                .map(|l| (l.id.clone(), l.name.get(t.tag()).to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
     Ok(ShowPage {
         level: level_name(&v, t.tag()),
         score: format!("{:.1}", v.assessment["score"].as_f64().unwrap_or(0.0)),
@@ -518,8 +542,141 @@ async fn show_page(
         stages,
         can_update,
         receipt,
+        is_coordinator: p.role == Role::Coordinator,
+        levels,
+        work,
+        error,
         v,
     })
+}
+
+/// One form on the incident page for all its work: `action` says which.
+#[derive(Debug, Default, Deserialize)]
+pub struct WorkForm {
+    action: String,
+    #[serde(default)]
+    phase: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    level: String,
+    #[serde(default)]
+    owner: String,
+    #[serde(default)]
+    task: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    related: String,
+    #[serde(default)]
+    relation: String,
+}
+
+pub async fn work(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiForm(pairs): ApiForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    use crate::api::incident_work as w;
+    let f: WorkForm = crate::pages::without_csrf(pairs)?;
+    let done: Result<(), ApiError> = match f.action.as_str() {
+        "triage" => w::triage(&state, &ctx, id, f.text.trim()).await.map(|_| ()),
+        "phase" => w::set_phase(&state, &ctx, id, &f.phase).await,
+        "close" => w::close_incident(&state, &ctx, id, &f.text).await,
+        "severity" => w::override_severity(
+            &state,
+            &ctx,
+            id,
+            &w::SeverityRequest {
+                level: f.level.clone(),
+                reason: f.text.clone(),
+            },
+        )
+        .await
+        .map(|_| ()),
+        "comment" | "event" => w::add_entry(
+            &state,
+            &ctx,
+            id,
+            &w::EntryRequest {
+                kind: f.action.clone(),
+                body: f.text.clone(),
+                at: None,
+            },
+        )
+        .await
+        .map(|_| ()),
+        "task" => w::add_task(
+            &state,
+            &ctx,
+            id,
+            &w::TaskRequest {
+                title: f.text.clone(),
+                owner: f.owner.clone(),
+                due_at: None,
+            },
+        )
+        .await
+        .map(|_| ()),
+        "task-status" => match Uuid::try_parse(&f.task) {
+            Ok(task) => w::set_task_status(&state, &ctx, id, task, &f.status)
+                .await
+                .map(|_| ()),
+            Err(_) => Err(ApiError::not_found()),
+        },
+        "link" => {
+            // The form takes a reference (CEN-2026-000123) or an id.
+            let related = match Uuid::try_parse(f.related.trim()) {
+                Ok(u) => Some(u),
+                Err(_) => {
+                    centinela_store::incidents::find_by_reference(&state.db, f.related.trim())
+                        .await?
+                        .map(|r| r.id)
+                }
+            };
+            match related {
+                Some(related_id) => w::link_incident(
+                    &state,
+                    &ctx,
+                    id,
+                    &w::LinkRequest {
+                        related_id,
+                        relation: if f.relation.is_empty() {
+                            "related".into()
+                        } else {
+                            f.relation.clone()
+                        },
+                    },
+                )
+                .await
+                .map(|_| ()),
+                None => Err(ApiError::invalid(vec![FieldError::new(
+                    "related_id",
+                    "err-unknown-incident",
+                )])),
+            }
+        }
+        _ => Err(ApiError::bad_request("err-form").arg("detail", "action")),
+    };
+    match done {
+        Ok(()) => Ok(redirect(&format!("/incidents/{id}#work"))),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            let msg = if e.fields.is_empty() {
+                crate::i18n::message(ctx.lang, e.key, &e.args)
+            } else {
+                e.fields
+                    .iter()
+                    .map(|f| crate::error::field_message(ctx.lang, f))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            let status = e.status;
+            let view = show_page_with(&state, &ctx, id, false, msg).await?;
+            Ok((status, render(&view)?).into_response())
+        }
+        Err(e) => Err(e),
+    }
 }
 
 pub async fn show(
