@@ -72,8 +72,35 @@ struct Value {
 
 /// Records a report, numbering it `PREFIX-YEAR-NNNNNN` within the year.
 pub async fn create(db: &Db, actor: &Actor, prefix: &str, n: &NewIncident) -> Result<IncidentRow> {
-    let now = n.reported_at.unwrap_or_else(now);
     let mut tx = db.begin().await?;
+    let row = create_in(&mut tx, actor, prefix, n).await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// Records several reports in one transaction: all of them or none (bulk import).
+pub async fn create_many(
+    db: &Db,
+    actor: &Actor,
+    prefix: &str,
+    rows: &[NewIncident],
+) -> Result<Vec<IncidentRow>> {
+    let mut tx = db.begin().await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for n in rows {
+        out.push(create_in(&mut tx, actor, prefix, n).await?);
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+async fn create_in(
+    tx: &mut crate::Tx,
+    actor: &Actor,
+    prefix: &str,
+    n: &NewIncident,
+) -> Result<IncidentRow> {
+    let now = n.reported_at.unwrap_or_else(now);
     let counter = format!("incident-{}", now.year());
     tx.execute(
         "INSERT INTO counters (name, value) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING",
@@ -128,15 +155,8 @@ pub async fn create(db: &Db, actor: &Actor, prefix: &str, n: &NewIncident) -> Re
         Some(row.institution_id),
         &serde_json::json!({"reference": row.reference, "draft": row.draft, "assessment": row.assessment}),
     );
-    crate::audit::record(&mut tx, actor, &change).await?;
-    crate::events::emit(
-        &mut tx,
-        "incident.reported",
-        Some(row.institution_id),
-        &change,
-    )
-    .await?;
-    tx.commit().await?;
+    crate::audit::record(tx, actor, &change).await?;
+    crate::events::emit(tx, "incident.reported", Some(row.institution_id), &change).await?;
     Ok(row)
 }
 

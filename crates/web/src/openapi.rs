@@ -245,6 +245,10 @@ fn schemas() -> Value {
             "sector": {"type": "string"}, "identifier": {"type": "string"}, "findings": {"type": "integer"}, "sightings": {"type": "integer"},
         }))},
         "Csv": {"type": "string", "description": "text/csv"},
+        "IncidentImportResult": object(&["imported", "references", "rejected", "errors"], json!({
+            "imported": {"type": "integer", "minimum": 0}, "references": {"type": "array", "items": {"type": "string"}},
+            "rejected": {"type": "integer", "minimum": 0},
+            "errors": {"type": "array", "items": object(&["line", "field", "message"], json!({"line": {"type": "integer"}, "field": {"type": "string"}, "message": {"type": "string"}}))}})),
         "TriageRequest": {"type": "object", "additionalProperties": false, "properties": {"note": text(2000)}},
         "PhaseRequest": {"type": "object", "additionalProperties": false, "required": ["phase"], "properties": {"phase": text(100)}},
         "CloseRequest": {"type": "object", "additionalProperties": false, "required": ["resolution"], "properties": {"resolution": text(2000)}},
@@ -422,6 +426,7 @@ fn query_param(name: &str) -> Value {
         }
         "institution" => json!({"type": "string", "format": "uuid"}),
         "from" | "to" => json!({"type": "string", "format": "date-time"}),
+        "partial" => json!({"type": "boolean"}),
         "type" => {
             json!({"type": "string", "maxLength": 100, "description": "RSIT classification type"})
         }
@@ -492,6 +497,17 @@ fn operation(spec: &RouteSpec) -> Option<Value> {
         match body {
             "ReportUpload" => {
                 content.insert("multipart/form-data".into(), schema);
+            }
+            "IncidentImport" => {
+                content.insert("application/json".into(), json!({"schema": {"type": "array", "maxItems": 5000, "items": {"$ref": "#/components/schemas/IncidentDraft"}}}));
+                content.insert(
+                    "application/x-ndjson".into(),
+                    json!({"schema": {"type": "string"}}),
+                );
+                content.insert("text/csv".into(), json!({"schema": {"type": "string"}}));
+            }
+            "MispEvent" => {
+                content.insert("application/json".into(), json!({"schema": {"type": "object", "description": "A MISP event, with or without the Event wrapper"}}));
             }
             "SoftwareImport" => {
                 content.insert("text/csv".into(), schema);

@@ -18,6 +18,14 @@ use uuid::Uuid;
 /// Anonymous callers always get 401 on the API and a redirect to the login on pages.
 const EXPECT: &[(&str, &str)] = &[
     (
+        "POST /api/v1/incidents/import",
+        "coordinator=201 admin=404 officer=201 ro=403 auditor=403 crisis=404",
+    ),
+    (
+        "POST /api/v1/incidents/import/misp",
+        "coordinator=201 admin=404 officer=201 ro=403 auditor=403 crisis=404",
+    ),
+    (
         "POST /incidents/{incident_id}/work",
         "coordinator=303 admin=404 officer=303 ro=403 auditor=403 crisis=404",
     ),
@@ -592,6 +600,16 @@ async fn body_for(w: &World, spec: &RouteSpec, inst: Uuid, n: usize) -> Option<V
             "subject": "Aviso", "body": "Actualice sus servidores."
         })),
         ("POST", "/api/v1/notices/{notice_id}/answer") => Some(json!({"accept": true})),
+        ("POST", "/api/v1/incidents/import") => Some(json!([incident_json(inst)])),
+        ("POST", "/api/v1/incidents/import/misp") => {
+            // An event as this platform exports it (PyMISP reads the same form).
+            let id = new_incident(w, inst).await;
+            let r = Call::get(format!("/api/v1/incidents/{id}/misp"))
+                .token(Some(&w.tokens["coordinator"]))
+                .send(&w.app)
+                .await;
+            Some(r.json())
+        }
         ("POST", "/api/v1/incidents/{incident_id}/triage") => Some(json!({})),
         ("POST", "/api/v1/incidents/{incident_id}/phase") => Some(json!({"phase": "recuperacion"})),
         ("POST", "/api/v1/incidents/{incident_id}/close") => {

@@ -166,6 +166,16 @@ pub async fn report(
     ctx: &Ctx,
     draft: IncidentDraft,
 ) -> Result<IncidentRow, ApiError> {
+    let new = prepare(state, ctx, draft).await?;
+    Ok(store::create(&state.db, &ctx.actor(), REFERENCE_PREFIX, &new).await?)
+}
+
+/// Validates and assesses a report: what `report` stores (bulk import stores many at once).
+pub async fn prepare(
+    state: &AppState,
+    ctx: &Ctx,
+    draft: IncidentDraft,
+) -> Result<NewIncident, ApiError> {
     let p = ctx.principal()?;
     if draft.reporter_institution.is_nil() {
         return Err(ApiError::invalid(vec![FieldError::new(
@@ -214,7 +224,7 @@ pub async fn report(
         assessment: serde_json::to_string(&assessment).map_err(|_| ApiError::internal())?,
         reported_at: None,
     };
-    Ok(store::create(&state.db, &ctx.actor(), REFERENCE_PREFIX, &new).await?)
+    Ok(new)
 }
 
 pub async fn create(
