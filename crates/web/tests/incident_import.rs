@@ -31,7 +31,7 @@ async fn bulk_import_is_all_or_nothing_with_line_numbers() {
         );
         let r = Call::new(Method::POST, "/api/v1/incidents/import")
             .token(Some(officer))
-            .raw(&body, "text/csv")
+            .raw(body.clone(), "text/csv")
             .send(&w.app)
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
@@ -57,7 +57,7 @@ async fn bulk_import_is_all_or_nothing_with_line_numbers() {
         // With partial=true the valid row is kept.
         let r = Call::new(Method::POST, "/api/v1/incidents/import?partial=true")
             .token(Some(officer))
-            .raw(&body, "text/csv")
+            .raw(body.clone(), "text/csv")
             .send(&w.app)
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
@@ -80,7 +80,7 @@ async fn bulk_import_is_all_or_nothing_with_line_numbers() {
         });
         let r = Call::new(Method::POST, "/api/v1/incidents/import")
             .token(Some(officer))
-            .raw(&format!("{good}\n{{not json\n"), "application/x-ndjson")
+            .raw(format!("{good}\n{{not json\n"), "application/x-ndjson")
             .send(&w.app)
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
