@@ -22,10 +22,13 @@ PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 BASE="http://127.0.0.1:$PORT"
 
 "$BIN" seed-demo --database "$DB" >/dev/null
+"$BIN" tsa init --dir "$WORK/tsa" >/dev/null
 COORD=$("$BIN" token create --database "$DB" --email coordinador@centinela.example --write)
 OFFICER=$("$BIN" token create --database "$DB" --email oficial.sat@centinela.example --write)
 
-CENTINELA_LOG=warn "$BIN" serve --database "$DB" --listen "127.0.0.1:$PORT" --files-dir "$WORK/files" >"$WORK/server.log" 2>&1 &
+CENTINELA_LOG=warn "$BIN" serve --database "$DB" --listen "127.0.0.1:$PORT" --files-dir "$WORK/files" \
+  --tsa-key "$WORK/tsa/tsa.key" --tsa-chain "$WORK/tsa/tsa.pem" \
+  --seal-ca-key "$WORK/tsa/seal-ca.key" --seal-ca-chain "$WORK/tsa/seal-ca.pem" >"$WORK/server.log" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for _ in $(seq 1 100); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done

@@ -339,8 +339,11 @@ async fn run(command: Command) -> Result<()> {
             command: TsaCommand::Init { dir },
         } => {
             centinela_web::tsa::init_development(&dir)?;
+            // And the development sealing CA beside it (for --seal-ca-key/--seal-ca-chain).
+            let tsa = centinela_web::tsa::load(&dir.join("tsa.key"), &dir.join("tsa.pem"))?;
+            centinela_web::seals::SealAuthority::development(&dir, tsa)?;
             println!(
-                "development TSA written to {} (root.pem, tsa.pem, tsa.key, seal.pem, seal.key)",
+                "development TSA and sealing CA written to {} (root.pem, tsa.pem, tsa.key, seal.pem, seal.key, seal-ca.pem, seal-ca.key)",
                 dir.display()
             );
             Ok(())

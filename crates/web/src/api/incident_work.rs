@@ -298,8 +298,11 @@ pub async fn severity(
     ctx: Ctx,
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(req): ApiJson<SeverityRequest>,
-) -> Result<Json<IncidentRow>, ApiError> {
-    Ok(Json(override_severity(&state, &ctx, id, &req).await?))
+) -> Result<Json<crate::api::incidents::IncidentView>, ApiError> {
+    let row = override_severity(&state, &ctx, id, &req).await?;
+    Ok(Json(
+        crate::api::incidents::view(&state, row, ctx.lang.tag()).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize)]
