@@ -464,3 +464,4 @@ err-import-json = The JSON could not be read: { $detail }
 err-import-incidents-media-type = Send application/json (an array of reports), application/x-ndjson or text/csv.
 err-import-too-many = At most { $max } reports per import.
 err-import-empty = The file holds no reports.
+err-import-rejected = Nothing was imported: { $rejected } rows have errors (listed with their lines). Fix them, or send partial=true to keep the valid rows.

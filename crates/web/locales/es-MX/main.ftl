@@ -464,3 +464,4 @@ err-import-json = No se pudo leer el JSON: { $detail }
 err-import-incidents-media-type = Envíe application/json (un arreglo de reportes), application/x-ndjson o text/csv.
 err-import-too-many = Como máximo { $max } reportes por importación.
 err-import-empty = El archivo no contiene reportes.
+err-import-rejected = No se importó nada: { $rejected } filas tienen errores (se listan con su línea). Corríjalas, o envíe partial=true para conservar las filas válidas.

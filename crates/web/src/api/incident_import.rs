@@ -266,7 +266,7 @@ pub async fn import(
     ApiQuery(q): ApiQuery<ImportQuery>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<(StatusCode, Json<ImportResult>), ApiError> {
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     let media = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -296,25 +296,32 @@ pub async fn import(
         .collect::<std::collections::BTreeSet<_>>()
         .len();
     if !errors.is_empty() && !q.partial {
-        return Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Json(ImportResult {
-                imported: 0,
-                references: vec![],
-                rejected,
-                errors,
-            }),
-        ));
-    }
-    let stored = store::create_many(&state.db, &ctx.actor(), REFERENCE_PREFIX, &valid).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(ImportResult {
-            imported: stored.len(),
-            references: stored.into_iter().map(|r| r.reference).collect(),
+        // The error shape every 4xx has, with the import's own figures beside it.
+        let message = crate::i18n::message(
+            ctx.lang,
+            "err-import-rejected",
+            &[("rejected", rejected.to_string())],
+        );
+        let result = ImportResult {
+            imported: 0,
+            references: vec![],
             rejected,
             errors,
-        }),
+        };
+        let mut body = serde_json::to_value(&result).map_err(|_| ApiError::internal())?;
+        body["error"] = json!({"code": "invalid", "message": message});
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(body)));
+    }
+    let stored = store::create_many(&state.db, &ctx.actor(), REFERENCE_PREFIX, &valid).await?;
+    let result = ImportResult {
+        imported: stored.len(),
+        references: stored.into_iter().map(|r| r.reference).collect(),
+        rejected,
+        errors,
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::to_value(&result).map_err(|_| ApiError::internal())?),
     ))
 }
 
