@@ -45,6 +45,26 @@ fn json_rejection(e: JsonRejection) -> ApiError {
     }
 }
 
+/// A raw body whose rejection (too large, cut short) is an `ApiError` too.
+pub struct ApiBytes(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for ApiBytes {
+    type Rejection = ApiError;
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match axum::body::Bytes::from_request(req, state).await {
+            Ok(b) => Ok(ApiBytes(b)),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                "err-too-large",
+            )),
+            Err(e) => {
+                Err(ApiError::bad_request("err-bad-request").arg("detail", detail(e.body_text())))
+            }
+        }
+    }
+}
+
 pub struct ApiForm<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiForm<T> {

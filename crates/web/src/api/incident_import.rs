@@ -11,7 +11,6 @@ use crate::auth::Ctx;
 use crate::error::{ApiError, field_message};
 use crate::extract::ApiQuery;
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use centinela_core::validate::FieldError;
@@ -265,7 +264,7 @@ pub async fn import(
     ctx: Ctx,
     ApiQuery(q): ApiQuery<ImportQuery>,
     headers: HeaderMap,
-    body: Bytes,
+    crate::extract::ApiBytes(body): crate::extract::ApiBytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let media = headers
         .get(header::CONTENT_TYPE)
@@ -346,7 +345,7 @@ pub async fn import_misp(
     State(state): State<AppState>,
     ctx: Ctx,
     ApiQuery(q): ApiQuery<MispQuery>,
-    body: Bytes,
+    crate::extract::ApiBytes(body): crate::extract::ApiBytes,
 ) -> Result<(StatusCode, Json<MispImported>), ApiError> {
     let p = ctx.principal()?;
     let reporter = q

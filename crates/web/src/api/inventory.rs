@@ -7,7 +7,6 @@ use crate::auth::Ctx;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath};
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -253,7 +252,7 @@ pub async fn import_software(
     ctx: Ctx,
     ApiPath(id): ApiPath<Uuid>,
     headers: HeaderMap,
-    body: Bytes,
+    crate::extract::ApiBytes(body): crate::extract::ApiBytes,
 ) -> Result<(StatusCode, Json<ImportResult>), ApiError> {
     let media = headers
         .get(header::CONTENT_TYPE)
