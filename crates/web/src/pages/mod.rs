@@ -2,6 +2,7 @@
 //! layer runs before them) and render with askama in the user's language.
 
 pub mod account;
+pub mod assessments;
 pub mod auth;
 pub mod constituency;
 pub mod docs;
@@ -30,6 +31,7 @@ pub struct Nav {
     pub show_feeds: bool,
     pub show_incidents: bool,
     pub show_exposure: bool,
+    pub show_campaigns: bool,
     pub signed_in: bool,
 }
 
@@ -71,6 +73,11 @@ impl Nav {
                 p,
                 Action::List,
                 &Resource::collection(ResourceKind::Exposure),
+            ) == Decision::Allow,
+            show_campaigns: may(
+                p,
+                Action::List,
+                &Resource::collection(ResourceKind::Campaign),
             ) == Decision::Allow,
             signed_in: true,
         }
