@@ -303,6 +303,15 @@ pub async fn create_campaign(
             _ => {}
         }
     }
+    // No version chosen: the newest adopted or mandatory one.
+    if draft.version_id.trim().is_empty()
+        && let Some(v) = store::list_versions(&state.db)
+            .await?
+            .into_iter()
+            .find(|v| v.status().assessable())
+    {
+        draft.version_id = v.id.to_string();
+    }
     let c = api::start_campaign(&state.db, &ctx.actor(), &draft).await?;
     Ok(redirect(&format!("/campaigns/{}", c.id)))
 }
