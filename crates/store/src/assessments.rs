@@ -563,6 +563,7 @@ pub async fn create_campaign(db: &Db, actor: &Actor, n: &NewCampaign) -> Result<
                 args![a.id, prev.id, c.id, profile],
             )
             .await?;
+            refresh_totals(&mut tx, a.id).await?;
         }
         let change = Change::new("assign", "assessment", a.id, Some(*institution), &a);
         audit::record(&mut tx, actor, &change).await?;
@@ -775,6 +776,7 @@ pub async fn save_answer(
         args![assessment, answer.updated_at],
     )
     .await?;
+    refresh_totals(&mut tx, assessment).await?;
     let change = Change::new(
         "answer",
         "assessment-answer",
@@ -971,30 +973,71 @@ pub struct RollupCell {
     pub not_applicable: i64,
 }
 
-/// The campaign's answers aggregated in the database, one row per institution × group, for
-/// the institutions in scope (assessments with no answers appear with one row of zeros).
+const TOTALS_SELECT: &str = "SELECT x.assessment_id, m.group_id, \
+     CAST(COALESCE(SUM(CASE x.status WHEN 'implemented' THEN 2 * m.weight WHEN 'partial' THEN m.weight ELSE 0 END), 0) AS BIGINT), \
+     CAST(COALESCE(SUM(CASE WHEN x.status <> 'not_applicable' THEN m.weight ELSE 0 END), 0) AS BIGINT), \
+     CAST(COALESCE(SUM(CASE WHEN x.status <> 'not_applicable' AND x.maturity IS NOT NULL THEN m.weight * x.maturity ELSE 0 END), 0) AS BIGINT), \
+     CAST(COALESCE(SUM(CASE WHEN x.status <> 'not_applicable' AND x.maturity IS NOT NULL THEN m.weight ELSE 0 END), 0) AS BIGINT), \
+     CAST(COALESCE(SUM(CASE WHEN x.status = 'implemented' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+     CAST(COALESCE(SUM(CASE WHEN x.status = 'partial' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+     CAST(COALESCE(SUM(CASE WHEN x.status = 'planned' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+     CAST(COALESCE(SUM(CASE WHEN x.status = 'not_implemented' THEN 1 ELSE 0 END), 0) AS BIGINT), \
+     CAST(COALESCE(SUM(CASE WHEN x.status = 'not_applicable' THEN 1 ELSE 0 END), 0) AS BIGINT) \
+     FROM assessment_answers x JOIN assessments a ON a.id = x.assessment_id \
+     JOIN campaign_measures m ON m.campaign_id = a.campaign_id AND m.profile = a.profile AND m.measure_id = x.measure_id";
+
+const TOTALS_INSERT: &str = "INSERT INTO assessment_group_totals (assessment_id, group_id, earned2, possible, maturity_sum, maturity_weight, implemented, partial, planned, not_implemented, not_applicable) ";
+
+/// Rewrites one assessment's per-group totals from its answers (inside the answer's
+/// transaction: the totals never disagree with the answers).
+async fn refresh_totals(tx: &mut Tx, assessment: Uuid) -> Result<()> {
+    tx.execute(
+        "DELETE FROM assessment_group_totals WHERE assessment_id = $1",
+        args![assessment],
+    )
+    .await?;
+    tx.execute(
+        &format!("{TOTALS_INSERT}{TOTALS_SELECT} WHERE x.assessment_id = $1 GROUP BY x.assessment_id, m.group_id"),
+        args![assessment],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Rewrites the totals of every assessment of a campaign, for answers written in bulk
+/// outside [`save_answer`] (imports, benchmarks).
+pub async fn refresh_campaign_totals(db: &Db, campaign: Uuid) -> Result<()> {
+    let mut tx = db.begin().await?;
+    tx.execute(
+        "DELETE FROM assessment_group_totals WHERE assessment_id IN (SELECT id FROM assessments WHERE campaign_id = $1)",
+        args![campaign],
+    )
+    .await?;
+    tx.execute(
+        &format!("{TOTALS_INSERT}{TOTALS_SELECT} WHERE a.campaign_id = $1 GROUP BY x.assessment_id, m.group_id"),
+        args![campaign],
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// The campaign's figures per institution × group for the institutions in scope, read from
+/// the totals kept beside the answers (assessments with no answers give one row of zeros).
 pub async fn rollup_cells(db: &Db, campaign: Uuid, scope: &Scope) -> Result<Vec<RollupCell>> {
     let (cond, mut params) = scope.condition("a.institution_id", 2);
     let mut all = vec![crate::Arg::from(campaign)];
     all.append(&mut params);
     db.fetch_all(
         &format!(
-            "SELECT a.institution_id, i.acronym, i.sector, i.level, a.profile, COALESCE(m.group_id, '') AS group_id, \
-             CAST(COALESCE(SUM(CASE x.status WHEN 'implemented' THEN 2 * m.weight WHEN 'partial' THEN m.weight ELSE 0 END), 0) AS BIGINT) AS earned2, \
-             CAST(COALESCE(SUM(CASE WHEN x.status <> 'not_applicable' THEN m.weight ELSE 0 END), 0) AS BIGINT) AS possible, \
-             CAST(COALESCE(SUM(CASE WHEN x.status <> 'not_applicable' AND x.maturity IS NOT NULL THEN m.weight * x.maturity ELSE 0 END), 0) AS BIGINT) AS maturity_sum, \
-             CAST(COALESCE(SUM(CASE WHEN x.status <> 'not_applicable' AND x.maturity IS NOT NULL THEN m.weight ELSE 0 END), 0) AS BIGINT) AS maturity_weight, \
-             CAST(COALESCE(SUM(CASE WHEN x.status = 'implemented' THEN 1 ELSE 0 END), 0) AS BIGINT) AS implemented, \
-             CAST(COALESCE(SUM(CASE WHEN x.status = 'partial' THEN 1 ELSE 0 END), 0) AS BIGINT) AS partial, \
-             CAST(COALESCE(SUM(CASE WHEN x.status = 'planned' THEN 1 ELSE 0 END), 0) AS BIGINT) AS planned, \
-             CAST(COALESCE(SUM(CASE WHEN x.status = 'not_implemented' THEN 1 ELSE 0 END), 0) AS BIGINT) AS not_implemented, \
-             CAST(COALESCE(SUM(CASE WHEN x.status = 'not_applicable' THEN 1 ELSE 0 END), 0) AS BIGINT) AS not_applicable \
+            "SELECT a.institution_id, i.acronym, i.sector, i.level, a.profile, COALESCE(t.group_id, '') AS group_id, \
+             COALESCE(t.earned2, 0) AS earned2, COALESCE(t.possible, 0) AS possible, \
+             COALESCE(t.maturity_sum, 0) AS maturity_sum, COALESCE(t.maturity_weight, 0) AS maturity_weight, \
+             COALESCE(t.implemented, 0) AS implemented, COALESCE(t.partial, 0) AS partial, COALESCE(t.planned, 0) AS planned, \
+             COALESCE(t.not_implemented, 0) AS not_implemented, COALESCE(t.not_applicable, 0) AS not_applicable \
              FROM assessments a JOIN institutions i ON i.id = a.institution_id \
-             LEFT JOIN assessment_answers x ON x.assessment_id = a.id \
-             LEFT JOIN campaign_measures m ON m.campaign_id = a.campaign_id AND m.profile = a.profile AND m.measure_id = x.measure_id \
+             LEFT JOIN assessment_group_totals t ON t.assessment_id = a.id \
              WHERE a.campaign_id = $1 AND {cond} \
-             GROUP BY a.institution_id, i.acronym, i.sector, i.level, a.profile, m.group_id \
-             ORDER BY i.acronym, a.institution_id, m.group_id"
+             ORDER BY i.acronym, a.institution_id, t.group_id"
         ),
         all,
     )

@@ -242,6 +242,11 @@ async fn campaign_end_to_end() {
         assert_eq!(s, StatusCode::OK);
         assert_eq!(r["national"]["institutions"], 1);
         assert!(!r.to_string().contains(&other.to_string()));
+        // The roll-up (from the totals kept beside the answers) agrees with the assessment.
+        let rolled = r["institutions"][0]["compliance"].as_f64().unwrap();
+        assert!((rolled - compliance).abs() < 1e-9, "{rolled} vs {compliance}");
+        assert_eq!(r["national"]["not_applicable"], 1);
+        assert_eq!(r["national"]["implemented"], 1);
         let (s, _) = send(&w, "admin", Method::GET, &format!("/api/v1/campaigns/{c1}/rollup"), None).await;
         assert_eq!(s, StatusCode::NOT_FOUND);
         let page = Call::get(format!("/campaigns/{c1}")).token(Some(&w.tokens["coordinator"])).send(&w.app).await;

@@ -92,6 +92,24 @@ CREATE TABLE assessment_answers (
     PRIMARY KEY (assessment_id, measure_id)
 );
 
+-- Per assessment and group: the answers' figures, rewritten in the transaction that changes
+-- an answer, so the national roll-up reads institutions x groups rather than every answer.
+-- Earned weight is doubled (partial counts half); weights in thousandths.
+CREATE TABLE assessment_group_totals (
+    assessment_id UUID NOT NULL REFERENCES assessments (id) ON DELETE CASCADE,
+    group_id TEXT NOT NULL,
+    earned2 BIGINT NOT NULL,
+    possible BIGINT NOT NULL,
+    maturity_sum BIGINT NOT NULL,
+    maturity_weight BIGINT NOT NULL,
+    implemented BIGINT NOT NULL,
+    partial BIGINT NOT NULL,
+    planned BIGINT NOT NULL,
+    not_implemented BIGINT NOT NULL,
+    not_applicable BIGINT NOT NULL,
+    PRIMARY KEY (assessment_id, group_id)
+);
+
 CREATE TABLE remediation_items (
     id UUID PRIMARY KEY,
     assessment_id UUID NOT NULL REFERENCES assessments (id) ON DELETE CASCADE,

@@ -92,6 +92,24 @@ CREATE TABLE assessment_answers (
     PRIMARY KEY (assessment_id, measure_id)
 );
 
+-- Per assessment and group: the answers' figures, rewritten in the transaction that changes
+-- an answer, so the national roll-up reads institutions x groups rather than every answer.
+-- Earned weight is doubled (partial counts half); weights in thousandths.
+CREATE TABLE assessment_group_totals (
+    assessment_id BLOB NOT NULL REFERENCES assessments (id) ON DELETE CASCADE,
+    group_id TEXT NOT NULL,
+    earned2 INTEGER NOT NULL,
+    possible INTEGER NOT NULL,
+    maturity_sum INTEGER NOT NULL,
+    maturity_weight INTEGER NOT NULL,
+    implemented INTEGER NOT NULL,
+    partial INTEGER NOT NULL,
+    planned INTEGER NOT NULL,
+    not_implemented INTEGER NOT NULL,
+    not_applicable INTEGER NOT NULL,
+    PRIMARY KEY (assessment_id, group_id)
+);
+
 CREATE TABLE remediation_items (
     id BLOB PRIMARY KEY,
     assessment_id BLOB NOT NULL REFERENCES assessments (id) ON DELETE CASCADE,
