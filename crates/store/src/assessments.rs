@@ -915,15 +915,21 @@ pub async fn add_plan_items(
     Ok(added)
 }
 
+/// What a plan item's owner may change (validated by the caller).
+#[derive(Debug, Clone)]
+pub struct PlanChange {
+    pub owner: String,
+    pub due_on: Option<Date>,
+    pub status: String,
+}
+
 pub async fn update_plan_item(
     db: &Db,
     actor: &Actor,
     institution: Uuid,
     assessment: Uuid,
     item: Uuid,
-    owner: &str,
-    due_on: Option<Date>,
-    status: &str,
+    change: &PlanChange,
 ) -> Result<PlanItem> {
     let mut tx = db.begin().await?;
     let mut row: PlanItem = tx
@@ -935,9 +941,9 @@ pub async fn update_plan_item(
             args![item, assessment, institution],
         )
         .await?;
-    row.owner = owner.trim().to_string();
-    row.due_on = due_on;
-    row.status = status.to_string();
+    row.owner = change.owner.trim().to_string();
+    row.due_on = change.due_on;
+    row.status = change.status.clone();
     row.updated_at = now();
     tx.execute(
         "UPDATE remediation_items SET owner = $2, due_on = $3, status = $4, updated_at = $5 WHERE id = $1",
@@ -952,25 +958,57 @@ pub async fn update_plan_item(
 
 // ---- roll-up ----
 
-/// Per institution and group of a campaign: weights earned and possible (in thousandths;
-/// earned counts partial as half, so it is stored doubled), maturity sums, status counts.
+/// One institution of a campaign with its per-group totals packed as text:
+/// `group|earned2|possible|maturity_sum|maturity_weight|implemented|partial|planned|not_implemented|not_applicable`
+/// entries joined by `;` (earned counts partial as half, so it is doubled; weights in
+/// thousandths). One row per institution keeps the read to 2,000 rows for 2,000 institutions
+/// rather than one per institution × group.
 #[derive(Debug, Clone, FromRow, PartialEq)]
-pub struct RollupCell {
+pub struct RollupRow {
     pub institution_id: Uuid,
     pub acronym: String,
     pub sector: String,
     pub level: String,
     pub profile: String,
-    pub group_id: String,
+    pub totals: String,
+}
+
+/// One group's totals of one assessment.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct GroupTotals {
     pub earned2: i64,
     pub possible: i64,
     pub maturity_sum: i64,
     pub maturity_weight: i64,
-    pub implemented: i64,
-    pub partial: i64,
-    pub planned: i64,
-    pub not_implemented: i64,
-    pub not_applicable: i64,
+    /// implemented, partial, planned, not implemented, not applicable.
+    pub counts: [i64; 5],
+}
+
+impl RollupRow {
+    /// The packed totals, `(group, totals)`; malformed entries (none are written) are skipped.
+    pub fn groups(&self) -> Vec<(&str, GroupTotals)> {
+        self.totals
+            .split(';')
+            .filter_map(|entry| {
+                let mut f = entry.split('|');
+                let group = f.next()?;
+                let mut n = [0i64; 9];
+                for slot in &mut n {
+                    *slot = f.next()?.parse().ok()?;
+                }
+                Some((
+                    group,
+                    GroupTotals {
+                        earned2: n[0],
+                        possible: n[1],
+                        maturity_sum: n[2],
+                        maturity_weight: n[3],
+                        counts: [n[4], n[5], n[6], n[7], n[8]],
+                    },
+                ))
+            })
+            .collect()
+    }
 }
 
 const TOTALS_SELECT: &str = "SELECT x.assessment_id, m.group_id, \
@@ -1021,23 +1059,35 @@ pub async fn refresh_campaign_totals(db: &Db, campaign: Uuid) -> Result<()> {
     tx.commit().await
 }
 
-/// The campaign's figures per institution × group for the institutions in scope, read from
-/// the totals kept beside the answers (assessments with no answers give one row of zeros).
-pub async fn rollup_cells(db: &Db, campaign: Uuid, scope: &Scope) -> Result<Vec<RollupCell>> {
+/// The campaign's institutions in scope with their per-group totals, read from the totals
+/// kept beside the answers (an assessment with no answers has empty totals).
+pub async fn rollup_rows(db: &Db, campaign: Uuid, scope: &Scope) -> Result<Vec<RollupRow>> {
     let (cond, mut params) = scope.condition("a.institution_id", 2);
     let mut all = vec![crate::Arg::from(campaign)];
     all.append(&mut params);
+    let text = |c: &str| format!("CAST(t.{c} AS TEXT)");
+    let entry = [
+        "t.group_id".to_string(),
+        text("earned2"),
+        text("possible"),
+        text("maturity_sum"),
+        text("maturity_weight"),
+        text("implemented"),
+        text("partial"),
+        text("planned"),
+        text("not_implemented"),
+        text("not_applicable"),
+    ]
+    .join(" || '|' || ");
     db.fetch_all(
         &format!(
-            "SELECT a.institution_id, i.acronym, i.sector, i.level, a.profile, COALESCE(t.group_id, '') AS group_id, \
-             COALESCE(t.earned2, 0) AS earned2, COALESCE(t.possible, 0) AS possible, \
-             COALESCE(t.maturity_sum, 0) AS maturity_sum, COALESCE(t.maturity_weight, 0) AS maturity_weight, \
-             COALESCE(t.implemented, 0) AS implemented, COALESCE(t.partial, 0) AS partial, COALESCE(t.planned, 0) AS planned, \
-             COALESCE(t.not_implemented, 0) AS not_implemented, COALESCE(t.not_applicable, 0) AS not_applicable \
+            "SELECT a.institution_id, i.acronym, i.sector, i.level, a.profile, \
+             COALESCE(string_agg({entry}, ';'), '') AS totals \
              FROM assessments a JOIN institutions i ON i.id = a.institution_id \
              LEFT JOIN assessment_group_totals t ON t.assessment_id = a.id \
              WHERE a.campaign_id = $1 AND {cond} \
-             ORDER BY i.acronym, a.institution_id, t.group_id"
+             GROUP BY a.institution_id, i.acronym, i.sector, i.level, a.profile \
+             ORDER BY i.acronym, a.institution_id"
         ),
         all,
     )
@@ -1082,6 +1132,29 @@ mod tests {
         for (from, to, allowed) in cases {
             assert_eq!(from.may_become(to), allowed, "{from:?} -> {to:?}");
         }
+    }
+
+    #[test]
+    fn packed_totals_read_back() {
+        let row = super::RollupRow {
+            institution_id: uuid::Uuid::nil(),
+            acronym: "SAT".into(),
+            sector: "public-administration".into(),
+            level: "federal".into(),
+            profile: "baseline".into(),
+            totals: "gob|4000|3000|6000|2000|1|1|0|0|1;pro|0|1000|0|0|0|0|0|1|0;bad|1".into(),
+        };
+        let groups = row.groups();
+        assert_eq!(groups.len(), 2, "the malformed entry is skipped");
+        assert_eq!(groups[0].0, "gob");
+        assert_eq!(groups[0].1.earned2, 4000);
+        assert_eq!(groups[0].1.counts, [1, 1, 0, 0, 1]);
+        assert_eq!(groups[1].1.possible, 1000);
+        let empty = super::RollupRow {
+            totals: String::new(),
+            ..row
+        };
+        assert!(empty.groups().is_empty());
     }
 
     #[test]

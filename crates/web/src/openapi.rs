@@ -519,7 +519,7 @@ fn path_params(path: &str) -> Vec<Value> {
             let schema = if name == "role" {
                 json!({"type": "string", "enum": ["head", "officer"]})
             } else if name == "measure_id" {
-                json!({"type": "string", "maxLength": 100})
+                json!({"type": "string", "pattern": "^[A-Za-z0-9._-]{1,100}$"})
             } else if name == "entry_id" {
                 json!({"type": "integer", "minimum": 1})
             } else {

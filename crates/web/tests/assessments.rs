@@ -171,8 +171,10 @@ async fn campaign_end_to_end() {
             assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {e}");
             assert_eq!(e["error"]["fields"][0]["field"], field, "{e}");
         }
-        let (s, _) = send(&w, "officer", Method::PUT, &format!("{base}/answers/nope-1"), Some(json!({"status": "implemented"}))).await;
-        assert_eq!(s, StatusCode::NOT_FOUND);
+        for measure in ["nope-1", "gob-1%00", "gob%201"] {
+            let (s, _) = send(&w, "officer", Method::PUT, &format!("{base}/answers/{measure}"), Some(json!({"status": "implemented"}))).await;
+            assert_eq!(s, StatusCode::NOT_FOUND, "{measure}");
+        }
         // Scores kept apart: progress over all, compliance over applicable, maturity rated.
         let (_, a) = send(&w, "officer", Method::GET, &base, None).await;
         assert_eq!(a["overall"]["assessed"], 4);

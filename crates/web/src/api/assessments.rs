@@ -232,7 +232,12 @@ pub fn measures_of(c: &Catalog) -> Vec<MeasureText> {
         push(control, "");
     }
     for g in &c.groups {
-        let id = g.id.clone().unwrap_or_else(|| g.title.clone());
+        // The roll-up packs group ids with `|` and `;`: keep those out of them.
+        let id = g
+            .id
+            .clone()
+            .unwrap_or_else(|| g.title.clone())
+            .replace(['|', ';'], "-");
         let mut controls = vec![];
         collect_group(g, &mut controls);
         for control in controls {
@@ -536,6 +541,7 @@ pub async fn edit_draft_measure(
     measure: &str,
     e: &MeasureEdit,
 ) -> Result<(), ApiError> {
+    known_measure(measure)?;
     let mut c = Checks::default();
     c.text("title_es", &e.title_es, 300);
     c.text("title_en", &e.title_en, 300);
@@ -828,6 +834,27 @@ fn measure_rows(es: &Catalog, en: &Catalog) -> Vec<MeasureRow> {
         .collect()
 }
 
+/// Every registered institution, page by page.
+pub async fn all_institutions(
+    db: &Db,
+) -> Result<Vec<centinela_store::constituency::Institution>, ApiError> {
+    let mut out = vec![];
+    loop {
+        let (page, total) = centinela_store::constituency::list_institutions(
+            db,
+            &Scope::All,
+            &Default::default(),
+            Page::new(Some(Page::MAX_LIMIT), Some(out.len() as i64)),
+        )
+        .await?;
+        let done = page.is_empty();
+        out.extend(page);
+        if done || out.len() as i64 >= total {
+            return Ok(out);
+        }
+    }
+}
+
 /// Resolves the profiles the institutions need and creates the campaign with one assessment
 /// per institution (baseline plus the institution's sector overlay).
 pub async fn start_campaign(
@@ -858,25 +885,11 @@ pub async fn start_campaign(
         .await
         .map_err(|_| ApiError::invalid(vec![FieldError::new("version_id", "err-invalid-value")]))?;
     let docs = parse_docs(&content)?;
-    // Every institution, or the selection (unknown ids are refused by the store).
+    // Every institution, or the selection.
     let mut assignments = vec![];
-    let mut offset = 0;
-    loop {
-        let (page, total) = centinela_store::constituency::list_institutions(
-            db,
-            &Scope::All,
-            &Default::default(),
-            Page::new(Some(Page::MAX_LIMIT), Some(offset)),
-        )
-        .await?;
-        for i in &page {
-            if selected.is_empty() || selected.contains(&i.id) {
-                assignments.push((i.id, profile_for_sector(&i.sector).to_string()));
-            }
-        }
-        offset += page.len() as i64;
-        if page.is_empty() || offset >= total {
-            break;
+    for i in all_institutions(db).await? {
+        if selected.is_empty() || selected.contains(&i.id) {
+            assignments.push((i.id, profile_for_sector(&i.sector).to_string()));
         }
     }
     for id in &selected {
@@ -1087,14 +1100,37 @@ pub struct AssessmentView {
     pub plan: Vec<PlanItem>,
 }
 
+/// Measure ids come from OSCAL control ids (`gob-1`, `ac-2.1`); anything else in a path is a
+/// missing measure, and never reaches the database (PostgreSQL refuses NUL bytes in text).
+pub fn measure_id_ok(id: &str) -> bool {
+    (1..=100).contains(&id.len())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+}
+
+fn known_measure(id: &str) -> Result<(), ApiError> {
+    if measure_id_ok(id) {
+        Ok(())
+    } else {
+        Err(ApiError::not_found())
+    }
+}
+
 pub fn status_of(a: &Answer) -> Option<ImplementationStatus> {
     Some(match a.status.as_str() {
         "implemented" => ImplementationStatus::Implemented,
         "partial" => ImplementationStatus::Partial,
         "planned" => ImplementationStatus::Planned,
         "not_implemented" => ImplementationStatus::NotImplemented,
+        // The API requires a reason; a blank one in older or imported data must not make
+        // the whole assessment unscorable.
         "not_applicable" => ImplementationStatus::NotApplicable {
-            reason: a.reason.clone(),
+            reason: if a.reason.trim().is_empty() {
+                "-".into()
+            } else {
+                a.reason.clone()
+            },
         },
         _ => return None,
     })
@@ -1211,6 +1247,9 @@ pub const MAX_EVIDENCE_LINKS: usize = 20;
 impl AnswerDraft {
     pub fn check(&self, measure_id: &str) -> Result<NewAnswer, Vec<FieldError>> {
         let mut c = Checks::default();
+        if !measure_id_ok(measure_id) {
+            c.push(FieldError::new("measure_id", "err-unknown-measure"));
+        }
         let status = self.status.trim();
         if !STATUSES.contains(&status) {
             c.push(FieldError::new("status", "err-choice"));
@@ -1260,6 +1299,7 @@ pub async fn save_answer(
     ApiPath((institution, id, measure)): ApiPath<(Uuid, Uuid, String)>,
     ApiJson(d): ApiJson<AnswerDraft>,
 ) -> Result<Json<AnswerView>, ApiError> {
+    known_measure(&measure)?;
     let n = d.check(&measure).map_err(ApiError::invalid)?;
     let a = store::save_answer(&state.db, &ctx.actor(), institution, id, &n).await?;
     Ok(Json(a.into()))
@@ -1281,6 +1321,7 @@ pub async fn give_verdict(
     measure: &str,
     d: &VerdictDraft,
 ) -> Result<Answer, ApiError> {
+    known_measure(measure)?;
     let mut c = Checks::default();
     if !["accepted", "rejected"].contains(&d.verdict.trim()) {
         c.push(FieldError::new("verdict", "err-choice"));
@@ -1374,7 +1415,12 @@ pub async fn change_plan_item(
         c.push(FieldError::new("status", "err-choice"));
     }
     c.finish().map_err(ApiError::invalid)?;
-    Ok(store::update_plan_item(db, actor, institution, id, item, &d.owner, due, d.status.trim()).await?)
+    let change = store::PlanChange {
+        owner: d.owner.clone(),
+        due_on: due,
+        status: d.status.trim().to_string(),
+    };
+    Ok(store::update_plan_item(db, actor, institution, id, item, &change).await?)
 }
 
 pub async fn update_plan_item(
@@ -1697,45 +1743,38 @@ pub async fn rollup(db: &Db, campaign: Uuid, scope: &Scope) -> Result<RollupView
     for g in &groups_rows {
         *sizes.entry(g.profile.clone()).or_default() += g.measures;
     }
-    let cells = store::rollup_cells(db, campaign, scope).await?;
-    let mut institutions: Vec<InstitutionRollup> = vec![];
-    let mut counts: Vec<[i64; 5]> = vec![];
+    let rows = store::rollup_rows(db, campaign, scope).await?;
+    let mut institutions: Vec<InstitutionRollup> = Vec::with_capacity(rows.len());
+    let mut counts: Vec<[i64; 5]> = Vec::with_capacity(rows.len());
     // Per institution: (earned2, possible) per group, maturity sums.
-    let mut per: Vec<(Vec<(i64, i64)>, i64, i64)> = vec![];
-    for cell in &cells {
-        if institutions.last().is_none_or(|i| i.institution_id != cell.institution_id) {
-            institutions.push(InstitutionRollup {
-                institution_id: cell.institution_id,
-                acronym: cell.acronym.clone(),
-                sector: cell.sector.clone(),
-                level: cell.level.clone(),
-                assessed: 0,
-                measures: sizes.get(&cell.profile).copied().unwrap_or(0),
-                compliance: None,
-                maturity: None,
-                by_group: vec![],
-            });
-            counts.push([0; 5]);
-            per.push((vec![(0, 0); groups.len()], 0, 0));
+    let mut per: Vec<(Vec<(i64, i64)>, i64, i64)> = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let mut sums = (vec![(0, 0); groups.len()], 0, 0);
+        let mut n = [0i64; 5];
+        for (group, t) in row.groups() {
+            if let Some(g) = groups.iter().position(|x| x == group) {
+                sums.0[g].0 += t.earned2;
+                sums.0[g].1 += t.possible;
+            }
+            sums.1 += t.maturity_sum;
+            sums.2 += t.maturity_weight;
+            for (a, b) in n.iter_mut().zip(t.counts) {
+                *a += b;
+            }
         }
-        let k = institutions.len() - 1;
-        let row = [
-            cell.implemented,
-            cell.partial,
-            cell.planned,
-            cell.not_implemented,
-            cell.not_applicable,
-        ];
-        for (a, b) in counts[k].iter_mut().zip(row) {
-            *a += b;
-        }
-        institutions[k].assessed += row.iter().sum::<i64>();
-        if let Some(g) = groups.iter().position(|g| *g == cell.group_id) {
-            per[k].0[g].0 += cell.earned2;
-            per[k].0[g].1 += cell.possible;
-        }
-        per[k].1 += cell.maturity_sum;
-        per[k].2 += cell.maturity_weight;
+        institutions.push(InstitutionRollup {
+            institution_id: row.institution_id,
+            acronym: row.acronym.clone(),
+            sector: row.sector.clone(),
+            level: row.level.clone(),
+            assessed: n.iter().sum(),
+            measures: sizes.get(&row.profile).copied().unwrap_or(0),
+            compliance: None,
+            maturity: None,
+            by_group: vec![],
+        });
+        counts.push(n);
+        per.push(sums);
     }
     let mut national = Acc::default();
     let mut by_sector: BTreeMap<String, Acc> = BTreeMap::new();

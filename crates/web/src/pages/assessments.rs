@@ -19,7 +19,6 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use centinela_core::access::{Action, ResourceKind};
 use centinela_store::assessments::{self as store, CatalogVersion, Comment, VersionStatus};
-use centinela_store::{Page, Scope};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -257,15 +256,9 @@ pub async fn campaigns(State(state): State<AppState>, ctx: Ctx) -> Result<Respon
         vec![]
     };
     let institutions = if can_create {
-        centinela_store::constituency::list_institutions(
-            &state.db,
-            &Scope::All,
-            &Default::default(),
-            Page::new(Some(Page::MAX_LIMIT), None),
-        )
-        .await?
-        .0
-        .into_iter()
+        api::all_institutions(&state.db)
+            .await?
+            .into_iter()
         .map(|i| (i.id, i.acronym))
         .collect()
     } else {
@@ -531,6 +524,9 @@ pub async fn answer(
     ApiPath((institution, id, measure)): ApiPath<(Uuid, Uuid, String)>,
     ApiForm(pairs): ApiForm<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
+    if !api::measure_id_ok(&measure) {
+        return Err(ApiError::not_found());
+    }
     let f: AnswerForm = without_csrf(pairs)?;
     let maturity = match f.maturity.trim() {
         "" => None,
