@@ -140,7 +140,11 @@ async fn load(db: &Db) -> Uuid {
                 a.id,
                 format!("m-{m}"),
                 status,
-                if status == "not_applicable" { "n/a" } else { "" },
+                if status == "not_applicable" {
+                    "n/a"
+                } else {
+                    ""
+                },
                 ((r >> 8) % 6) as i64,
                 "bench",
                 now
@@ -179,7 +183,10 @@ async fn bench(label: &str, db: Db) {
     db.migrate().await.expect("migrate");
     let started = Instant::now();
     let campaign = load(&db).await;
-    println!("{label}: loaded 800,000 answers in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "{label}: loaded 800,000 answers in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     let auditor = Scope::Only(
         (0..3)
             .map(|i| Uuid::from_u128(0xB000_0000 + i as u128))
@@ -215,7 +222,9 @@ async fn main() {
             .expect("schema");
         bench(
             "PostgreSQL",
-            Db::connect_with(&pg, Some(&schema)).await.expect("postgres"),
+            Db::connect_with(&pg, Some(&schema))
+                .await
+                .expect("postgres"),
         )
         .await;
         admin

@@ -111,7 +111,9 @@ fn version_state<'a>(v: &'a CatalogVersion, c: &CatalogContent) -> VersionState<
 
 pub async fn list_versions(db: &Db) -> Result<Vec<CatalogVersion>> {
     db.fetch_all(
-        &format!("SELECT {VERSION_COLUMNS} FROM catalog_versions ORDER BY created_at DESC, version DESC"),
+        &format!(
+            "SELECT {VERSION_COLUMNS} FROM catalog_versions ORDER BY created_at DESC, version DESC"
+        ),
         args![],
     )
     .await
@@ -403,7 +405,9 @@ pub async fn reply_comment(
     let mut tx = db.begin().await?;
     let mut c: Comment = tx
         .fetch_one(
-            &format!("SELECT {COMMENT_COLUMNS} FROM catalog_comments WHERE id = $1 AND version_id = $2"),
+            &format!(
+                "SELECT {COMMENT_COLUMNS} FROM catalog_comments WHERE id = $1 AND version_id = $2"
+            ),
             args![comment, version],
         )
         .await?;

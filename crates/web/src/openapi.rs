@@ -311,7 +311,18 @@ fn assessment_schemas() -> Value {
     let statuses = json!(crate::api::assessments::STATUSES);
     let version_status = json!(["draft", "consultation", "adopted", "mandatory"]);
     let version = object(
-        &["id", "version", "title", "status", "based_on", "consultation_opens", "consultation_closes", "effective_on", "created_at", "updated_at"],
+        &[
+            "id",
+            "version",
+            "title",
+            "status",
+            "based_on",
+            "consultation_opens",
+            "consultation_closes",
+            "effective_on",
+            "created_at",
+            "updated_at",
+        ],
         json!({
             "id": uuid, "version": {"type": "string"}, "title": {"type": "string"},
             "status": {"type": "string", "enum": version_status}, "based_on": nullable("string", Some("uuid")),
@@ -320,7 +331,10 @@ fn assessment_schemas() -> Value {
         }),
     );
     let mut detail = version.clone();
-    detail["required"].as_array_mut().expect("array").extend([json!("overlays"), json!("measures")]);
+    detail["required"]
+        .as_array_mut()
+        .expect("array")
+        .extend([json!("overlays"), json!("measures")]);
     detail["properties"]["overlays"] = json!({"type": "array", "items": {"type": "string"}});
     detail["properties"]["measures"] = json!({"type": "array", "items": object(
         &["id", "group", "weight", "title_es", "title_en", "statement_es", "statement_en", "comments"],
@@ -333,7 +347,17 @@ fn assessment_schemas() -> Value {
         json!({"id": {"type": "string"}, "group": {"type": "string"}, "weight": {"type": "number"}, "title": {"type": "string"}, "statement": {"type": "string"}}),
     );
     let comment = object(
-        &["id", "version_id", "measure_id", "author_email", "body", "created_at", "reply", "replied_by", "replied_at"],
+        &[
+            "id",
+            "version_id",
+            "measure_id",
+            "author_email",
+            "body",
+            "created_at",
+            "reply",
+            "replied_by",
+            "replied_at",
+        ],
         json!({
             "id": uuid, "version_id": uuid, "measure_id": {"type": "string"}, "author_email": {"type": "string"},
             "body": {"type": "string"}, "created_at": time, "reply": nullable("string", None),
@@ -341,19 +365,53 @@ fn assessment_schemas() -> Value {
         }),
     );
     let campaign = object(
-        &["id", "title", "version_id", "due_on", "created_by", "created_at"],
+        &[
+            "id",
+            "title",
+            "version_id",
+            "due_on",
+            "created_by",
+            "created_at",
+        ],
         json!({"id": uuid, "title": {"type": "string"}, "version_id": uuid, "due_on": date, "created_by": {"type": "string"}, "created_at": time}),
     );
     let summary = object(
-        &["id", "campaign_id", "campaign_title", "due_on", "institution_id", "acronym", "profile", "answered", "measures"],
+        &[
+            "id",
+            "campaign_id",
+            "campaign_title",
+            "due_on",
+            "institution_id",
+            "acronym",
+            "profile",
+            "answered",
+            "measures",
+        ],
         json!({"id": uuid, "campaign_id": uuid, "campaign_title": {"type": "string"}, "due_on": date, "institution_id": uuid,
                "acronym": {"type": "string"}, "profile": {"type": "string"}, "answered": {"type": "integer"}, "measures": {"type": "integer"}}),
     );
     let mut campaign_detail = campaign.clone();
-    campaign_detail["required"].as_array_mut().expect("array").push(json!("assessments"));
-    campaign_detail["properties"]["assessments"] = json!({"type": "array", "items": summary.clone()});
+    campaign_detail["required"]
+        .as_array_mut()
+        .expect("array")
+        .push(json!("assessments"));
+    campaign_detail["properties"]["assessments"] =
+        json!({"type": "array", "items": summary.clone()});
     let answer = object(
-        &["measure_id", "status", "reason", "maturity", "comment", "evidence", "carried_over", "verdict", "verdict_comment", "verdict_by", "updated_by", "updated_at"],
+        &[
+            "measure_id",
+            "status",
+            "reason",
+            "maturity",
+            "comment",
+            "evidence",
+            "carried_over",
+            "verdict",
+            "verdict_comment",
+            "verdict_by",
+            "updated_by",
+            "updated_at",
+        ],
         json!({
             "measure_id": {"type": "string"}, "status": {"type": "string", "enum": statuses},
             "reason": {"type": "string"}, "maturity": {"type": ["integer", "null"], "minimum": 0, "maximum": 5},
@@ -364,20 +422,52 @@ fn assessment_schemas() -> Value {
         }),
     );
     let score = object(
-        &["assessed", "total", "progress", "implemented", "partial", "planned", "not_implemented", "not_applicable", "compliance", "maturity"],
+        &[
+            "assessed",
+            "total",
+            "progress",
+            "implemented",
+            "partial",
+            "planned",
+            "not_implemented",
+            "not_applicable",
+            "compliance",
+            "maturity",
+        ],
         json!({"assessed": {"type": "integer"}, "total": {"type": "integer"}, "progress": {"type": "number"},
                "implemented": {"type": "integer"}, "partial": {"type": "integer"}, "planned": {"type": "integer"},
                "not_implemented": {"type": "integer"}, "not_applicable": {"type": "integer"},
                "compliance": number_or_null, "maturity": number_or_null}),
     );
     let plan_item = object(
-        &["id", "assessment_id", "measure_id", "title", "weight", "owner", "due_on", "status", "created_at", "updated_at"],
+        &[
+            "id",
+            "assessment_id",
+            "measure_id",
+            "title",
+            "weight",
+            "owner",
+            "due_on",
+            "status",
+            "created_at",
+            "updated_at",
+        ],
         json!({"id": uuid, "assessment_id": uuid, "measure_id": {"type": "string"}, "title": {"type": "string"},
                "weight": {"type": "integer"}, "owner": {"type": "string"}, "due_on": opt_date,
                "status": {"type": "string", "enum": centinela_store::assessments::PLAN_STATUSES}, "created_at": time, "updated_at": time}),
     );
     let aggregate = object(
-        &["institutions", "progress", "compliance", "maturity", "implemented", "partial", "planned", "not_implemented", "not_applicable"],
+        &[
+            "institutions",
+            "progress",
+            "compliance",
+            "maturity",
+            "implemented",
+            "partial",
+            "planned",
+            "not_implemented",
+            "not_applicable",
+        ],
         json!({"institutions": {"type": "integer"}, "progress": {"type": "number"}, "compliance": number_or_null, "maturity": number_or_null,
                "implemented": {"type": "integer"}, "partial": {"type": "integer"}, "planned": {"type": "integer"},
                "not_implemented": {"type": "integer"}, "not_applicable": {"type": "integer"}}),

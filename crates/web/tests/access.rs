@@ -645,9 +645,10 @@ async fn body_for(w: &World, spec: &RouteSpec, inst: Uuid, n: usize) -> Option<V
         ("PUT", "/api/v1/institutions/{id}/assessments/{assessment_id}/answers/{measure_id}") => {
             Some(json!({"status": "implemented", "maturity": 3}))
         }
-        ("PUT", "/api/v1/institutions/{id}/assessments/{assessment_id}/answers/{measure_id}/verdict") => {
-            Some(json!({"verdict": "accepted"}))
-        }
+        (
+            "PUT",
+            "/api/v1/institutions/{id}/assessments/{assessment_id}/answers/{measure_id}/verdict",
+        ) => Some(json!({"verdict": "accepted"})),
         ("POST", "/api/v1/institutions/{id}/assessments/{assessment_id}/plan") => Some(json!({})),
         ("PUT", "/api/v1/institutions/{id}/assessments/{assessment_id}/plan/{item_id}") => {
             Some(json!({"status": "done", "owner": "TI"}))
@@ -733,9 +734,14 @@ fn form_for(spec: &RouteSpec, n: usize, inst: Uuid) -> Option<Vec<(String, Strin
             ("statement_en", String::new()),
         ],
         "/baselines/{version_id}/comments" => {
-            vec![("measure_id", "gob-1".into()), ("body", "Comentario".into())]
+            vec![
+                ("measure_id", "gob-1".into()),
+                ("body", "Comentario".into()),
+            ]
         }
-        "/baselines/{version_id}/comments/{comment_id}/reply" => vec![("reply", "Respuesta".into())],
+        "/baselines/{version_id}/comments/{comment_id}/reply" => {
+            vec![("reply", "Respuesta".into())]
+        }
         "/campaigns" => vec![
             ("title", "Ronda".into()),
             ("version_id", String::new()),
@@ -917,8 +923,10 @@ async fn assessment_fixtures(w: &World, spec: &RouteSpec, inst: Uuid, mut path: 
     let actor = Actor::system();
     if path.contains("{version_id}") {
         let needs_consultation = spec.path.contains("/comments");
-        let needs_draft =
-            needs_consultation || spec.path.contains("/status") || spec.path.contains("/measures/") || spec.path.ends_with("/diff");
+        let needs_draft = needs_consultation
+            || spec.path.contains("/status")
+            || spec.path.contains("/measures/")
+            || spec.path.ends_with("/diff");
         let id = if needs_draft {
             let d = api_assess::VersionDraft {
                 version: format!("t-{}", &Uuid::new_v4().simple().to_string()[..10]),
@@ -931,16 +939,25 @@ async fn assessment_fixtures(w: &World, spec: &RouteSpec, inst: Uuid, mut path: 
                     closes_on: Some("2099-12-31".into()),
                     ..Default::default()
                 };
-                api_assess::change_status(w.db(), &actor, v.id, &s).await.unwrap();
+                api_assess::change_status(w.db(), &actor, v.id, &s)
+                    .await
+                    .unwrap();
             }
             v.id
         } else {
             shipped_version(w).await
         };
         if path.contains("{comment_id}") {
-            let c = assessments::add_comment(w.db(), &actor, id, "gob-1", "¿Y el presupuesto?", api_assess::today())
-                .await
-                .unwrap();
+            let c = assessments::add_comment(
+                w.db(),
+                &actor,
+                id,
+                "gob-1",
+                "¿Y el presupuesto?",
+                api_assess::today(),
+            )
+            .await
+            .unwrap();
             path = path.replace("{comment_id}", &c.id.to_string());
         }
         path = path.replace("{version_id}", &id.to_string());
@@ -953,7 +970,9 @@ async fn assessment_fixtures(w: &World, spec: &RouteSpec, inst: Uuid, mut path: 
             due_on: "2099-12-31".into(),
             institutions: vec![inst.to_string()],
         };
-        let c = api_assess::start_campaign(w.db(), &actor, &d).await.unwrap();
+        let c = api_assess::start_campaign(w.db(), &actor, &d)
+            .await
+            .unwrap();
         path = path.replace("{campaign_id}", &c.id.to_string());
         let a = assessments::list_assessments(w.db(), &Scope::All, Some(c.id), Some(inst))
             .await
@@ -969,7 +988,9 @@ async fn assessment_fixtures(w: &World, spec: &RouteSpec, inst: Uuid, mut path: 
                 comment: String::new(),
                 evidence: "[]".into(),
             };
-            assessments::save_answer(w.db(), &actor, inst, a, &n).await.unwrap();
+            assessments::save_answer(w.db(), &actor, inst, a, &n)
+                .await
+                .unwrap();
         }
         if path.contains("{item_id}") {
             let items = assessments::add_plan_items(

@@ -125,9 +125,10 @@ pub struct Docs {
 }
 
 fn doc_error(field: &str, e: &AssessError) -> ApiError {
-    ApiError::invalid(vec![
-        FieldError::new(field, "err-oscal").arg("detail", e.to_string().chars().take(300).collect::<String>()),
-    ])
+    ApiError::invalid(vec![FieldError::new(field, "err-oscal").arg(
+        "detail",
+        e.to_string().chars().take(300).collect::<String>(),
+    )])
 }
 
 /// Parses and cross-checks a version's documents: both languages have the same measures, and
@@ -173,7 +174,11 @@ pub fn parse_docs(c: &CatalogContent) -> Result<Docs, ApiError> {
 }
 
 /// Resolves an overlay profile over `baseline` (its one import).
-pub fn resolve_overlay(baseline: &Catalog, profile: &str, lang: &str) -> Result<Catalog, AssessError> {
+pub fn resolve_overlay(
+    baseline: &Catalog,
+    profile: &str,
+    lang: &str,
+) -> Result<Catalog, AssessError> {
     let profile = Profile::from_json_str(profile, &format!("overlay.{lang}"))?;
     let location = format!("baseline.{lang}.json");
     let loader = |_base: &str, _href: &str| -> Result<Loaded, AssessError> {
@@ -233,11 +238,10 @@ pub fn measures_of(c: &Catalog) -> Vec<MeasureText> {
     }
     for g in &c.groups {
         // The roll-up packs group ids with `|` and `;`: keep those out of them.
-        let id = g
-            .id
-            .clone()
-            .unwrap_or_else(|| g.title.clone())
-            .replace(['|', ';'], "-");
+        let id =
+            g.id.clone()
+                .unwrap_or_else(|| g.title.clone())
+                .replace(['|', ';'], "-");
         let mut controls = vec![];
         collect_group(g, &mut controls);
         for control in controls {
@@ -280,11 +284,7 @@ fn fill_params(prose: &str, control: &Control) -> String {
         };
         out.push_str(&rest[..start]);
         let inner = &rest[start + 2..start + len];
-        let id = inner
-            .split(',')
-            .nth(1)
-            .map(str::trim)
-            .unwrap_or_default();
+        let id = inner.split(',').nth(1).map(str::trim).unwrap_or_default();
         let value = control
             .params
             .iter()
@@ -470,7 +470,11 @@ pub struct VersionDraft {
 }
 
 /// Creates a draft version copied from another one (or from uploaded catalogs).
-pub async fn new_draft(db: &Db, actor: &Actor, d: &VersionDraft) -> Result<CatalogVersion, ApiError> {
+pub async fn new_draft(
+    db: &Db,
+    actor: &Actor,
+    d: &VersionDraft,
+) -> Result<CatalogVersion, ApiError> {
     let mut c = Checks::default();
     c.text("version", &d.version, 40);
     c.optional_text("title", &d.title, 200);
@@ -478,14 +482,13 @@ pub async fn new_draft(db: &Db, actor: &Actor, d: &VersionDraft) -> Result<Catal
         c.push(FieldError::new("catalog_en", "err-catalog-languages"));
     }
     c.finish().map_err(ApiError::invalid)?;
-    let from = match d.from {
-        Some(id) => Some(
-            store::get_version(db, id)
-                .await
-                .map_err(|_| ApiError::invalid(vec![FieldError::new("from", "err-invalid-value")]))?,
-        ),
-        None => store::list_versions(db).await?.into_iter().next(),
-    };
+    let from =
+        match d.from {
+            Some(id) => Some(store::get_version(db, id).await.map_err(|_| {
+                ApiError::invalid(vec![FieldError::new("from", "err-invalid-value")])
+            })?),
+            None => store::list_versions(db).await?.into_iter().next(),
+        };
     let mut content = match &from {
         Some(v) => store::version_content(db, v.id).await?,
         None => shipped_version().content,
@@ -647,13 +650,28 @@ pub struct VersionDiff {
 /// What changed from `from` to `to`, in `lang`; a measure counts as changed when its title,
 /// statement, weight or group differs in either language.
 pub async fn diff(db: &Db, from: Uuid, to: Uuid, lang: &str) -> Result<VersionDiff, ApiError> {
-    let (a, b) = (store::get_version(db, from).await?, store::get_version(db, to).await?);
+    let (a, b) = (
+        store::get_version(db, from).await?,
+        store::get_version(db, to).await?,
+    );
     let (da, db_) = (
         parse_docs(&store::version_content(db, from).await?)?,
         parse_docs(&store::version_content(db, to).await?)?,
     );
-    let pick = |d: &Docs| if lang == "en" { measures_of(&d.en) } else { measures_of(&d.es) };
-    let other = |d: &Docs| if lang == "en" { measures_of(&d.es) } else { measures_of(&d.en) };
+    let pick = |d: &Docs| {
+        if lang == "en" {
+            measures_of(&d.en)
+        } else {
+            measures_of(&d.es)
+        }
+    };
+    let other = |d: &Docs| {
+        if lang == "en" {
+            measures_of(&d.es)
+        } else {
+            measures_of(&d.en)
+        }
+    };
     let (before, after) = (pick(&da), pick(&db_));
     let (before_o, after_o): (HashMap<_, _>, HashMap<_, _>) = (
         other(&da).into_iter().map(|m| (m.id.clone(), m)).collect(),
@@ -708,9 +726,8 @@ pub struct DiffQuery {
 /// The version this one is compared with: the one asked for, else the one it was based on.
 pub async fn diff_base(db: &Db, id: Uuid, against: Option<&str>) -> Result<Uuid, ApiError> {
     match against.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(s) => Uuid::try_parse(s).map_err(|_| {
-            ApiError::invalid(vec![FieldError::new("against", "err-invalid-value")])
-        }),
+        Some(s) => Uuid::try_parse(s)
+            .map_err(|_| ApiError::invalid(vec![FieldError::new("against", "err-invalid-value")])),
         None => store::get_version(db, id)
             .await?
             .based_on
@@ -771,7 +788,9 @@ pub async fn add_comment(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(d): ApiJson<CommentDraft>,
 ) -> Result<(StatusCode, Json<Comment>), ApiError> {
-    Ok(created(add_comment_to(&state.db, &ctx.actor(), id, &d).await?))
+    Ok(created(
+        add_comment_to(&state.db, &ctx.actor(), id, &d).await?,
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -799,7 +818,9 @@ pub async fn reply_comment(
     ApiPath((id, comment)): ApiPath<(Uuid, Uuid)>,
     ApiJson(d): ApiJson<ReplyDraft>,
 ) -> Result<Json<Comment>, ApiError> {
-    Ok(Json(reply_to(&state.db, &ctx.actor(), id, comment, &d).await?))
+    Ok(Json(
+        reply_to(&state.db, &ctx.actor(), id, comment, &d).await?,
+    ))
 }
 
 // ---- campaigns ----
@@ -873,7 +894,10 @@ pub async fn start_campaign(
     for (i, s) in d.institutions.iter().enumerate() {
         match Uuid::try_parse(s.trim()) {
             Ok(u) => selected.push(u),
-            Err(_) => c.push(FieldError::new(&format!("institutions[{i}]"), "err-invalid-value")),
+            Err(_) => c.push(FieldError::new(
+                &format!("institutions[{i}]"),
+                "err-invalid-value",
+            )),
         }
     }
     if d.institutions.len() > 10_000 {
@@ -1174,7 +1198,12 @@ pub async fn assessment_view(
             id: m.measure_id.clone(),
             group: m.group_id.clone(),
             weight: m.weight as f64 / 1000.0,
-            title: if lang == "en" { &m.title_en } else { &m.title_es }.clone(),
+            title: if lang == "en" {
+                &m.title_en
+            } else {
+                &m.title_es
+            }
+            .clone(),
             answer: answer.map(AnswerView::from),
         });
     }
@@ -1189,7 +1218,11 @@ pub async fn assessment_view(
     let gaps = assess::score::gaps(&reqs)
         .into_iter()
         .map(|g| GapView {
-            title: titles.get(g.id.as_str()).copied().unwrap_or_default().to_string(),
+            title: titles
+                .get(g.id.as_str())
+                .copied()
+                .unwrap_or_default()
+                .to_string(),
             status: match g.status {
                 ImplementationStatus::Partial => "partial",
                 ImplementationStatus::Planned => "planned",
@@ -1274,11 +1307,16 @@ impl AnswerDraft {
             }
             let ok = (l.starts_with("https://") || l.starts_with("http://"))
                 && l.len() <= 500
-                && !l.chars().any(|ch| ch.is_whitespace() || ch.is_control() || ch == '"' || ch == '<' || ch == '>');
+                && !l.chars().any(|ch| {
+                    ch.is_whitespace() || ch.is_control() || ch == '"' || ch == '<' || ch == '>'
+                });
             if ok {
                 links.push(l.to_string());
             } else {
-                c.push(FieldError::new(&format!("evidence[{i}]"), "err-evidence-link"));
+                c.push(FieldError::new(
+                    &format!("evidence[{i}]"),
+                    "err-evidence-link",
+                ));
             }
         }
         c.finish()?;
@@ -1328,7 +1366,16 @@ pub async fn give_verdict(
     }
     c.optional_text("comment", &d.comment, 2000);
     c.finish().map_err(ApiError::invalid)?;
-    Ok(store::set_verdict(db, actor, institution, id, measure, d.verdict.trim(), &d.comment).await?)
+    Ok(store::set_verdict(
+        db,
+        actor,
+        institution,
+        id,
+        measure,
+        d.verdict.trim(),
+        &d.comment,
+    )
+    .await?)
 }
 
 pub async fn set_verdict(
@@ -1386,7 +1433,15 @@ pub async fn create_plan(
     ApiJson(d): ApiJson<PlanDraft>,
 ) -> Result<(StatusCode, Json<Vec<PlanItem>>), ApiError> {
     Ok(created(
-        make_plan(&state.db, &ctx.actor(), institution, id, &d, ctx.lang.tag_short()).await?,
+        make_plan(
+            &state.db,
+            &ctx.actor(),
+            institution,
+            id,
+            &d,
+            ctx.lang.tag_short(),
+        )
+        .await?,
     ))
 }
 
@@ -1467,8 +1522,18 @@ pub async fn export_csv(
     let view = assessment_view(&state.db, institution, id, ctx.lang.tag_short()).await?;
     let mut w = csv::Writer::from_writer(vec![]);
     let header = [
-        "measure_id", "group", "weight", "title", "status", "reason", "maturity", "comment",
-        "evidence", "carried_over", "verdict", "verdict_comment",
+        "measure_id",
+        "group",
+        "weight",
+        "title",
+        "status",
+        "reason",
+        "maturity",
+        "comment",
+        "evidence",
+        "carried_over",
+        "verdict",
+        "verdict_comment",
     ];
     let fail = |_| ApiError::internal();
     w.write_record(header).map_err(fail)?;
@@ -1481,7 +1546,9 @@ pub async fn export_csv(
             cell(&m.title),
             a.map(|a| a.status.clone()).unwrap_or_default(),
             a.map(|a| cell(&a.reason)).unwrap_or_default(),
-            a.and_then(|a| a.maturity).map(|v| v.to_string()).unwrap_or_default(),
+            a.and_then(|a| a.maturity)
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
             a.map(|a| cell(&a.comment)).unwrap_or_default(),
             a.map(|a| a.evidence.join(" ")).unwrap_or_default(),
             a.map(|a| a.carried_over.to_string()).unwrap_or_default(),
@@ -1560,7 +1627,10 @@ pub async fn export_results(
         start: rfc3339(view.assessment.created_at),
         end: None,
         institution_id: institution.to_string(),
-        profile_href: format!("urn:centinela:campaign:{}:{}", view.assessment.campaign_id, view.assessment.profile),
+        profile_href: format!(
+            "urn:centinela:campaign:{}:{}",
+            view.assessment.campaign_id, view.assessment.profile
+        ),
         catalog: &catalog,
         answers: &answers,
         compliance: view.overall.compliance,
@@ -1791,13 +1861,22 @@ pub async fn rollup(db: &Db, campaign: Uuid, scope: &Scope) -> Result<RollupView
             .map(|&(e, p)| (p > 0).then(|| e as f64 / (2.0 * p as f64)))
             .collect();
         national.add(inst, counts[k]);
-        by_sector.entry(inst.sector.clone()).or_default().add(inst, counts[k]);
-        by_level.entry(inst.level.clone()).or_default().add(inst, counts[k]);
+        by_sector
+            .entry(inst.sector.clone())
+            .or_default()
+            .add(inst, counts[k]);
+        by_level
+            .entry(inst.level.clone())
+            .or_default()
+            .add(inst, counts[k]);
     }
     Ok(RollupView {
         campaign: c,
         national: national.finish(),
-        by_sector: by_sector.into_iter().map(|(k, a)| (k, a.finish())).collect(),
+        by_sector: by_sector
+            .into_iter()
+            .map(|(k, a)| (k, a.finish()))
+            .collect(),
         by_level: by_level.into_iter().map(|(k, a)| (k, a.finish())).collect(),
         groups,
         institutions,

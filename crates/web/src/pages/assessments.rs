@@ -4,9 +4,9 @@
 
 use crate::AppState;
 use crate::api::assessments::{
-    self as api, AnswerDraft, AssessmentView, CampaignDraft, CommentDraft, MeasureEdit,
-    PlanDraft, PlanItemDraft, ReplyDraft, RollupView, StatusChange, VerdictDraft, VersionDiff,
-    VersionDraft, VersionView, may_on,
+    self as api, AnswerDraft, AssessmentView, CampaignDraft, CommentDraft, MeasureEdit, PlanDraft,
+    PlanItemDraft, ReplyDraft, RollupView, StatusChange, VerdictDraft, VersionDiff, VersionDraft,
+    VersionView, may_on,
 };
 use crate::api::scope;
 use crate::auth::{Ctx, redirect};
@@ -218,7 +218,10 @@ pub async fn add_comment(
 ) -> Result<Response, ApiError> {
     let f: CommentDraft = without_csrf(pairs)?;
     api::add_comment_to(&state.db, &ctx.actor(), id, &f).await?;
-    Ok(redirect(&format!("/baselines/{id}#m-{}", f.measure_id.trim())))
+    Ok(redirect(&format!(
+        "/baselines/{id}#m-{}",
+        f.measure_id.trim()
+    )))
 }
 
 pub async fn reply(
@@ -259,8 +262,8 @@ pub async fn campaigns(State(state): State<AppState>, ctx: Ctx) -> Result<Respon
         api::all_institutions(&state.db)
             .await?
             .into_iter()
-        .map(|i| (i.id, i.acronym))
-        .collect()
+            .map(|i| (i.id, i.acronym))
+            .collect()
     } else {
         vec![]
     };
@@ -490,7 +493,12 @@ pub async fn assessment(
         maturity: one_decimal(a.overall.maturity),
         bars_height: bars.len() as i64 * 26 + 4,
         bars,
-        can_answer: may_on(&ctx, ResourceKind::Assessment, Action::Update, Some(institution)),
+        can_answer: may_on(
+            &ctx,
+            ResourceKind::Assessment,
+            Action::Update,
+            Some(institution),
+        ),
         can_judge: may_on(
             &ctx,
             ResourceKind::AssessmentVerdict,
