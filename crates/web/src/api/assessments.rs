@@ -1747,6 +1747,12 @@ pub struct RollupView {
     pub institutions: Vec<InstitutionRollup>,
 }
 
+/// One institution's sums: (earned2, possible) per group, and (maturity sum, weight).
+struct Sums {
+    groups: Vec<(i64, i64)>,
+    maturity: (i64, i64),
+}
+
 #[derive(Default)]
 struct Acc {
     n: usize,
@@ -1816,18 +1822,20 @@ pub async fn rollup(db: &Db, campaign: Uuid, scope: &Scope) -> Result<RollupView
     let rows = store::rollup_rows(db, campaign, scope).await?;
     let mut institutions: Vec<InstitutionRollup> = Vec::with_capacity(rows.len());
     let mut counts: Vec<[i64; 5]> = Vec::with_capacity(rows.len());
-    // Per institution: (earned2, possible) per group, maturity sums.
-    let mut per: Vec<(Vec<(i64, i64)>, i64, i64)> = Vec::with_capacity(rows.len());
+    let mut per: Vec<Sums> = Vec::with_capacity(rows.len());
     for row in &rows {
-        let mut sums = (vec![(0, 0); groups.len()], 0, 0);
+        let mut sums = Sums {
+            groups: vec![(0, 0); groups.len()],
+            maturity: (0, 0),
+        };
         let mut n = [0i64; 5];
         for (group, t) in row.groups() {
             if let Some(g) = groups.iter().position(|x| x == group) {
-                sums.0[g].0 += t.earned2;
-                sums.0[g].1 += t.possible;
+                sums.groups[g].0 += t.earned2;
+                sums.groups[g].1 += t.possible;
             }
-            sums.1 += t.maturity_sum;
-            sums.2 += t.maturity_weight;
+            sums.maturity.0 += t.maturity_sum;
+            sums.maturity.1 += t.maturity_weight;
             for (a, b) in n.iter_mut().zip(t.counts) {
                 *a += b;
             }
@@ -1850,7 +1858,10 @@ pub async fn rollup(db: &Db, campaign: Uuid, scope: &Scope) -> Result<RollupView
     let mut by_sector: BTreeMap<String, Acc> = BTreeMap::new();
     let mut by_level: BTreeMap<String, Acc> = BTreeMap::new();
     for (k, inst) in institutions.iter_mut().enumerate() {
-        let (group_sums, msum, mweight) = &per[k];
+        let Sums {
+            groups: group_sums,
+            maturity: (msum, mweight),
+        } = &per[k];
         let (earned, possible) = group_sums
             .iter()
             .fold((0i64, 0i64), |(e, p), (ge, gp)| (e + ge, p + gp));
