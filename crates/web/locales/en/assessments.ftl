@@ -81,6 +81,7 @@ field-statement_en = Statement (English)
 field-title_es = Title (Spanish)
 field-title_en = Title (English)
 field-verdict = Verdict
+field-status = Status
 field-weight = Weight
 help-evidence = One https:// link per line.
 help-reason = Required when the measure does not apply.

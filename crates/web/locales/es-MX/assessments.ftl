@@ -81,6 +81,7 @@ field-statement_en = Enunciado (inglés)
 field-title_es = Título (español)
 field-title_en = Título (inglés)
 field-verdict = Dictamen
+field-status = Estado
 field-weight = Peso
 help-evidence = Un enlace https:// por línea.
 help-reason = Obligatorio si la medida no aplica.
