@@ -532,6 +532,10 @@ async fn campaign_end_to_end() {
                 .is_some_and(|f| !f.is_empty()),
             "{ar}"
         );
+        // For checking with compliance-trestle by hand (see bench/assess-server/README.md).
+        if let Ok(dir) = std::env::var("CENTINELA_OSCAL_OUT") {
+            std::fs::write(format!("{dir}/ar.json"), ar.to_string()).unwrap();
+        }
         let (s, poam) = send(
             &w,
             "officer",
@@ -541,6 +545,9 @@ async fn campaign_end_to_end() {
         )
         .await;
         assert_eq!(s, StatusCode::OK, "{poam}");
+        if let Ok(dir) = std::env::var("CENTINELA_OSCAL_OUT") {
+            std::fs::write(format!("{dir}/poam.json"), poam.to_string()).unwrap();
+        }
         assert_eq!(
             poam["plan-of-action-and-milestones"]["poam-items"]
                 .as_array()
