@@ -59,6 +59,16 @@ pub enum ResourceKind {
     Seal,
     /// An official notice to an institution, with its registered-delivery evidence.
     Notice,
+    /// Versions of the national baseline catalog and its sector overlays (national records).
+    Baseline,
+    /// Comments on a baseline version under consultation.
+    BaselineComment,
+    /// Assessment campaigns and their roll-ups (national records; figures scoped by caller).
+    Campaign,
+    /// An institution's assessment: answers, evidence, scores, remediation plan.
+    Assessment,
+    /// An auditor's verdict on an institution's answers.
+    AssessmentVerdict,
 }
 
 /// The record being acted on, reduced to what the policy needs.
@@ -227,6 +237,39 @@ fn tenant_rule(p: &Principal, action: Action, r: &Resource) -> Decision {
             Role::Auditor => allow_if(read),
             Role::Admin | Role::CrisisMember => Decision::Hidden,
         },
+        // Everyone signed in reads the baseline; only coordinators write it.
+        ResourceKind::Baseline => match p.role {
+            Role::Coordinator => Decision::Allow,
+            Role::Admin | Role::Officer | Role::CrisisMember | Role::Auditor => allow_if(read),
+        },
+        // The consultation is open to every registered stakeholder (private-sector ones
+        // included); answering or removing comments is the coordinator's.
+        ResourceKind::BaselineComment => match p.role {
+            Role::Coordinator => Decision::Allow,
+            Role::Admin | Role::Officer | Role::CrisisMember | Role::Auditor => {
+                allow_if(read || action == Action::Create)
+            }
+        },
+        // Campaign figures are filtered to what the caller sees; the crisis committee reads
+        // the national posture; platform administrators have no business here.
+        ResourceKind::Campaign => match p.role {
+            Role::Coordinator => Decision::Allow,
+            Role::Officer | Role::CrisisMember | Role::Auditor => allow_if(read),
+            Role::Admin => Decision::Hidden,
+        },
+        ResourceKind::Assessment => match p.role {
+            Role::Coordinator => Decision::Allow,
+            Role::Officer => allow_if(read || own),
+            Role::Auditor => allow_if(read),
+            Role::Admin | Role::CrisisMember => Decision::Hidden,
+        },
+        // Auditors judge the institutions assigned to them (others are already Hidden above);
+        // an institution never judges itself.
+        ResourceKind::AssessmentVerdict => match p.role {
+            Role::Coordinator | Role::Auditor => Decision::Allow,
+            Role::Officer => allow_if(read),
+            Role::Admin | Role::CrisisMember => Decision::Hidden,
+        },
         ResourceKind::AuditTrail => match p.role {
             Role::Admin | Role::Coordinator | Role::Auditor => allow_if(read),
             Role::Officer | Role::CrisisMember => Decision::Hidden,
@@ -375,6 +418,35 @@ mod tests {
             ("auditor_a", Create, Inventory, "a", Forbidden),
             ("crisis", Read, Inventory, "a", Hidden),
             ("token_ro_a", Create, Network, "a", Forbidden),
+            ("officer_a", Read, Baseline, "-", Allow),
+            ("officer_a", Create, Baseline, "-", Forbidden),
+            ("coordinator", Update, Baseline, "-", Allow),
+            ("auditor_a", Update, Baseline, "-", Forbidden),
+            ("crisis", Create, BaselineComment, "-", Allow),
+            ("officer_a", Create, BaselineComment, "-", Allow),
+            ("officer_a", Update, BaselineComment, "-", Forbidden),
+            ("coordinator", Update, BaselineComment, "-", Allow),
+            ("token_ro_a", Create, BaselineComment, "-", Forbidden),
+            ("coordinator", Create, Campaign, "-", Allow),
+            ("officer_a", Create, Campaign, "-", Forbidden),
+            ("officer_a", Read, Campaign, "-", Allow),
+            ("crisis", Read, Campaign, "-", Allow),
+            ("admin", Read, Campaign, "-", Hidden),
+            ("officer_a", Update, Assessment, "a", Allow),
+            ("officer_a", Read, Assessment, "b", Hidden),
+            ("officer_a", Update, Assessment, "b", Hidden),
+            ("auditor_a", Read, Assessment, "a", Allow),
+            ("auditor_a", Update, Assessment, "a", Forbidden),
+            ("auditor_a", Read, Assessment, "b", Hidden),
+            ("crisis", Read, Assessment, "a", Hidden),
+            ("admin", Read, Assessment, "a", Hidden),
+            ("coordinator", Update, Assessment, "b", Allow),
+            ("auditor_a", Update, AssessmentVerdict, "a", Allow),
+            ("auditor_a", Update, AssessmentVerdict, "b", Hidden),
+            ("officer_a", Update, AssessmentVerdict, "a", Forbidden),
+            ("officer_a", Read, AssessmentVerdict, "a", Allow),
+            ("coordinator", Update, AssessmentVerdict, "b", Allow),
+            ("crisis", Update, AssessmentVerdict, "a", Hidden),
             ("token_ro_a", Read, Network, "b", Hidden),
         ];
         for (name, action, kind, owner, expected) in cases {

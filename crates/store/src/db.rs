@@ -26,7 +26,7 @@ pub enum Arg {
     Int(Option<i64>),
     Bool(bool),
     Time(Option<OffsetDateTime>),
-    Date(Date),
+    Date(Option<Date>),
 }
 
 macro_rules! arg_from {
@@ -46,7 +46,8 @@ arg_from!(
     bool => Bool(|x| x),
     OffsetDateTime => Time(Some),
     Option<OffsetDateTime> => Time(|x| x),
-    Date => Date(|x| x),
+    Date => Date(Some),
+    Option<Date> => Date(|x| x),
 );
 
 /// Builds a `Vec<Arg>` from values of mixed types.

@@ -9,6 +9,7 @@
 //! `centinela_core::access`).
 
 pub mod accounts;
+pub mod assessments;
 pub mod audit;
 pub mod constituency;
 mod db;
@@ -39,6 +40,9 @@ pub enum StoreError {
     NotFound,
     #[error("{0} already exists")]
     Conflict(&'static str),
+    /// The record is not in a state that allows this change (a 409 naming the rule).
+    #[error("not allowed now: {0}")]
+    State(&'static str),
     #[error("invalid data: {0}")]
     Invalid(String),
     #[error("demo data: {0}")]

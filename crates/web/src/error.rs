@@ -97,6 +97,11 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(what) => {
                 ApiError::new(StatusCode::CONFLICT, "conflict", "err-conflict").arg("what", what)
             }
+            StoreError::State(rule) => ApiError::new(
+                StatusCode::CONFLICT,
+                "not_allowed_now",
+                crate::api::assessments::state_message(rule),
+            ),
             StoreError::Invalid(field) => {
                 ApiError::invalid(vec![FieldError::new(&field, "err-invalid-value")])
             }

@@ -21,6 +21,14 @@ impl Lang {
     }
 
     /// `es*` → Spanish, `en*` → English, anything else → none.
+    /// The bare language code ("es" or "en"), as the baseline documents are keyed.
+    pub fn tag_short(self) -> &'static str {
+        match self {
+            Lang::Es => "es",
+            Lang::En => "en",
+        }
+    }
+
     pub fn from_tag(tag: &str) -> Option<Lang> {
         let t = tag.trim().to_ascii_lowercase();
         if t.starts_with("es") {
@@ -58,8 +66,16 @@ impl Lang {
     }
 }
 
-pub const ES_FTL: &str = include_str!("../locales/es-MX/main.ftl");
-pub const EN_FTL: &str = include_str!("../locales/en/main.ftl");
+pub const ES_FTL: &str = concat!(
+    include_str!("../locales/es-MX/main.ftl"),
+    "\n",
+    include_str!("../locales/es-MX/assessments.ftl")
+);
+pub const EN_FTL: &str = concat!(
+    include_str!("../locales/en/main.ftl"),
+    "\n",
+    include_str!("../locales/en/assessments.ftl")
+);
 
 type Bundle = FluentBundle<FluentResource>;
 

@@ -119,6 +119,8 @@ pub struct AppState {
 
 impl AppState {
     pub async fn new(db: Db, settings: WebSettings) -> Result<Self, centinela_store::StoreError> {
+        centinela_store::assessments::ensure_shipped(&db, &api::assessments::shipped_version())
+            .await?;
         let bus = EventBus::start(db.clone()).await?;
         let caches: Arc<cache::Caches> = Arc::default();
         tokio::spawn(forget_on_events(bus.clone(), caches.clone()));

@@ -108,7 +108,7 @@ fn schemas() -> Value {
         .push(json!("token"));
     token_created["properties"]["token"] =
         json!({"type": "string", "description": "The secret; shown only once."});
-    json!({
+    let mut out = json!({
         "Error": object(&["error"], json!({"error": object(&["code", "message"], json!({
             "code": {"type": "string"},
             "message": {"type": "string"},
@@ -378,6 +378,260 @@ fn schemas() -> Value {
         },
         "IncidentPage": page_of("Incident"),
         "EventStream": {"type": "string", "description": "text/event-stream: one event per committed change the caller may see"},
+    });
+    let extra = assessment_schemas();
+    for (k, v) in extra.as_object().expect("object") {
+        out[k] = v.clone();
+    }
+    out
+}
+
+/// Baselines, campaigns and assessments.
+fn assessment_schemas() -> Value {
+    let text = |max: usize| json!({"type": "string", "maxLength": max});
+    let time = json!({"type": "string", "format": "date-time"});
+    let uuid = json!({"type": "string", "format": "uuid"});
+    let date = json!({"type": "string", "format": "date"});
+    let opt_date = json!({"type": ["string", "null"], "format": "date"});
+    let number_or_null = json!({"type": ["number", "null"]});
+    let statuses = json!(crate::api::assessments::STATUSES);
+    let version_status = json!(["draft", "consultation", "adopted", "mandatory"]);
+    let version = object(
+        &[
+            "id",
+            "version",
+            "title",
+            "status",
+            "based_on",
+            "consultation_opens",
+            "consultation_closes",
+            "effective_on",
+            "created_at",
+            "updated_at",
+        ],
+        json!({
+            "id": uuid, "version": {"type": "string"}, "title": {"type": "string"},
+            "status": {"type": "string", "enum": version_status}, "based_on": nullable("string", Some("uuid")),
+            "consultation_opens": opt_date, "consultation_closes": opt_date, "effective_on": opt_date,
+            "created_at": time, "updated_at": time,
+        }),
+    );
+    let mut detail = version.clone();
+    detail["required"]
+        .as_array_mut()
+        .expect("array")
+        .extend([json!("overlays"), json!("measures")]);
+    detail["properties"]["overlays"] = json!({"type": "array", "items": {"type": "string"}});
+    detail["properties"]["measures"] = json!({"type": "array", "items": object(
+        &["id", "group", "weight", "title_es", "title_en", "statement_es", "statement_en", "comments"],
+        json!({"id": {"type": "string"}, "group": {"type": "string"}, "weight": {"type": "number"},
+               "title_es": {"type": "string"}, "title_en": {"type": "string"},
+               "statement_es": {"type": "string"}, "statement_en": {"type": "string"}, "comments": {"type": "integer"}}),
+    )});
+    let measure_text = object(
+        &["id", "group", "weight", "title", "statement"],
+        json!({"id": {"type": "string"}, "group": {"type": "string"}, "weight": {"type": "number"}, "title": {"type": "string"}, "statement": {"type": "string"}}),
+    );
+    let comment = object(
+        &[
+            "id",
+            "version_id",
+            "measure_id",
+            "author_email",
+            "body",
+            "created_at",
+            "reply",
+            "replied_by",
+            "replied_at",
+        ],
+        json!({
+            "id": uuid, "version_id": uuid, "measure_id": {"type": "string"}, "author_email": {"type": "string"},
+            "body": {"type": "string"}, "created_at": time, "reply": nullable("string", None),
+            "replied_by": nullable("string", None), "replied_at": nullable("string", Some("date-time")),
+        }),
+    );
+    let campaign = object(
+        &[
+            "id",
+            "title",
+            "version_id",
+            "due_on",
+            "created_by",
+            "created_at",
+        ],
+        json!({"id": uuid, "title": {"type": "string"}, "version_id": uuid, "due_on": date, "created_by": {"type": "string"}, "created_at": time}),
+    );
+    let summary = object(
+        &[
+            "id",
+            "campaign_id",
+            "campaign_title",
+            "due_on",
+            "institution_id",
+            "acronym",
+            "profile",
+            "answered",
+            "measures",
+        ],
+        json!({"id": uuid, "campaign_id": uuid, "campaign_title": {"type": "string"}, "due_on": date, "institution_id": uuid,
+               "acronym": {"type": "string"}, "profile": {"type": "string"}, "answered": {"type": "integer"}, "measures": {"type": "integer"}}),
+    );
+    let mut campaign_detail = campaign.clone();
+    campaign_detail["required"]
+        .as_array_mut()
+        .expect("array")
+        .push(json!("assessments"));
+    campaign_detail["properties"]["assessments"] =
+        json!({"type": "array", "items": summary.clone()});
+    let answer = object(
+        &[
+            "measure_id",
+            "status",
+            "reason",
+            "maturity",
+            "comment",
+            "evidence",
+            "carried_over",
+            "verdict",
+            "verdict_comment",
+            "verdict_by",
+            "updated_by",
+            "updated_at",
+        ],
+        json!({
+            "measure_id": {"type": "string"}, "status": {"type": "string", "enum": statuses},
+            "reason": {"type": "string"}, "maturity": {"type": ["integer", "null"], "minimum": 0, "maximum": 5},
+            "comment": {"type": "string"}, "evidence": {"type": "array", "items": {"type": "string"}},
+            "carried_over": {"type": "boolean"}, "verdict": {"type": ["string", "null"], "enum": ["accepted", "rejected", null]},
+            "verdict_comment": {"type": "string"}, "verdict_by": nullable("string", None),
+            "updated_by": {"type": "string"}, "updated_at": time,
+        }),
+    );
+    let score = object(
+        &[
+            "assessed",
+            "total",
+            "progress",
+            "implemented",
+            "partial",
+            "planned",
+            "not_implemented",
+            "not_applicable",
+            "compliance",
+            "maturity",
+        ],
+        json!({"assessed": {"type": "integer"}, "total": {"type": "integer"}, "progress": {"type": "number"},
+               "implemented": {"type": "integer"}, "partial": {"type": "integer"}, "planned": {"type": "integer"},
+               "not_implemented": {"type": "integer"}, "not_applicable": {"type": "integer"},
+               "compliance": number_or_null, "maturity": number_or_null}),
+    );
+    let plan_item = object(
+        &[
+            "id",
+            "assessment_id",
+            "measure_id",
+            "title",
+            "weight",
+            "owner",
+            "due_on",
+            "status",
+            "created_at",
+            "updated_at",
+        ],
+        json!({"id": uuid, "assessment_id": uuid, "measure_id": {"type": "string"}, "title": {"type": "string"},
+               "weight": {"type": "integer"}, "owner": {"type": "string"}, "due_on": opt_date,
+               "status": {"type": "string", "enum": centinela_store::assessments::PLAN_STATUSES}, "created_at": time, "updated_at": time}),
+    );
+    let aggregate = object(
+        &[
+            "institutions",
+            "progress",
+            "compliance",
+            "maturity",
+            "implemented",
+            "partial",
+            "planned",
+            "not_implemented",
+            "not_applicable",
+        ],
+        json!({"institutions": {"type": "integer"}, "progress": {"type": "number"}, "compliance": number_or_null, "maturity": number_or_null,
+               "implemented": {"type": "integer"}, "partial": {"type": "integer"}, "planned": {"type": "integer"},
+               "not_implemented": {"type": "integer"}, "not_applicable": {"type": "integer"}}),
+    );
+    json!({
+        "BaselineVersion": version,
+        "BaselineVersionList": {"type": "array", "items": {"$ref": "#/components/schemas/BaselineVersion"}},
+        "BaselineVersionDetail": detail,
+        "BaselineVersionDraft": {"type": "object", "additionalProperties": false, "required": ["version"], "properties": {
+            "version": text(40), "title": text(200), "from": {"type": "string", "format": "uuid"},
+            "catalog_es": {"type": "object", "description": "OSCAL catalog {\"catalog\": ...} in Spanish"},
+            "catalog_en": {"type": "object", "description": "The same catalog in English"},
+        }},
+        "MeasureEdit": {"type": "object", "additionalProperties": false, "required": ["title_es", "title_en"], "properties": {
+            "title_es": text(300), "title_en": text(300), "statement_es": text(5000), "statement_en": text(5000),
+        }},
+        "VersionStatusChange": {"type": "object", "additionalProperties": false, "required": ["status"], "properties": {
+            "status": {"type": "string", "enum": ["consultation", "adopted", "mandatory"]},
+            "opens_on": date.clone(), "closes_on": date.clone(), "effective_on": date.clone(),
+        }},
+        "BaselineDiff": object(&["from", "to", "added", "removed", "changed", "unchanged", "overlays_changed"], json!({
+            "from": {"$ref": "#/components/schemas/BaselineVersion"}, "to": {"$ref": "#/components/schemas/BaselineVersion"},
+            "added": {"type": "array", "items": measure_text.clone()}, "removed": {"type": "array", "items": measure_text},
+            "changed": {"type": "array", "items": object(&["id", "title_before", "title_after", "statement_before", "statement_after"], json!({
+                "id": {"type": "string"}, "title_before": {"type": "string"}, "title_after": {"type": "string"},
+                "statement_before": {"type": "string"}, "statement_after": {"type": "string"}}))},
+            "unchanged": {"type": "integer"}, "overlays_changed": {"type": "array", "items": {"type": "string"}},
+        })),
+        "BaselineComment": comment,
+        "BaselineCommentList": {"type": "array", "items": {"$ref": "#/components/schemas/BaselineComment"}},
+        "BaselineCommentDraft": {"type": "object", "additionalProperties": false, "required": ["measure_id", "body"], "properties": {
+            "measure_id": text(100), "body": text(5000)}},
+        "BaselineCommentReply": {"type": "object", "additionalProperties": false, "required": ["reply"], "properties": {"reply": text(5000)}},
+        "Campaign": campaign,
+        "CampaignList": {"type": "array", "items": {"$ref": "#/components/schemas/Campaign"}},
+        "CampaignDetail": campaign_detail,
+        "CampaignDraft": {"type": "object", "additionalProperties": false, "required": ["title", "version_id", "due_on"], "properties": {
+            "title": text(200), "version_id": uuid.clone(), "due_on": date.clone(),
+            "institutions": {"type": "array", "maxItems": 10000, "items": uuid.clone(), "description": "All institutions when absent or empty"},
+        }},
+        "CampaignRollup": object(&["campaign", "national", "by_sector", "by_level", "groups", "institutions"], json!({
+            "campaign": {"$ref": "#/components/schemas/Campaign"}, "national": aggregate.clone(),
+            "by_sector": {"type": "object", "additionalProperties": aggregate.clone()},
+            "by_level": {"type": "object", "additionalProperties": aggregate},
+            "groups": {"type": "array", "items": {"type": "string"}},
+            "institutions": {"type": "array", "items": object(&["institution_id", "acronym", "sector", "level", "assessed", "measures", "compliance", "maturity", "by_group"], json!({
+                "institution_id": uuid, "acronym": {"type": "string"}, "sector": {"type": "string"}, "level": {"type": "string"},
+                "assessed": {"type": "integer"}, "measures": {"type": "integer"}, "compliance": number_or_null, "maturity": number_or_null,
+                "by_group": {"type": "array", "items": number_or_null}}))},
+        })),
+        "AssessmentList": {"type": "array", "items": summary},
+        "Assessment": object(&["id", "campaign_id", "institution_id", "profile", "created_at", "updated_at", "campaign_title", "due_on", "measures", "overall", "groups", "gaps", "plan"], json!({
+            "id": uuid, "campaign_id": uuid, "institution_id": uuid, "profile": {"type": "string"},
+            "created_at": time, "updated_at": time, "campaign_title": {"type": "string"}, "due_on": date,
+            "measures": {"type": "array", "items": object(&["id", "group", "weight", "title", "answer"], json!({
+                "id": {"type": "string"}, "group": {"type": "string"}, "weight": {"type": "number"}, "title": {"type": "string"},
+                "answer": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Answer"}]}}))},
+            "overall": score.clone(), "groups": {"type": "object", "additionalProperties": score},
+            "gaps": {"type": "array", "items": object(&["measure_id", "title", "group", "weight", "status"], json!({
+                "measure_id": {"type": "string"}, "title": {"type": "string"}, "group": {"type": "string"},
+                "weight": {"type": "number"}, "status": {"type": "string"}}))},
+            "plan": {"type": "array", "items": {"$ref": "#/components/schemas/PlanItem"}},
+        })),
+        "Answer": answer,
+        "AnswerDraft": {"type": "object", "additionalProperties": false, "required": ["status"], "properties": {
+            "status": {"type": "string", "enum": crate::api::assessments::STATUSES},
+            "reason": {"type": "string", "maxLength": 2000, "description": "Required when not applicable"},
+            "maturity": {"type": ["integer", "null"], "minimum": 0, "maximum": 5},
+            "comment": text(5000),
+            "evidence": {"type": "array", "maxItems": crate::api::assessments::MAX_EVIDENCE_LINKS, "items": {"type": "string", "maxLength": 500, "pattern": "^https?://[^\\s\"<>]+$"}},
+        }},
+        "VerdictDraft": {"type": "object", "additionalProperties": false, "required": ["verdict"], "properties": {
+            "verdict": {"type": "string", "enum": ["accepted", "rejected"]}, "comment": text(2000)}},
+        "PlanDraft": {"type": "object", "additionalProperties": false, "properties": {"due_on": date.clone()}},
+        "PlanItem": plan_item,
+        "PlanItemList": {"type": "array", "items": {"$ref": "#/components/schemas/PlanItem"}},
+        "PlanItemDraft": {"type": "object", "additionalProperties": false, "required": ["status"], "properties": {
+            "owner": text(200), "due_on": date, "status": {"type": "string", "enum": centinela_store::assessments::PLAN_STATUSES}}},
     })
 }
 
@@ -443,6 +697,8 @@ fn path_params(path: &str) -> Vec<Value> {
                 json!({"type": "string", "enum": ["head", "officer"]})
             } else if name == "event" {
                 json!({"type": "string", "enum": ["submission", "consignment", "handover", "acceptance", "rejection"]})
+            } else if name == "measure_id" {
+                json!({"type": "string", "pattern": "^[A-Za-z0-9._-]{1,100}$"})
             } else if name == "entry_id" {
                 json!({"type": "integer", "minimum": 1})
             } else {

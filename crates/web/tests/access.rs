@@ -6,7 +6,8 @@ mod common;
 
 use axum::http::{Method, StatusCode};
 use centinela_core::constituency::{ContactDraft, NetworkKind};
-use centinela_store::{Actor, Page, Scope, audit, constituency as repo};
+use centinela_store::{Actor, Page, Scope, assessments, audit, constituency as repo};
+use centinela_web::api::assessments as api_assess;
 use centinela_web::routes::{Auth, Owner, RouteSpec, routes};
 use common::{Call, ROLES, World, worlds};
 use serde_json::{Value, json};
@@ -447,6 +448,158 @@ const EXPECT: &[(&str, &str)] = &[
         "coordinator=303 admin=303 officer=303 ro=403 auditor=303 crisis=303",
     ),
     (
+        "GET /api/v1/baselines",
+        "coordinator=200 admin=200 officer=200 ro=200 auditor=200 crisis=200",
+    ),
+    (
+        "POST /api/v1/baselines",
+        "coordinator=201 admin=403 officer=403 ro=403 auditor=403 crisis=403",
+    ),
+    (
+        "GET /api/v1/baselines/{version_id}",
+        "coordinator=200 admin=200 officer=200 ro=200 auditor=200 crisis=200",
+    ),
+    (
+        "PUT /api/v1/baselines/{version_id}/measures/{measure_id}",
+        "coordinator=200 admin=403 officer=403 ro=403 auditor=403 crisis=403",
+    ),
+    (
+        "POST /api/v1/baselines/{version_id}/status",
+        "coordinator=200 admin=403 officer=403 ro=403 auditor=403 crisis=403",
+    ),
+    (
+        "GET /api/v1/baselines/{version_id}/diff",
+        "coordinator=200 admin=200 officer=200 ro=200 auditor=200 crisis=200",
+    ),
+    (
+        "GET /api/v1/baselines/{version_id}/comments",
+        "coordinator=200 admin=200 officer=200 ro=200 auditor=200 crisis=200",
+    ),
+    (
+        "POST /api/v1/baselines/{version_id}/comments",
+        "coordinator=201 admin=201 officer=201 ro=403 auditor=201 crisis=201",
+    ),
+    (
+        "POST /api/v1/baselines/{version_id}/comments/{comment_id}/reply",
+        "coordinator=200 admin=403 officer=403 ro=403 auditor=403 crisis=403",
+    ),
+    (
+        "GET /api/v1/campaigns",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=200",
+    ),
+    (
+        "POST /api/v1/campaigns",
+        "coordinator=201 admin=404 officer=403 ro=403 auditor=403 crisis=403",
+    ),
+    (
+        "GET /api/v1/campaigns/{campaign_id}",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=200",
+    ),
+    (
+        "GET /api/v1/campaigns/{campaign_id}/rollup",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=200",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/assessments",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/assessments/{assessment_id}",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "PUT /api/v1/institutions/{id}/assessments/{assessment_id}/answers/{measure_id}",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "PUT /api/v1/institutions/{id}/assessments/{assessment_id}/answers/{measure_id}/verdict",
+        "coordinator=200/200 admin=404/404 officer=403/404 ro=403/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "POST /api/v1/institutions/{id}/assessments/{assessment_id}/plan",
+        "coordinator=201/201 admin=404/404 officer=201/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "PUT /api/v1/institutions/{id}/assessments/{assessment_id}/plan/{item_id}",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/assessments/{assessment_id}/export.csv",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/assessments/{assessment_id}/oscal/assessment-results",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/assessments/{assessment_id}/oscal/poam",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "GET /baselines",
+        "coordinator=200 admin=200 officer=200 ro=200 auditor=200 crisis=200",
+    ),
+    (
+        "POST /baselines",
+        "coordinator=303 admin=403 officer=403 ro=403 auditor=403 crisis=403",
+    ),
+    (
+        "GET /baselines/{version_id}",
+        "coordinator=200 admin=200 officer=200 ro=200 auditor=200 crisis=200",
+    ),
+    (
+        "GET /baselines/{version_id}/diff",
+        "coordinator=200 admin=200 officer=200 ro=200 auditor=200 crisis=200",
+    ),
+    (
+        "POST /baselines/{version_id}/status",
+        "coordinator=303 admin=403 officer=403 ro=403 auditor=403 crisis=403",
+    ),
+    (
+        "POST /baselines/{version_id}/measures/{measure_id}",
+        "coordinator=303 admin=403 officer=403 ro=403 auditor=403 crisis=403",
+    ),
+    (
+        "POST /baselines/{version_id}/comments",
+        "coordinator=303 admin=303 officer=303 ro=403 auditor=303 crisis=303",
+    ),
+    (
+        "POST /baselines/{version_id}/comments/{comment_id}/reply",
+        "coordinator=303 admin=403 officer=403 ro=403 auditor=403 crisis=403",
+    ),
+    (
+        "GET /campaigns",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=200",
+    ),
+    (
+        "POST /campaigns",
+        "coordinator=303 admin=404 officer=403 ro=403 auditor=403 crisis=403",
+    ),
+    (
+        "GET /campaigns/{campaign_id}",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=200",
+    ),
+    (
+        "GET /institutions/{id}/assessments/{assessment_id}",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "POST /institutions/{id}/assessments/{assessment_id}/answers/{measure_id}",
+        "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "POST /institutions/{id}/assessments/{assessment_id}/answers/{measure_id}/verdict",
+        "coordinator=303/303 admin=404/404 officer=403/404 ro=403/404 auditor=303/404 crisis=404/404",
+    ),
+    (
+        "POST /institutions/{id}/assessments/{assessment_id}/plan",
+        "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "POST /institutions/{id}/assessments/{assessment_id}/plan/{item_id}",
+        "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
         "GET /login/totp",
         "coordinator=303 admin=303 officer=303 ro=303 auditor=303 crisis=303",
     ),
@@ -568,7 +721,7 @@ async fn body_for(w: &World, spec: &RouteSpec, inst: Uuid, n: usize) -> Option<V
                 "website": format!("https://www.{unique}.gob.mx")
             }))
         }
-        ("PUT", _) => Some(
+        ("PUT", "/api/v1/institutions/{id}/officers/{role}") => Some(
             json!({"name": "Ana Pérez López", "email": "ana@ejemplo.gob.mx", "named_on": "2026-11-01"}),
         ),
         ("POST", "/api/v1/institutions/{id}/contacts") => {
@@ -630,6 +783,34 @@ async fn body_for(w: &World, spec: &RouteSpec, inst: Uuid, n: usize) -> Option<V
         ("POST", "/api/v1/incidents/{incident_id}/links") => {
             let other = new_incident(w, inst).await;
             Some(json!({"related_id": other, "relation": "related"}))
+        }
+        ("POST", "/api/v1/baselines") => Some(json!({"version": format!("v-{unique}")})),
+        ("PUT", "/api/v1/baselines/{version_id}/measures/{measure_id}") => Some(json!({
+            "title_es": "Responsables y plan", "title_en": "Officers and plan"
+        })),
+        ("POST", "/api/v1/baselines/{version_id}/status") => Some(json!({
+            "status": "consultation", "closes_on": "2099-12-31"
+        })),
+        ("POST", "/api/v1/baselines/{version_id}/comments") => {
+            Some(json!({"measure_id": "gob-1", "body": "Comentario"}))
+        }
+        ("POST", "/api/v1/baselines/{version_id}/comments/{comment_id}/reply") => {
+            Some(json!({"reply": "Respuesta"}))
+        }
+        ("POST", "/api/v1/campaigns") => Some(json!({
+            "title": "Ronda", "version_id": shipped_version(w).await, "due_on": "2099-12-31",
+            "institutions": [inst]
+        })),
+        ("PUT", "/api/v1/institutions/{id}/assessments/{assessment_id}/answers/{measure_id}") => {
+            Some(json!({"status": "implemented", "maturity": 3}))
+        }
+        (
+            "PUT",
+            "/api/v1/institutions/{id}/assessments/{assessment_id}/answers/{measure_id}/verdict",
+        ) => Some(json!({"verdict": "accepted"})),
+        ("POST", "/api/v1/institutions/{id}/assessments/{assessment_id}/plan") => Some(json!({})),
+        ("PUT", "/api/v1/institutions/{id}/assessments/{assessment_id}/plan/{item_id}") => {
+            Some(json!({"status": "done", "owner": "TI"}))
         }
         ("POST", "/api/v1/incidents/{incident_id}/submissions") => {
             Some(json!({"stage": "initial-report"}))
@@ -710,6 +891,48 @@ fn form_for(spec: &RouteSpec, n: usize, inst: Uuid) -> Option<Vec<(String, Strin
             ("level", "federal".into()),
             ("criticality", "other".into()),
             ("website", String::new()),
+        ],
+        "/baselines" => vec![("version", format!("p-{unique}")), ("title", String::new())],
+        "/baselines/{version_id}/status" => vec![
+            ("status", "consultation".into()),
+            ("closes_on", "2099-12-31".into()),
+        ],
+        "/baselines/{version_id}/measures/{measure_id}" => vec![
+            ("title_es", "Responsables".into()),
+            ("title_en", "Officers".into()),
+            ("statement_es", String::new()),
+            ("statement_en", String::new()),
+        ],
+        "/baselines/{version_id}/comments" => {
+            vec![
+                ("measure_id", "gob-1".into()),
+                ("body", "Comentario".into()),
+            ]
+        }
+        "/baselines/{version_id}/comments/{comment_id}/reply" => {
+            vec![("reply", "Respuesta".into())]
+        }
+        "/campaigns" => vec![
+            ("title", "Ronda".into()),
+            ("version_id", String::new()),
+            ("due_on", "2099-12-31".into()),
+            ("institutions", inst.to_string()),
+        ],
+        "/institutions/{id}/assessments/{assessment_id}/answers/{measure_id}" => vec![
+            ("status", "partial".into()),
+            ("maturity", "2".into()),
+            ("reason", String::new()),
+            ("comment", String::new()),
+            ("evidence", String::new()),
+        ],
+        "/institutions/{id}/assessments/{assessment_id}/answers/{measure_id}/verdict" => {
+            vec![("verdict", "rejected".into()), ("comment", String::new())]
+        }
+        "/institutions/{id}/assessments/{assessment_id}/plan" => vec![("due_on", String::new())],
+        "/institutions/{id}/assessments/{assessment_id}/plan/{item_id}" => vec![
+            ("owner", "TI".into()),
+            ("due_on", String::new()),
+            ("status", "in_progress".into()),
         ],
         "/institutions/{id}/officers" => vec![
             ("role", "officer".into()),
@@ -856,6 +1079,7 @@ async fn path_for(w: &World, spec: &RouteSpec, inst: Uuid, role: &str, n: usize)
             .replace("{notice_id}", &notice.id.to_string())
             .replace("{event}", "submission");
     }
+    path = assessment_fixtures(w, spec, inst, path).await;
     if path.contains("{token_id}") {
         let token = &w.tokens[role];
         let user = centinela_store::accounts::token_lookup(w.db(), token)
@@ -902,6 +1126,109 @@ async fn new_incident(w: &World, inst: Uuid) -> Uuid {
         .await
         .unwrap();
     row.id
+}
+
+async fn shipped_version(w: &World) -> Uuid {
+    assessments::list_versions(w.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|v| v.version == "0.1.0")
+        .unwrap()
+        .id
+}
+
+/// Fresh baseline versions, comments, campaigns, assessments (with answers to judge and gaps
+/// to plan) and plan items for the assessment routes.
+async fn assessment_fixtures(w: &World, spec: &RouteSpec, inst: Uuid, mut path: String) -> String {
+    let actor = Actor::system();
+    if path.contains("{version_id}") {
+        let needs_consultation = spec.path.contains("/comments");
+        let needs_draft = needs_consultation
+            || spec.path.contains("/status")
+            || spec.path.contains("/measures/")
+            || spec.path.ends_with("/diff");
+        let id = if needs_draft {
+            let d = api_assess::VersionDraft {
+                version: format!("t-{}", &Uuid::new_v4().simple().to_string()[..10]),
+                ..Default::default()
+            };
+            let v = api_assess::new_draft(w.db(), &actor, &d).await.unwrap();
+            if needs_consultation {
+                let s = api_assess::StatusChange {
+                    status: "consultation".into(),
+                    closes_on: Some("2099-12-31".into()),
+                    ..Default::default()
+                };
+                api_assess::change_status(w.db(), &actor, v.id, &s)
+                    .await
+                    .unwrap();
+            }
+            v.id
+        } else {
+            shipped_version(w).await
+        };
+        if path.contains("{comment_id}") {
+            let c = assessments::add_comment(
+                w.db(),
+                &actor,
+                id,
+                "gob-1",
+                "¿Y el presupuesto?",
+                api_assess::today(),
+            )
+            .await
+            .unwrap();
+            path = path.replace("{comment_id}", &c.id.to_string());
+        }
+        path = path.replace("{version_id}", &id.to_string());
+    }
+    path = path.replace("{measure_id}", "gob-1");
+    if path.contains("{campaign_id}") || path.contains("{assessment_id}") {
+        let d = api_assess::CampaignDraft {
+            title: "Ronda de prueba".into(),
+            version_id: shipped_version(w).await.to_string(),
+            due_on: "2099-12-31".into(),
+            institutions: vec![inst.to_string()],
+        };
+        let c = api_assess::start_campaign(w.db(), &actor, &d)
+            .await
+            .unwrap();
+        path = path.replace("{campaign_id}", &c.id.to_string());
+        let a = assessments::list_assessments(w.db(), &Scope::All, Some(c.id), Some(inst))
+            .await
+            .unwrap()
+            .remove(0)
+            .id;
+        for (measure, status) in [("gob-1", "implemented"), ("pro-1", "not_implemented")] {
+            let n = assessments::NewAnswer {
+                measure_id: measure.into(),
+                status: status.into(),
+                reason: String::new(),
+                maturity: Some(1),
+                comment: String::new(),
+                evidence: "[]".into(),
+            };
+            assessments::save_answer(w.db(), &actor, inst, a, &n)
+                .await
+                .unwrap();
+        }
+        if path.contains("{item_id}") {
+            let items = assessments::add_plan_items(
+                w.db(),
+                &actor,
+                inst,
+                a,
+                &[("pro-1".into(), "PRO-1".into(), 3000)],
+                None,
+            )
+            .await
+            .unwrap();
+            path = path.replace("{item_id}", &items[0].id.to_string());
+        }
+        path = path.replace("{assessment_id}", &a.to_string());
+    }
+    path
 }
 
 async fn other_institution_fingerprint(w: &World) -> (Value, usize) {

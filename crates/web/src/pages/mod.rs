@@ -2,6 +2,7 @@
 //! layer runs before them) and render with askama in the user's language.
 
 pub mod account;
+pub mod assessments;
 pub mod auth;
 pub mod constituency;
 pub mod docs;
@@ -32,6 +33,7 @@ pub struct Nav {
     pub show_incidents: bool,
     pub show_exposure: bool,
     pub show_notices: bool,
+    pub show_campaigns: bool,
     pub signed_in: bool,
 }
 
@@ -76,6 +78,11 @@ impl Nav {
             ) == Decision::Allow,
             show_notices: may(p, Action::List, &Resource::collection(ResourceKind::Notice))
                 == Decision::Allow,
+            show_campaigns: may(
+                p,
+                Action::List,
+                &Resource::collection(ResourceKind::Campaign),
+            ) == Decision::Allow,
             signed_in: true,
         }
     }
