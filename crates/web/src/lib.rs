@@ -205,11 +205,8 @@ pub fn app(state: AppState) -> Router {
     routes::router(state.clone())
         .fallback(|| async { error::ApiError::not_found() })
         .method_not_allowed_fallback(routes::method_not_allowed)
-        .layer(axum::middleware::from_fn(error::render_errors))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            security::headers,
-        ))
+        // Inner layers first: the body limit and the timeout answer inside the error
+        // renderer, so their 413 and 408 get the common error shape and the security headers.
         .layer(axum::middleware::from_fn_with_state(
             limit,
             security::limit_body,
@@ -217,6 +214,11 @@ pub fn app(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
+        ))
+        .layer(axum::middleware::from_fn(error::render_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state,

@@ -71,6 +71,17 @@ async fn bad_api_bodies_are_refused_whole() {
             .await;
         assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
         assert_eq!(r.json()["error"]["code"], "too_large");
+        // Refused on its declared length alone: still the JSON error shape.
+        let declared = format!("{{\"slug\": \"{}\"}}", "a".repeat(2 * 1024 * 1024));
+        let len = declared.len().to_string();
+        let r = Call::new(Method::POST, "/api/v1/incidents/import")
+            .token(coord)
+            .raw(declared, "application/json")
+            .header("content-length", len)
+            .send(&w.app)
+            .await;
+        assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", r.body);
+        assert_eq!(r.json()["error"]["code"], "too_large");
         assert_eq!(
             institution_count(&w).await,
             before,
