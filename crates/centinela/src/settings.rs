@@ -53,6 +53,9 @@ pub struct ServeArgs {
     /// The log's origin line (its name in checkpoints), e.g. `ciberseguridad.gob.mx/log`.
     #[arg(long, env = "CENTINELA_LOG_ORIGIN")]
     log_origin: Option<String>,
+    /// The incident protocol for new reports: `mx-apf-2025` (default) or `eu-nis2`.
+    #[arg(long, env = "CENTINELA_PROTOCOL")]
+    protocol: Option<String>,
     /// SMTP relay for outgoing e-mail (late-stage alerts), e.g. `smtp://relay.gob.mx:25`.
     #[arg(long, env = "CENTINELA_SMTP_URL")]
     smtp_url: Option<String>,
@@ -83,6 +86,7 @@ struct FileSettings {
     seal_ca_chain: Option<PathBuf>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
+    protocol: Option<String>,
     vuln_dir: Option<PathBuf>,
 }
 
@@ -121,6 +125,15 @@ impl Settings {
             (None, None) => None,
             _ => anyhow::bail!("--smtp-url and --mail-from go together"),
         };
+        let protocol = a.protocol.or(file.protocol);
+        if let Some(id) = &protocol {
+            let registry = centinela_web::api::incidents::registry();
+            anyhow::ensure!(
+                registry.latest(id).is_some(),
+                "--protocol {id}: unknown protocol; known: {}",
+                registry.ids().join(", ")
+            );
+        }
         Ok(Settings {
             tsa_key: a.tsa_key.or(file.tsa_key),
             tsa_chain: a.tsa_chain.or(file.tsa_chain),
@@ -152,6 +165,7 @@ impl Settings {
                 ),
                 vuln_dir: a.vuln_dir.or(file.vuln_dir),
                 mail,
+                protocol,
                 ..defaults
             },
         })

@@ -322,6 +322,23 @@ impl ProtocolRegistry {
         self.by_key.get(key)
     }
 
+    /// The newest loaded version of the protocol `id` (versions compare as text).
+    pub fn latest(&self, id: &str) -> Option<&Protocol> {
+        self.by_key
+            .iter()
+            .filter(|(k, _)| k.id == id)
+            .max_by(|(a, _), (b, _)| a.version.cmp(&b.version))
+            .map(|(_, p)| p)
+    }
+
+    /// The ids of the loaded protocols.
+    pub fn ids(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = self.by_key.keys().map(|k| k.id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
     pub fn default_protocol(&self) -> Option<&Protocol> {
         self.default.as_ref().and_then(|k| self.by_key.get(k))
     }

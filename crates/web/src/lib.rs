@@ -72,6 +72,9 @@ pub struct WebSettings {
     pub upload_limit: u64,
     /// Run background job workers (feed ingestion, e-mail, late-stage watch) in this process.
     pub workers: bool,
+    /// The incident protocol new reports are made under (`mx-apf-2025` when unset); past
+    /// incidents keep theirs.
+    pub protocol: Option<String>,
     /// Outgoing e-mail (SMTP relay and sender); without it, no e-mail is queued or sent.
     pub mail: Option<mail::MailSettings>,
     /// NVD/KEV files to match inventory software against (the binary loads them).
@@ -90,6 +93,7 @@ impl Default for WebSettings {
             upload_limit: 512 * 1024 * 1024,
             workers: true,
             mail: None,
+            protocol: None,
             vuln_dir: None,
         }
     }

@@ -390,3 +390,32 @@ async fn demo_history_feeds_the_national_picture() {
         w.cleanup().await;
     }
 }
+
+/// A deployment that chose `eu-nis2` reports under it (early warning in 24 h, notification in
+/// 72 h), while incidents reported before keep the protocol they were reported under.
+#[tokio::test]
+async fn a_deployment_may_report_under_eu_nis2() {
+    let settings = centinela_web::WebSettings {
+        protocol: Some("eu-nis2".into()),
+        ..Default::default()
+    };
+    for w in common::worlds_with(settings).await {
+        let officer = Some(w.tokens["officer"].as_str());
+        let r = Call::new(Method::POST, "/api/v1/incidents")
+            .token(officer)
+            .json(&draft(w.own, "TLP:AMBER"))
+            .send(&w.app)
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let v = r.json();
+        assert_eq!(v["protocol_id"], "eu-nis2");
+        let stages: Vec<&str> = v["clocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["stage"].as_str().unwrap())
+            .collect();
+        assert!(stages.contains(&"early-warning"), "{stages:?}");
+        w.cleanup().await;
+    }
+}

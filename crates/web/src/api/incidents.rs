@@ -36,8 +36,14 @@ pub fn registry() -> &'static ProtocolRegistry {
     REGISTRY.get_or_init(ProtocolRegistry::builtin)
 }
 
-fn default_protocol() -> Result<&'static Protocol, ApiError> {
-    registry().default_protocol().ok_or_else(ApiError::internal)
+/// The protocol new reports are made under: the deployment's choice (`--protocol`), else the
+/// registry's default (`mx-apf-2025`).
+pub fn default_protocol(state: &AppState) -> Result<&'static Protocol, ApiError> {
+    match &state.settings.protocol {
+        Some(id) => registry().latest(id),
+        None => registry().default_protocol(),
+    }
+    .ok_or_else(ApiError::internal)
 }
 
 /// The incident as the access policy sees it: owned by the reporting institution, labelled,
@@ -188,7 +194,7 @@ pub async fn prepare(
         Action::Create,
         &Resource::owned(ResourceKind::Incident, draft.reporter_institution),
     )?;
-    let protocol = default_protocol()?;
+    let protocol = default_protocol(state)?;
     draft
         .validate(protocol, OffsetDateTime::now_utc())
         .map_err(ApiError::invalid)?;

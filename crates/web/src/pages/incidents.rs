@@ -784,7 +784,7 @@ pub async fn statistics(State(state): State<AppState>, ctx: Ctx) -> Result<Respo
             }
         })
         .collect();
-    let protocol = api::registry().default_protocol();
+    let protocol = api::default_protocol(&state).ok();
     let level_label = |id: &str| {
         protocol
             .and_then(|p| {
