@@ -263,7 +263,10 @@ async fn populate(s: &Setup, n: u64) {
                 }
             }
             tx.execute(
-                &format!("INSERT INTO incidents ({COLUMNS}) VALUES {}", rows.join(", ")),
+                &format!(
+                    "INSERT INTO incidents ({COLUMNS}) VALUES {}",
+                    rows.join(", ")
+                ),
                 params,
             )
             .await
@@ -304,7 +307,13 @@ async fn populate(s: &Setup, n: u64) {
     );
 }
 
-async fn send(app: &Router, method: Method, path: &str, token: &str, body: Option<String>) -> (StatusCode, Vec<u8>) {
+async fn send(
+    app: &Router,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Option<String>,
+) -> (StatusCode, Vec<u8>) {
     let mut req = Request::builder()
         .method(method)
         .uri(path)
@@ -336,7 +345,10 @@ async fn case(s: &Setup, name: &str, token: &str, path: &str) {
     // One warm-up request (caches, prepared statements).
     let (status, body) = send(&s.app, Method::GET, path, token, None).await;
     if status != StatusCode::OK {
-        println!("  {name:<44} answered {status}: {}", String::from_utf8_lossy(&body));
+        println!(
+            "  {name:<44} answered {status}: {}",
+            String::from_utf8_lossy(&body)
+        );
         return;
     }
     let total = serde_json::from_slice::<serde_json::Value>(&body)
@@ -376,20 +388,78 @@ async fn lists(s: &Setup) {
     let own = s.officer_institution;
     let base = "/api/v1/incidents";
     let cases: Vec<(&str, &str, String)> = vec![
-        ("coord: first page", &s.coordinator, format!("{base}?limit=50")),
-        ("coord: offset 500", &s.coordinator, format!("{base}?limit=50&offset=500")),
-        ("coord: offset 100000 (deep)", &s.coordinator, format!("{base}?limit=50&offset=100000")),
-        ("coord: institution", &s.coordinator, format!("{base}?institution={other}&limit=50")),
-        ("coord: class+level", &s.coordinator, format!("{base}?class=availability&level=critico&limit=50")),
-        ("coord: state=open, last 60 days", &s.coordinator, format!("{base}?state=open&from={recent}&limit=50")),
-        ("coord: text q", &s.coordinator, format!("{base}?q=ransomware&limit=50")),
-        ("coord: text q (rare)", &s.coordinator, format!("{base}?q=CEN-2025-0999&limit=50")),
-        ("coord: inst+class+dates, offset 20", &s.coordinator, format!("{base}?institution={other}&class=fraud&from={year_ago}&to={year_ago_to}&limit=20&offset=20")),
-        ("officer: first page", &s.officer, format!("{base}?limit=50")),
-        ("officer: offset 5000 (deep)", &s.officer, format!("{base}?limit=50&offset=5000")),
-        ("officer: class+level", &s.officer, format!("{base}?class=fraud&level=alto&limit=50")),
-        ("officer: text q", &s.officer, format!("{base}?q=phishing&limit=50")),
-        ("officer: own institution, dates", &s.officer, format!("{base}?institution={own}&from={year_ago}&to={year_ago_to}&limit=50")),
+        (
+            "coord: first page",
+            &s.coordinator,
+            format!("{base}?limit=50"),
+        ),
+        (
+            "coord: offset 500",
+            &s.coordinator,
+            format!("{base}?limit=50&offset=500"),
+        ),
+        (
+            "coord: offset 100000 (deep)",
+            &s.coordinator,
+            format!("{base}?limit=50&offset=100000"),
+        ),
+        (
+            "coord: institution",
+            &s.coordinator,
+            format!("{base}?institution={other}&limit=50"),
+        ),
+        (
+            "coord: class+level",
+            &s.coordinator,
+            format!("{base}?class=availability&level=critico&limit=50"),
+        ),
+        (
+            "coord: state=open, last 60 days",
+            &s.coordinator,
+            format!("{base}?state=open&from={recent}&limit=50"),
+        ),
+        (
+            "coord: text q",
+            &s.coordinator,
+            format!("{base}?q=ransomware&limit=50"),
+        ),
+        (
+            "coord: text q (rare)",
+            &s.coordinator,
+            format!("{base}?q=CEN-2025-0999&limit=50"),
+        ),
+        (
+            "coord: inst+class+dates, offset 20",
+            &s.coordinator,
+            format!(
+                "{base}?institution={other}&class=fraud&from={year_ago}&to={year_ago_to}&limit=20&offset=20"
+            ),
+        ),
+        (
+            "officer: first page",
+            &s.officer,
+            format!("{base}?limit=50"),
+        ),
+        (
+            "officer: offset 5000 (deep)",
+            &s.officer,
+            format!("{base}?limit=50&offset=5000"),
+        ),
+        (
+            "officer: class+level",
+            &s.officer,
+            format!("{base}?class=fraud&level=alto&limit=50"),
+        ),
+        (
+            "officer: text q",
+            &s.officer,
+            format!("{base}?q=phishing&limit=50"),
+        ),
+        (
+            "officer: own institution, dates",
+            &s.officer,
+            format!("{base}?institution={own}&from={year_ago}&to={year_ago_to}&limit=50"),
+        ),
     ];
     for (name, token, path) in cases {
         case(s, name, token, &path).await;
@@ -397,9 +467,27 @@ async fn lists(s: &Setup) {
 }
 
 async fn stats(s: &Setup) {
-    case(s, "coord: GET /api/v1/incidents/stats", &s.coordinator, "/api/v1/incidents/stats").await;
-    case(s, "officer: GET /api/v1/incidents/stats", &s.officer, "/api/v1/incidents/stats").await;
-    case(s, "coord: GET /incidents/statistics (page)", &s.coordinator, "/incidents/statistics").await;
+    case(
+        s,
+        "coord: GET /api/v1/incidents/stats",
+        &s.coordinator,
+        "/api/v1/incidents/stats",
+    )
+    .await;
+    case(
+        s,
+        "officer: GET /api/v1/incidents/stats",
+        &s.officer,
+        "/api/v1/incidents/stats",
+    )
+    .await;
+    case(
+        s,
+        "coord: GET /incidents/statistics (page)",
+        &s.coordinator,
+        "/incidents/statistics",
+    )
+    .await;
 }
 
 /// `clients` tasks report incidents for `secs` seconds; prints reports per second.
@@ -493,7 +581,8 @@ async fn main() {
             other => panic!("unknown backend {other}"),
         };
         println!("== {backend} ({url})");
-        let log_dir = std::env::temp_dir().join(format!("centinela-bench-log-{}", Uuid::new_v4().simple()));
+        let log_dir =
+            std::env::temp_dir().join(format!("centinela-bench-log-{}", Uuid::new_v4().simple()));
         let s = setup(url, &log_dir).await;
         if phases.contains("populate") {
             populate(&s, n).await;
