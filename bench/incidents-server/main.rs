@@ -295,7 +295,7 @@ async fn populate(s: &Setup, n: u64) {
             .unwrap();
         }
         tx.commit().await.unwrap();
-        if i % 100_000 == 0 {
+        if i.is_multiple_of(100_000) {
             println!("  populate: {i} ({:.0} s)", started.elapsed().as_secs_f64());
         }
     }
