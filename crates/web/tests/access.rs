@@ -19,6 +19,14 @@ use uuid::Uuid;
 /// Anonymous callers always get 401 on the API and a redirect to the login on pages.
 const EXPECT: &[(&str, &str)] = &[
     (
+        "GET /api/v1/institutions/{id}/assessments/{assessment_id}/answers/{measure_id}/receipt",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/incidents/{incident_id}/receipt",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
         "POST /api/v1/incidents/import",
         "coordinator=201 admin=404 officer=201 ro=403 auditor=403 crisis=404",
     ),
@@ -1032,6 +1040,9 @@ async fn path_for(w: &World, spec: &RouteSpec, inst: Uuid, role: &str, n: usize)
     }
     if path.contains("{incident_id}") {
         let id = new_incident(w, inst).await;
+        if spec.path.ends_with("/receipt") {
+            w.anchored_entry(inst).await;
+        }
         if path.contains("{task_id}") {
             let row = centinela_store::incidents::get(w.db(), id).await.unwrap();
             let task = centinela_store::incident_work::add_task(
@@ -1212,6 +1223,9 @@ async fn assessment_fixtures(w: &World, spec: &RouteSpec, inst: Uuid, mut path: 
             assessments::save_answer(w.db(), &actor, inst, a, &n)
                 .await
                 .unwrap();
+        }
+        if spec.path.ends_with("/receipt") {
+            w.anchored_entry(inst).await;
         }
         if path.contains("{item_id}") {
             let items = assessments::add_plan_items(

@@ -284,6 +284,25 @@ async fn triage_override_timeline_tasks_links_and_closing() {
             .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(r.body.contains("work-error"));
+
+        // The incident's latest version is in the log: its receipt checks offline.
+        w.anchored_entry(w.own).await;
+        let r = Call::get(format!("{base}/receipt"))
+            .token(Some(officer))
+            .send(&w.app)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let receipt: centinela_web::transparency::AuditReceipt =
+            serde_json::from_str(&r.body).unwrap();
+        assert_eq!(receipt.entry.record_id, id);
+        assert_eq!(receipt.entry.record_kind, "incident");
+        let key = w.state.log.as_ref().unwrap().verifier_key();
+        centinela_web::transparency::verify_audit_receipt(&receipt, &key).unwrap();
+        let foreign_officer = Call::get(format!("/api/v1/incidents/{foreign}/receipt"))
+            .token(Some(officer))
+            .send(&w.app)
+            .await;
+        assert_eq!(foreign_officer.status, StatusCode::NOT_FOUND);
         w.cleanup().await;
     }
 }

@@ -1911,3 +1911,20 @@ pub fn may_on(ctx: &Ctx, kind: ResourceKind, action: Action, owner: Option<Uuid>
     };
     authorize(p, action, &r).is_ok()
 }
+
+/// The transparency-log receipt of an answer's latest version (its newest audit entry: the
+/// answer or a verdict), for anyone who may read the assessment.
+pub async fn answer_receipt(
+    State(state): State<AppState>,
+    ApiPath((institution, id, measure)): ApiPath<(Uuid, Uuid, String)>,
+) -> Result<Json<crate::transparency::AuditReceipt>, ApiError> {
+    store::get_assessment(&state.db, institution, id).await?;
+    let entry = centinela_store::audit::find_for_record(
+        &state.db,
+        "assessment-answer",
+        &format!("{id}/{measure}"),
+    )
+    .await?
+    .ok_or_else(ApiError::not_found)?;
+    Ok(Json(crate::transparency::receipt_for(&state, entry).await?))
+}

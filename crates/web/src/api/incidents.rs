@@ -556,3 +556,18 @@ pub async fn stats_csv(State(state): State<AppState>, ctx: Ctx) -> Result<Respon
     )
         .into_response())
 }
+
+/// `GET /api/v1/incidents/{id}/receipt`: the transparency-log receipt of the incident's latest
+/// version (its newest audit entry: the report, a stage, triage, an override…), for anyone who
+/// may read the incident. 409 until the entry is anchored (within a second or so).
+pub async fn receipt(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<crate::transparency::AuditReceipt>, ApiError> {
+    load(&state, &ctx, id, Action::Read).await?;
+    let entry = centinela_store::audit::find_for_record(&state.db, "incident", &id.to_string())
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    Ok(Json(crate::transparency::receipt_for(&state, entry).await?))
+}
