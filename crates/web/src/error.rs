@@ -113,6 +113,21 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl ApiError {
+    /// The error as one sentence for a page: its field messages, or its own message.
+    pub fn message(&self, lang: Lang) -> String {
+        if self.fields.is_empty() {
+            crate::i18n::message(lang, self.key, &self.args)
+        } else {
+            self.fields
+                .iter()
+                .map(|f| field_message(lang, f))
+                .collect::<Vec<_>>()
+                .join(" ")
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut r = self.status.into_response();

@@ -193,13 +193,7 @@ fn write_new(path: &Path, text: &str, secret: bool) -> std::io::Result<()> {
     options.open(path)?.write_all(text.as_bytes())
 }
 
-pub fn sha256(bytes: &[u8]) -> [u8; 32] {
-    Sha256::digest(bytes).into()
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use tlog::hash::{sha256, to_hex as hex};
 
 /// Parses 64 hex digits (either case).
 pub fn parse_sha256_hex(s: &str) -> Option<[u8; 32]> {

@@ -47,15 +47,7 @@ pub async fn upload(
     match ingest::receive_upload(&state, &ctx, multipart).await {
         Ok(_) => Ok(redirect("/feeds")),
         Err(e) if e.status.is_client_error() && e.code != "csrf" => {
-            let msg = if e.fields.is_empty() {
-                crate::i18n::message(ctx.lang, e.key, &e.args)
-            } else {
-                e.fields
-                    .iter()
-                    .map(|f| crate::error::field_message(ctx.lang, f))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            };
+            let msg = e.message(ctx.lang);
             let view = feeds_page(&state, &ctx, msg).await?;
             Ok((e.status, render(&view)?).into_response())
         }

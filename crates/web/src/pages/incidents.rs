@@ -662,15 +662,7 @@ pub async fn work(
     match done {
         Ok(()) => Ok(redirect(&format!("/incidents/{id}#work"))),
         Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
-            let msg = if e.fields.is_empty() {
-                crate::i18n::message(ctx.lang, e.key, &e.args)
-            } else {
-                e.fields
-                    .iter()
-                    .map(|f| crate::error::field_message(ctx.lang, f))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            };
+            let msg = e.message(ctx.lang);
             let status = e.status;
             let view = show_page_with(&state, &ctx, id, false, msg).await?;
             Ok((status, render(&view)?).into_response())

@@ -82,18 +82,6 @@ async fn read_upload(
     Ok(out)
 }
 
-fn error_text(ctx: &Ctx, e: &ApiError) -> String {
-    if e.fields.is_empty() {
-        crate::i18n::message(ctx.lang, e.key, &e.args)
-    } else {
-        e.fields
-            .iter()
-            .map(|f| crate::error::field_message(ctx.lang, f))
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // Seals
 
@@ -176,7 +164,7 @@ pub async fn seal(
             s.id, s.id
         ))),
         Err(e) if e.status.is_client_error() && e.code != "csrf" => {
-            let view = seals_page(&state, &ctx, id, error_text(&ctx, &e), None).await?;
+            let view = seals_page(&state, &ctx, id, e.message(ctx.lang), None).await?;
             Ok((e.status, render(&view)?).into_response())
         }
         Err(e) => Err(e),
@@ -252,7 +240,7 @@ pub async fn verify(
                 nav,
                 report: None,
                 document_sha256: String::new(),
-                error: error_text(&ctx, &e),
+                error: e.message(ctx.lang),
             };
             Ok((e.status, render(&page)?).into_response())
         }
@@ -477,7 +465,7 @@ pub async fn answer(
     match api::answer(&state, &ctx, id, &req).await {
         Ok(_) => Ok(redirect(&format!("/notices/{id}#evidence"))),
         Err(e) if e.status.is_client_error() && !e.fields.is_empty() => {
-            let view = notice_page(&state, &ctx, id, error_text(&ctx, &e)).await?;
+            let view = notice_page(&state, &ctx, id, e.message(ctx.lang)).await?;
             Ok((e.status, render(&view)?).into_response())
         }
         Err(e) => Err(e),
