@@ -158,9 +158,11 @@ fn allow_if(cond: bool) -> Decision {
 }
 
 fn tenant_rule(p: &Principal, action: Action, r: &Resource) -> Decision {
-    // Records owned by an institution the principal cannot see do not exist for them.
+    // Records owned by an institution the principal cannot see do not exist for them, unless
+    // shared with the principal's institution (a recipient reads, never writes).
     if let Some(owner) = r.owner
         && !sees(p, owner)
+        && !p.institution.is_some_and(|i| r.recipients.contains(&i))
     {
         return Decision::Hidden;
     }
@@ -490,6 +492,33 @@ mod tests {
             shared.recipients.push(w.b);
             let got = may(&p, Read, &shared);
             assert_eq!(got, expected, "{tlp} for {name}");
+        }
+    }
+
+    #[test]
+    fn recipients_read_what_is_shared_with_them_and_never_write() {
+        let w = world();
+        let officer_a = who(&w, "officer_a");
+        // (label, shared with a, action, expected for officer a on b's incident)
+        let cases = [
+            (Tlp::Amber, true, Read, Allow),
+            (Tlp::AmberStrict, true, Read, Allow),
+            (Tlp::Green, true, Read, Allow),
+            (Tlp::Amber, true, Update, Forbidden),
+            (Tlp::Amber, true, Delete, Forbidden),
+            (Tlp::Amber, false, Read, Hidden),
+            (Tlp::Green, false, Read, Hidden),
+            // RED stays with named people even when the institution is a recipient.
+            (Tlp::Red, true, Read, Hidden),
+        ];
+        for (tlp, shared, action, expected) in cases {
+            let recipients = if shared { vec![w.a] } else { vec![] };
+            let r = Resource::owned(Incident, w.b).labelled(tlp, recipients, vec![]);
+            assert_eq!(
+                may(&officer_a, action, &r),
+                expected,
+                "{tlp} shared={shared} {action:?}"
+            );
         }
     }
 

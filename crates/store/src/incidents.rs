@@ -169,12 +169,14 @@ pub async fn get(db: &Db, id: Uuid) -> Result<IncidentRow> {
 }
 
 /// Which labels a reader may see, as the list query applies them: the labels open to them,
-/// AMBER+STRICT of their own institution, and anything they reported themselves.
+/// AMBER+STRICT of their own institution, and anything they reported themselves; and which
+/// institution's shared incidents (AMBER recipients) they see beyond their scope.
 #[derive(Debug, Clone)]
 pub struct TlpView {
     pub open: Vec<&'static str>,
     pub strict_institution: Option<Uuid>,
     pub user: Uuid,
+    pub shared_with: Option<Uuid>,
 }
 
 /// The SQL condition (columns prefixed with `prefix`) selecting what a reader may see, and
@@ -201,6 +203,19 @@ fn visibility(scope: &Scope, view: &TlpView, prefix: &str) -> (String, Vec<Arg>)
             params.len()
         );
     }
+    // Incidents shared with the reader's institution: in scope, and AMBER+STRICT readable.
+    let scope_sql = match view.shared_with {
+        Some(inst) => {
+            params.push(inst.into());
+            let shared = format!(
+                "{prefix}id IN (SELECT r.incident_id FROM incident_recipients r WHERE r.institution_id = ${})",
+                params.len()
+            );
+            tlp = format!("{tlp} OR ({prefix}tlp = 'TLP:AMBER+STRICT' AND {shared})");
+            format!("({scope_sql} OR {shared})")
+        }
+        None => scope_sql,
+    };
     params.push(view.user.into());
     (
         format!(

@@ -14,6 +14,7 @@ pub mod audit;
 pub mod constituency;
 mod db;
 pub mod events;
+pub mod evidence;
 pub mod exposure;
 pub mod incident_work;
 pub mod incidents;

@@ -26,6 +26,7 @@ pub mod auth;
 pub mod cache;
 pub mod demo;
 pub mod error;
+pub mod evidence;
 pub mod extract;
 pub mod i18n;
 pub mod ingest;
@@ -70,6 +71,8 @@ pub struct WebSettings {
     pub files_dir: Option<std::path::PathBuf>,
     /// Largest uploaded report, in bytes.
     pub upload_limit: u64,
+    /// Largest evidence file, in bytes.
+    pub evidence_limit: u64,
     /// Run background job workers (feed ingestion, e-mail, late-stage watch) in this process.
     pub workers: bool,
     /// The incident protocol new reports are made under (`mx-apf-2025` when unset); past
@@ -91,6 +94,7 @@ impl Default for WebSettings {
             body_limit: 1024 * 1024,
             files_dir: None,
             upload_limit: 512 * 1024 * 1024,
+            evidence_limit: 50 * 1024 * 1024,
             workers: true,
             mail: None,
             protocol: None,

@@ -267,12 +267,31 @@ fn schemas() -> Value {
             "created_at": time, "done_at": nullable("string", Some("date-time"))})),
         "IncidentLink": object(&["incident_id", "related_id", "relation", "created_at"], json!({
             "incident_id": uuid, "related_id": uuid, "relation": {"type": "string"}, "created_at": time})),
-        "IncidentWork": object(&["phase", "triaged_at", "state", "phases", "tasks", "timeline", "links"], json!({
+        "ShareRequest": {"type": "object", "additionalProperties": false, "required": ["institution_id"], "properties": {"institution_id": uuid}},
+        "Recipient": object(&["incident_id", "institution_id", "shared_by", "shared_at"], json!({
+            "incident_id": uuid, "institution_id": uuid, "shared_by": {"type": "string"}, "shared_at": time})),
+        "EvidenceUpload": {
+            "type": "object", "required": ["file"],
+            "properties": {
+                "file": {"type": "string", "format": "binary", "description": "The file (size limit: serve --evidence-limit-mib, 50 MiB by default)"},
+                "tlp": {"type": "string", "enum": ["TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED"], "description": "The file's label; the incident's by default"},
+                "description": {"type": "string", "maxLength": 500},
+            },
+        },
+        "EvidenceFile": object(&["id", "institution_id", "subject_kind", "subject_id", "file_name", "media_type", "size", "sha256", "tlp", "description", "uploaded_by", "uploaded_by_email", "uploaded_at"], json!({
+            "id": uuid, "institution_id": uuid, "subject_kind": {"type": "string", "enum": ["incident", "assessment"]}, "subject_id": {"type": "string"},
+            "file_name": {"type": "string"}, "media_type": {"type": "string", "description": "As declared by the uploader; downloads are always application/octet-stream"},
+            "size": {"type": "integer", "minimum": 1}, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "tlp": {"type": "string"},
+            "description": {"type": "string"}, "uploaded_by": uuid, "uploaded_by_email": {"type": "string"}, "uploaded_at": time})),
+        "EvidenceList": {"type": "array", "items": {"$ref": "#/components/schemas/EvidenceFile"}},
+        "IncidentWork": object(&["phase", "triaged_at", "state", "phases", "tasks", "timeline", "links", "recipients", "evidence"], json!({
             "phase": {"type": "string"}, "triaged_at": nullable("string", Some("date-time")), "state": {"type": "string"},
             "phases": {"type": "array", "items": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2}},
             "tasks": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}},
             "timeline": {"type": "array", "items": {"$ref": "#/components/schemas/TimelineEntry"}},
-            "links": {"type": "array", "items": {"$ref": "#/components/schemas/IncidentLink"}}})),
+            "links": {"type": "array", "items": {"$ref": "#/components/schemas/IncidentLink"}},
+            "recipients": {"type": "array", "items": {"$ref": "#/components/schemas/Recipient"}},
+            "evidence": {"type": "array", "items": {"$ref": "#/components/schemas/EvidenceFile"}}})),
         "SealRequest": {"type": "object", "additionalProperties": false, "required": ["document_name", "document_sha256"], "properties": {
             "document_name": text(200), "document_sha256": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$", "description": "SHA-256 of the document, hex; the document itself is not sent"}}},
         "Seal": object(&["id", "institution_id", "document_name", "document_sha256", "seal", "signer", "sealed_by", "created_at"], json!({
@@ -724,6 +743,9 @@ fn operation(spec: &RouteSpec) -> Option<Value> {
         Some("P7s") => {
             json!({"description": "Detached CAdES signature (DER)", "content": {"application/pkcs7-signature": {"schema": {"type": "string", "format": "binary"}}}})
         }
+        Some("Binary") => {
+            json!({"description": "The file, as an attachment", "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}})
+        }
         Some("Text") => {
             json!({"description": "Text", "content": {"text/plain": {"schema": {"type": "string"}}}})
         }
@@ -751,7 +773,7 @@ fn operation(spec: &RouteSpec) -> Option<Value> {
         let mut content = Map::new();
         let schema = json!({"schema": {"$ref": format!("#/components/schemas/{body}")}});
         match body {
-            "ReportUpload" => {
+            "ReportUpload" | "EvidenceUpload" => {
                 content.insert("multipart/form-data".into(), schema);
             }
             "IncidentImport" => {

@@ -75,6 +75,34 @@ const EXPECT: &[(&str, &str)] = &[
         "coordinator=201 admin=404 officer=201 ro=403 auditor=403 crisis=404",
     ),
     (
+        "POST /api/v1/incidents/{incident_id}/recipients",
+        "coordinator=201 admin=404 officer=201 ro=403 auditor=403 crisis=404",
+    ),
+    (
+        "DELETE /api/v1/incidents/{incident_id}/recipients/{institution_id}",
+        "coordinator=204 admin=404 officer=204 ro=403 auditor=403 crisis=404",
+    ),
+    (
+        "POST /api/v1/incidents/{incident_id}/evidence",
+        "coordinator=201 admin=404 officer=201 ro=403 auditor=403 crisis=404",
+    ),
+    (
+        "GET /api/v1/incidents/{incident_id}/evidence",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
+        "GET /api/v1/incidents/{incident_id}/evidence/{evidence_id}",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
+        "GET /api/v1/incidents/{incident_id}/evidence/{evidence_id}/receipt",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
+        "POST /incidents/{incident_id}/evidence",
+        "coordinator=303 admin=404 officer=303 ro=403 auditor=403 crisis=404",
+    ),
+    (
         "GET /institutions/{id}/seals",
         "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
     ),
@@ -788,6 +816,9 @@ async fn body_for(w: &World, spec: &RouteSpec, inst: Uuid, n: usize) -> Option<V
         ("POST", "/api/v1/incidents/{incident_id}/tasks/{task_id}") => {
             Some(json!({"status": "done"}))
         }
+        ("POST", "/api/v1/incidents/{incident_id}/recipients") => {
+            Some(json!({"institution_id": w.other}))
+        }
         ("POST", "/api/v1/incidents/{incident_id}/links") => {
             let other = new_incident(w, inst).await;
             Some(json!({"related_id": other, "relation": "related"}))
@@ -1040,6 +1071,46 @@ async fn path_for(w: &World, spec: &RouteSpec, inst: Uuid, role: &str, n: usize)
     }
     if path.contains("{incident_id}") {
         let id = new_incident(w, inst).await;
+        if path.contains("{evidence_id}") {
+            let row = centinela_store::incidents::get(w.db(), id).await.unwrap();
+            let bytes = format!("evidence {n}");
+            let sha: String = {
+                use sha2::Digest;
+                sha2::Sha256::digest(bytes.as_bytes())
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect()
+            };
+            let dir = w.log_dir.join("files").join("evidence").join(&sha[..2]);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join(&sha), &bytes).unwrap();
+            let file = centinela_store::incident_work::add_evidence(
+                w.db(),
+                &Actor::system(),
+                &row,
+                &centinela_store::evidence::NewEvidence {
+                    institution_id: row.institution_id,
+                    subject: centinela_store::evidence::Subject::Incident,
+                    subject_id: id.to_string(),
+                    file_name: "e.txt".into(),
+                    media_type: "text/plain".into(),
+                    size: bytes.len() as i64,
+                    sha256: sha,
+                    tlp: row.tlp.clone(),
+                    description: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+            path = path.replace("{evidence_id}", &file.id.to_string());
+        }
+        if path.contains("{institution_id}") {
+            let row = centinela_store::incidents::get(w.db(), id).await.unwrap();
+            centinela_store::incident_work::share(w.db(), &Actor::system(), &row, w.other)
+                .await
+                .unwrap();
+            path = path.replace("{institution_id}", &w.other.to_string());
+        }
         if spec.path.ends_with("/receipt") {
             w.anchored_entry(inst).await;
         }
@@ -1304,6 +1375,8 @@ async fn access_matrix() {
                         call = call.raw("vendor,product,version\nnginx,nginx,1.24.0\n", "text/csv");
                     } else if spec.path == "/institutions/{id}/seals" {
                         call = call.multipart(&[], "oficio.pdf", "contenido del oficio");
+                    } else if spec.path.ends_with("/evidence") {
+                        call = call.multipart(&[("description", "x")], "e.txt", "contenido");
                     } else if centinela_web::security::UPLOAD_PATHS.contains(&spec.path) {
                         call =
                             call.multipart(&[("report", "scan_http")], "report.csv", SAMPLE_REPORT);

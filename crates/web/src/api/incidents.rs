@@ -47,14 +47,24 @@ pub fn default_protocol(state: &AppState) -> Result<&'static Protocol, ApiError>
 }
 
 /// The incident as the access policy sees it: owned by the reporting institution, labelled,
-/// with its reporter named (TLP:RED reaches only them).
-pub fn resource(row: &IncidentRow) -> Resource {
+/// shared with its recipients, with its reporter named (TLP:RED reaches only them).
+pub fn labelled(row: &IncidentRow, recipients: Vec<Uuid>) -> Resource {
     let tlp = row.tlp.parse::<Tlp>().unwrap_or(Tlp::Red);
     Resource::owned(ResourceKind::Incident, row.institution_id).labelled(
         tlp,
-        vec![],
+        recipients,
         vec![row.reported_by],
     )
+}
+
+/// [`labelled`], with the incident's recipients read from the database.
+pub async fn resource(state: &AppState, row: &IncidentRow) -> Result<Resource, ApiError> {
+    let recipients = centinela_store::incident_work::recipients(&state.db, row.id)
+        .await?
+        .into_iter()
+        .map(|r| r.institution_id)
+        .collect();
+    Ok(labelled(row, recipients))
 }
 
 fn tlp_view(p: &Principal) -> TlpView {
@@ -65,6 +75,10 @@ fn tlp_view(p: &Principal) -> TlpView {
             Role::Auditor | Role::Admin | Role::CrisisMember => None,
         },
         user: p.user,
+        shared_with: match p.role {
+            Role::Officer => p.institution,
+            _ => None,
+        },
     }
 }
 
@@ -276,10 +290,13 @@ pub async fn visible(
         to: q.to,
     };
     let (rows, total) = store::list(&state.db, &scope(p), &tlp_view(p), &filter, page).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut shared = centinela_store::incident_work::recipients_of(&state.db, &ids).await?;
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
+        let recipients = shared.remove(&row.id).unwrap_or_default();
         // The list query applies the same rule; this keeps one decision authoritative.
-        if may(p, Action::Read, &resource(&row)) == Decision::Allow {
+        if may(p, Action::Read, &labelled(&row, recipients)) == Decision::Allow {
             items.push(view(state, row, ctx.lang.tag()).await?);
         }
     }
@@ -303,7 +320,7 @@ pub async fn load(
     action: Action,
 ) -> Result<IncidentRow, ApiError> {
     let row = store::get(&state.db, id).await?;
-    authorize(ctx.principal()?, action, &resource(&row))?;
+    authorize(ctx.principal()?, action, &resource(state, &row).await?)?;
     Ok(row)
 }
 
@@ -566,8 +583,7 @@ pub async fn receipt(
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<crate::transparency::AuditReceipt>, ApiError> {
     load(&state, &ctx, id, Action::Read).await?;
-    let entry = centinela_store::audit::find_for_record(&state.db, "incident", &id.to_string())
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    Ok(Json(crate::transparency::receipt_for(&state, entry).await?))
+    Ok(Json(
+        crate::transparency::record_receipt(&state, "incident", &id.to_string()).await?,
+    ))
 }

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod assessments;
 pub mod constituency;
 pub mod events;
+pub mod evidence;
 pub mod feeds;
 pub mod incident_import;
 pub mod incident_work;

@@ -441,6 +441,11 @@ struct ShowPage {
     is_coordinator: bool,
     levels: Vec<(String, String)>,
     error: String,
+    /// Institutions the incident is shared with (id, name).
+    shared: Vec<(Uuid, String)>,
+    /// Institutions it could be shared with, for the sharing form.
+    institutions: Vec<(Uuid, String)>,
+    evidence_limit_mib: u64,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -465,9 +470,9 @@ async fn show_page_with(
     error: String,
 ) -> Result<ShowPage, ApiError> {
     let row = api::load(state, ctx, id, Action::Read).await?;
-    let work = crate::api::incident_work::work_of(state, &row, ctx.lang.tag()).await?;
+    let work = crate::api::incident_work::work_of(state, ctx, &row).await?;
     let p = ctx.principal()?;
-    let can_update = may(p, Action::Update, &api::resource(&row)) == Decision::Allow;
+    let can_update = may(p, Action::Update, &api::resource(state, &row).await?) == Decision::Allow;
     let t = Tr { lang: ctx.lang };
     let v = api::view(state, row, t.tag()).await?;
     let institution = repo::get_institution(&state.db, v.row.institution_id)
@@ -530,7 +535,32 @@ async fn show_page_with(
                 .collect()
         })
         .unwrap_or_default();
+    let mut shared = vec![];
+    for r in &work.recipients {
+        if let Ok(i) = repo::get_institution(&state.db, r.institution_id).await {
+            shared.push((i.id, i.name(t.tag()).to_string()));
+        }
+    }
+    let institutions = if can_update {
+        repo::list_institutions(
+            &state.db,
+            &Scope::All,
+            &Default::default(),
+            Page::new(Some(Page::MAX_LIMIT), None),
+        )
+        .await?
+        .0
+        .into_iter()
+        .filter(|i| i.id != v.row.institution_id && !shared.iter().any(|(s, _)| *s == i.id))
+        .map(|i| (i.id, i.name(t.tag()).to_string()))
+        .collect()
+    } else {
+        vec![]
+    };
     Ok(ShowPage {
+        shared,
+        institutions,
+        evidence_limit_mib: state.settings.evidence_limit / (1024 * 1024),
         level: level_name(&v, t.tag()),
         score: format!("{:.1}", v.assessment["score"].as_f64().unwrap_or(0.0)),
         description: v.draft["description"].as_str().unwrap_or("").to_string(),
@@ -657,10 +687,43 @@ pub async fn work(
                 )])),
             }
         }
+        "share" | "unshare" => match Uuid::try_parse(f.related.trim()) {
+            Ok(inst) if f.action == "share" => {
+                w::share_incident(&state, &ctx, id, inst).await.map(|_| ())
+            }
+            Ok(inst) => w::unshare_incident(&state, &ctx, id, inst).await,
+            Err(_) => Err(ApiError::invalid(vec![FieldError::new(
+                "institution_id",
+                "err-unknown-institution",
+            )])),
+        },
         _ => Err(ApiError::bad_request("err-form").arg("detail", "action")),
     };
     match done {
         Ok(()) => Ok(redirect(&format!("/incidents/{id}#work"))),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            let msg = e.message(ctx.lang);
+            let status = e.status;
+            let view = show_page_with(&state, &ctx, id, false, msg).await?;
+            Ok((status, render(&view)?).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The evidence upload form (multipart): the file is kept, then the page shows it; a refused
+/// upload shows the page again with the reason.
+pub async fn add_evidence(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(id): ApiPath<Uuid>,
+    multipart: Result<
+        axum::extract::multipart::Multipart,
+        axum::extract::multipart::MultipartRejection,
+    >,
+) -> Result<Response, ApiError> {
+    match crate::api::evidence::attach(&state, &ctx, id, multipart).await {
+        Ok(_) => Ok(redirect(&format!("/incidents/{id}#evidence"))),
         Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
             let msg = e.message(ctx.lang);
             let status = e.status;
