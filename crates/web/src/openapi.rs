@@ -699,7 +699,7 @@ fn query_param(name: &str) -> Value {
         }
         "institution" => json!({"type": "string", "format": "uuid"}),
         "from" | "to" => json!({"type": "string", "format": "date-time"}),
-        "partial" => json!({"type": "boolean"}),
+        "partial" | "late" => json!({"type": "boolean"}),
         "type" => {
             json!({"type": "string", "maxLength": 100, "description": "RSIT classification type"})
         }

@@ -67,7 +67,7 @@ pub async fn resource(state: &AppState, row: &IncidentRow) -> Result<Resource, A
     Ok(labelled(row, recipients))
 }
 
-fn tlp_view(p: &Principal) -> TlpView {
+pub fn tlp_view(p: &Principal) -> TlpView {
     TlpView {
         open: vec!["TLP:CLEAR", "TLP:GREEN", "TLP:AMBER"],
         strict_institution: match p.role {
@@ -268,6 +268,8 @@ pub struct IncidentQuery {
     pub from: Option<OffsetDateTime>,
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub to: Option<OffsetDateTime>,
+    pub sector: Option<String>,
+    pub late: Option<bool>,
     pub limit: Option<i64>,
     pub offset: Option<i64>,
 }
@@ -288,6 +290,8 @@ pub async fn visible(
         state: q.state,
         from: q.from,
         to: q.to,
+        sector: q.sector,
+        late: q.late,
     };
     let (rows, total) = store::list(&state.db, &scope(p), &tlp_view(p), &filter, page).await?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();

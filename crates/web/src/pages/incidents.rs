@@ -93,11 +93,17 @@ struct ListPage {
     total: i64,
     q: String,
     can_report: bool,
+    sector: String,
+    late: bool,
+    sectors: Vec<(String, String)>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ListQuery {
     q: Option<String>,
+    sector: Option<String>,
+    /// `true` (the checkbox) for incidents with a late reporting stage.
+    late: Option<String>,
     offset: Option<i64>,
 }
 
@@ -123,6 +129,8 @@ pub async fn list(
         &ctx,
         IncidentQuery {
             q: q.q.clone(),
+            sector: q.sector.clone().filter(|s| !s.is_empty()),
+            late: q.late.as_deref().map(|l| l == "true"),
             offset: q.offset,
             limit: Some(50),
             ..Default::default()
@@ -154,6 +162,12 @@ pub async fn list(
         rows,
         total,
         q: q.q.unwrap_or_default(),
+        sector: q.sector.unwrap_or_default(),
+        late: q.late.as_deref() == Some("true"),
+        sectors: centinela_core::sector::sectors()
+            .iter()
+            .map(|s| (s.id.clone(), t.sector(&s.id)))
+            .collect(),
         can_report: may(
             p,
             Action::Create,
