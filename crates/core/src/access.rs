@@ -69,6 +69,8 @@ pub enum ResourceKind {
     Assessment,
     /// An auditor's verdict on an institution's answers.
     AssessmentVerdict,
+    /// Signed webhooks: an institution's (its own incidents) or national ones (the collection).
+    Webhook,
 }
 
 /// The record being acted on, reduced to what the policy needs.
@@ -267,6 +269,13 @@ fn tenant_rule(p: &Principal, action: Action, r: &Resource) -> Decision {
         },
         // Auditors judge the institutions assigned to them (others are already Hidden above);
         // an institution never judges itself.
+        // A subscription holds a signing secret and sends records out of the platform: only
+        // the institution's own officers and the national coordinators manage them.
+        ResourceKind::Webhook => match p.role {
+            Role::Coordinator => Decision::Allow,
+            Role::Officer => allow_if(own),
+            Role::Admin | Role::CrisisMember | Role::Auditor => Decision::Hidden,
+        },
         ResourceKind::AssessmentVerdict => match p.role {
             Role::Coordinator | Role::Auditor => Decision::Allow,
             Role::Officer => allow_if(read),
@@ -449,6 +458,14 @@ mod tests {
             ("officer_a", Read, AssessmentVerdict, "a", Allow),
             ("coordinator", Update, AssessmentVerdict, "b", Allow),
             ("crisis", Update, AssessmentVerdict, "a", Hidden),
+            ("officer_a", Create, Webhook, "a", Allow),
+            ("officer_a", Read, Webhook, "a", Allow),
+            ("officer_a", Read, Webhook, "b", Hidden),
+            ("officer_a", Create, Webhook, "-", Forbidden),
+            ("coordinator", Create, Webhook, "-", Allow),
+            ("coordinator", Delete, Webhook, "b", Allow),
+            ("auditor_a", Read, Webhook, "a", Hidden),
+            ("token_ro_a", Create, Webhook, "a", Forbidden),
             ("token_ro_a", Read, Network, "b", Hidden),
         ];
         for (name, action, kind, owner, expected) in cases {

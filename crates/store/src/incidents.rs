@@ -43,7 +43,7 @@ pub struct IncidentRow {
     pub assessment: String,
 }
 
-const COLUMNS: &str = "id, reference, institution_id, protocol_id, protocol_version, title, tlp, level, significant, \
+pub(crate) const COLUMNS: &str = "id, reference, institution_id, protocol_id, protocol_version, title, tlp, level, significant, \
      state, class, kind, detected_at, aware_at, reported_at, updated_at, closed_at, reported_by, draft, assessment, phase, triaged_at";
 
 /// What the server stores for a new report (validated and assessed by the caller).

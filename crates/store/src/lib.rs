@@ -24,6 +24,7 @@ pub mod seed;
 pub mod stats;
 pub mod testing;
 pub mod trust;
+pub mod webhooks;
 
 pub use db::{Arg, Backend, Db, PoolStats, Tx};
 

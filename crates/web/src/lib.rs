@@ -40,6 +40,7 @@ pub mod seals;
 pub mod security;
 pub mod transparency;
 pub mod tsa;
+pub mod webhooks;
 pub mod worker;
 
 use axum::Router;
@@ -80,6 +81,9 @@ pub struct WebSettings {
     pub protocol: Option<String>,
     /// Outgoing e-mail (SMTP relay and sender); without it, no e-mail is queued or sent.
     pub mail: Option<mail::MailSettings>,
+    /// Let webhooks call loopback and link-local addresses (tests, a relay on the same host);
+    /// off in production, so a subscription cannot reach the host's own services.
+    pub webhooks_allow_local: bool,
     /// NVD/KEV files to match inventory software against (the binary loads them).
     pub vuln_dir: Option<std::path::PathBuf>,
 }
@@ -99,6 +103,7 @@ impl Default for WebSettings {
             mail: None,
             protocol: None,
             vuln_dir: None,
+            webhooks_allow_local: false,
         }
     }
 }
@@ -137,6 +142,11 @@ impl AppState {
                 db.clone(),
                 settings.files_dir.clone(),
                 settings.mail.clone(),
+                settings.webhooks_allow_local,
+            ));
+            tokio::spawn(webhooks::dispatch_forever(
+                db.clone(),
+                std::time::Duration::from_secs(1),
             ));
         }
         Ok(AppState {

@@ -267,6 +267,24 @@ fn schemas() -> Value {
             "created_at": time, "done_at": nullable("string", Some("date-time"))})),
         "IncidentLink": object(&["incident_id", "related_id", "relation", "created_at"], json!({
             "incident_id": uuid, "related_id": uuid, "relation": {"type": "string"}, "created_at": time})),
+        "WebhookRequest": {"type": "object", "additionalProperties": false, "required": ["url"], "properties": {
+            "url": {"type": "string", "maxLength": 500, "description": "http or https URL receiving POSTs"},
+            "events": {"type": "array", "minItems": 1, "items": {"type": "string", "enum": ["incident.reported", "incident.severity_changed", "incident.late"]}}}},
+        "Webhook": object(&["id", "institution_id", "url", "events", "active", "created_by", "created_at"], json!({
+            "id": uuid, "institution_id": nullable("string", Some("uuid")), "url": {"type": "string"},
+            "events": {"type": "string", "description": "Space-separated event names"}, "active": {"type": "boolean"},
+            "created_by": {"type": "string"}, "created_at": time})),
+        "WebhookList": {"type": "array", "items": {"$ref": "#/components/schemas/Webhook"}},
+        "WebhookCreated": object(&["id", "institution_id", "url", "events", "active", "created_by", "created_at", "secret"], json!({
+            "id": uuid, "institution_id": nullable("string", Some("uuid")), "url": {"type": "string"},
+            "events": {"type": "string"}, "active": {"type": "boolean"}, "created_by": {"type": "string"}, "created_at": time,
+            "secret": {"type": "string", "description": "HMAC-SHA256 key (hex) for X-Centinela-Signature: sha256=HMAC(secret, timestamp + '.' + body); shown once"}})),
+        "WebhookDelivery": object(&["id", "webhook_id", "event_id", "event", "payload", "state", "attempts", "last_status", "last_error", "created_at", "delivered_at"], json!({
+            "id": uuid, "webhook_id": uuid, "event_id": {"type": "integer"}, "event": {"type": "string"}, "payload": {"type": "string"},
+            "state": {"type": "string", "enum": ["queued", "delivered", "failed"]}, "attempts": {"type": "integer"},
+            "last_status": nullable("integer", None), "last_error": nullable("string", None),
+            "created_at": time, "delivered_at": nullable("string", Some("date-time"))})),
+        "WebhookDeliveryList": {"type": "array", "items": {"$ref": "#/components/schemas/WebhookDelivery"}},
         "ShareRequest": {"type": "object", "additionalProperties": false, "required": ["institution_id"], "properties": {"institution_id": uuid}},
         "Recipient": object(&["incident_id", "institution_id", "shared_by", "shared_at"], json!({
             "incident_id": uuid, "institution_id": uuid, "shared_by": {"type": "string"}, "shared_at": time})),

@@ -103,6 +103,38 @@ const EXPECT: &[(&str, &str)] = &[
         "coordinator=303 admin=404 officer=303 ro=403 auditor=403 crisis=404",
     ),
     (
+        "GET /api/v1/institutions/{id}/webhooks",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=404/404 crisis=404/404",
+    ),
+    (
+        "POST /api/v1/institutions/{id}/webhooks",
+        "coordinator=201/201 admin=404/404 officer=201/404 ro=403/404 auditor=404/404 crisis=404/404",
+    ),
+    (
+        "DELETE /api/v1/institutions/{id}/webhooks/{webhook_id}",
+        "coordinator=204/204 admin=404/404 officer=204/404 ro=403/404 auditor=404/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/webhooks/{webhook_id}/deliveries",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=404/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/webhooks",
+        "coordinator=200 admin=404 officer=403 ro=403 auditor=404 crisis=404",
+    ),
+    (
+        "POST /api/v1/webhooks",
+        "coordinator=201 admin=404 officer=403 ro=403 auditor=404 crisis=404",
+    ),
+    (
+        "DELETE /api/v1/webhooks/{webhook_id}",
+        "coordinator=204 admin=404 officer=403 ro=403 auditor=404 crisis=404",
+    ),
+    (
+        "GET /api/v1/webhooks/{webhook_id}/deliveries",
+        "coordinator=200 admin=404 officer=403 ro=403 auditor=404 crisis=404",
+    ),
+    (
         "GET /institutions/{id}/seals",
         "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
     ),
@@ -816,6 +848,9 @@ async fn body_for(w: &World, spec: &RouteSpec, inst: Uuid, n: usize) -> Option<V
         ("POST", "/api/v1/incidents/{incident_id}/tasks/{task_id}") => {
             Some(json!({"status": "done"}))
         }
+        ("POST", "/api/v1/institutions/{id}/webhooks") | ("POST", "/api/v1/webhooks") => Some(
+            json!({"url": "https://soc.example.gob.mx/hooks", "events": ["incident.reported"]}),
+        ),
         ("POST", "/api/v1/incidents/{incident_id}/recipients") => {
             Some(json!({"institution_id": w.other}))
         }
@@ -1068,6 +1103,24 @@ async fn path_for(w: &World, spec: &RouteSpec, inst: Uuid, role: &str, n: usize)
         .await
         .unwrap();
         path = path.replace("{report_id}", &r.id.to_string());
+    }
+    if path.contains("{webhook_id}") {
+        let hook = centinela_store::webhooks::create(
+            w.db(),
+            &Actor::system(),
+            &centinela_store::webhooks::NewWebhook {
+                institution_id: spec
+                    .path
+                    .starts_with("/api/v1/institutions/")
+                    .then_some(inst),
+                url: "https://soc.example.gob.mx/hooks".into(),
+                secret: "s".into(),
+                events: vec!["incident.reported".into()],
+            },
+        )
+        .await
+        .unwrap();
+        path = path.replace("{webhook_id}", &hook.id.to_string());
     }
     if path.contains("{incident_id}") {
         let id = new_incident(w, inst).await;

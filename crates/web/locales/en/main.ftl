@@ -490,3 +490,4 @@ dashboard-late-title = Reporting stages running late
 dashboard-late-none = No open incident has a late reporting stage.
 dashboard-late-chart = Open incidents with a late stage, by sector
 dashboard-late-list = see them
+err-webhook-url = Give an http or https address with a host name, for example https://soc.example.gob.mx/hooks/centinela.

@@ -490,3 +490,4 @@ dashboard-late-title = Etapas de reporte vencidas
 dashboard-late-none = Ningún incidente abierto tiene una etapa de reporte vencida.
 dashboard-late-chart = Incidentes abiertos con una etapa vencida, por sector
 dashboard-late-list = verlos
+err-webhook-url = Indique una dirección http o https con nombre de host, por ejemplo https://soc.ejemplo.gob.mx/hooks/centinela.

@@ -13,6 +13,7 @@ pub mod inventory;
 pub mod ops;
 pub mod reference;
 pub mod trust;
+pub mod webhooks;
 
 use crate::error::ApiError;
 use axum::http::StatusCode;
