@@ -688,6 +688,8 @@ fn incident_draft_schema() -> Value {
             "tlp": tlp.clone(),
             "pap": {"type": "string", "enum": ["PAP:CLEAR", "PAP:GREEN", "PAP:AMBER", "PAP:RED"]},
             "affected_assets": text(5000), "affected_services": text(5000),
+            "affected_asset_ids": {"type": "array", "maxItems": 500, "items": {"type": "string", "format": "uuid"}, "description": "Assets of the reporting institution's inventory"},
+            "affected_service_ids": {"type": "array", "maxItems": 500, "items": {"type": "string", "format": "uuid"}, "description": "Digital services of the reporting institution's inventory"},
             "impact": {"type": "object", "required": ["functional_impact", "information_impact", "recoverability", "people_affected", "essential_service", "institutions_affected", "cross_border"], "properties": {
                 "functional_impact": {"type": "string", "enum": strings(FunctionalImpact::ALL, FunctionalImpact::as_str)},
                 "information_impact": {"type": "string", "enum": strings(InformationImpact::ALL, InformationImpact::as_str)},

@@ -384,3 +384,86 @@ async fn sharing_lets_recipients_read_but_never_write() {
         w.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn a_report_links_its_own_inventory_and_nobody_elses() {
+    for w in worlds().await {
+        let officer = w.tokens["officer"].as_str();
+        let coordinator = w.tokens["coordinator"].as_str();
+        let add = |token: &'static str, inst: Uuid, kind: &'static str, body: Value| {
+            let app = w.app.clone();
+            let token = w.tokens[token].clone();
+            async move {
+                let r = Call::new(Method::POST, format!("/api/v1/institutions/{inst}/{kind}"))
+                    .token(Some(&token))
+                    .json(&body)
+                    .send(&app)
+                    .await;
+                assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+                r.json()["id"].as_str().unwrap().to_string()
+            }
+        };
+        let asset = add(
+            "officer",
+            w.own,
+            "assets",
+            json!({"name": "Servidor de expedientes", "kind": "server", "criticality": "high"}),
+        )
+        .await;
+        let service = add(
+            "officer",
+            w.own,
+            "services",
+            json!({"name": "Declaración anual", "url": "https://www.sat.gob.mx/declaracion"}),
+        )
+        .await;
+        let foreign = add(
+            "coordinator",
+            w.other,
+            "assets",
+            json!({"name": "Refinería", "kind": "server", "criticality": "high"}),
+        )
+        .await;
+
+        let mut d = draft(w.own, "TLP:AMBER");
+        d["affected_asset_ids"] = json!([asset]);
+        d["affected_service_ids"] = json!([service]);
+        let r = Call::new(Method::POST, "/api/v1/incidents")
+            .token(Some(officer))
+            .json(&d)
+            .send(&w.app)
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let id = r.json()["id"].as_str().unwrap().to_string();
+        let page = Call::get(format!("/incidents/{id}"))
+            .token(Some(coordinator))
+            .send(&w.app)
+            .await;
+        assert!(
+            page.body.contains("Servidor de expedientes")
+                && page.body.contains("Declaración anual")
+        );
+
+        for (field, ids) in [
+            ("affected_asset_ids", json!([foreign])),
+            ("affected_asset_ids", json!([Uuid::new_v4()])),
+            ("affected_service_ids", json!([asset])),
+        ] {
+            let mut d = draft(w.own, "TLP:AMBER");
+            d[field] = ids.clone();
+            let r = Call::new(Method::POST, "/api/v1/incidents")
+                .token(Some(officer))
+                .json(&d)
+                .send(&w.app)
+                .await;
+            assert_eq!(
+                r.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{field} {ids}: {}",
+                r.body
+            );
+            assert!(r.body.contains(field), "{}", r.body);
+        }
+        w.cleanup().await;
+    }
+}

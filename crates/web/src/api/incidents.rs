@@ -190,6 +190,43 @@ pub async fn report(
     Ok(store::create(&state.db, &ctx.actor(), REFERENCE_PREFIX, &new).await?)
 }
 
+/// Linked inventory entries must be the reporting institution's own.
+async fn linked_inventory(state: &AppState, draft: &IncidentDraft) -> Result<(), ApiError> {
+    use centinela_store::inventory;
+    let mut errors = vec![];
+    if !draft.affected_asset_ids.is_empty() {
+        let own = inventory::list_assets(&state.db, draft.reporter_institution).await?;
+        if let Some(missing) = draft
+            .affected_asset_ids
+            .iter()
+            .find(|id| !own.iter().any(|a| a.id == **id))
+        {
+            errors.push(
+                FieldError::new("affected_asset_ids", "err-unknown-asset")
+                    .arg("id", missing.to_string()),
+            );
+        }
+    }
+    if !draft.affected_service_ids.is_empty() {
+        let own = inventory::list_services(&state.db, draft.reporter_institution).await?;
+        if let Some(missing) = draft
+            .affected_service_ids
+            .iter()
+            .find(|id| !own.iter().any(|a| a.id == **id))
+        {
+            errors.push(
+                FieldError::new("affected_service_ids", "err-unknown-service")
+                    .arg("id", missing.to_string()),
+            );
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(errors))
+    }
+}
+
 /// Validates and assesses a report: what `report` stores (bulk import stores many at once).
 pub async fn prepare(
     state: &AppState,
@@ -220,6 +257,7 @@ pub async fn prepare(
                 "err-no-institution",
             )])
         })?;
+    linked_inventory(state, &draft).await?;
     let assessment = protocol.severity.assess(&draft.impact);
     let first = draft.classifications.first().cloned().ok_or_else(|| {
         ApiError::invalid(vec![FieldError::new(

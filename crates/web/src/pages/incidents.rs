@@ -393,6 +393,8 @@ fn draft_of(f: &ReportForm) -> (IncidentDraft, Vec<FieldError>) {
         pap: serde_json::from_value::<Pap>(serde_json::json!(f.pap)).unwrap_or(Pap::Amber),
         affected_assets: String::new(),
         affected_services: f.affected_services.clone(),
+        affected_asset_ids: vec![],
+        affected_service_ids: vec![],
         impact,
         observables,
     };
@@ -460,6 +462,9 @@ struct ShowPage {
     /// Institutions it could be shared with, for the sharing form.
     institutions: Vec<(Uuid, String)>,
     evidence_limit_mib: u64,
+    /// What the report names as affected: free text and linked inventory entries.
+    affected_assets: String,
+    affected_services: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -571,7 +576,10 @@ async fn show_page_with(
     } else {
         vec![]
     };
+    let (affected_assets, affected_services) = affected(state, &v, &t).await?;
     Ok(ShowPage {
+        affected_assets,
+        affected_services,
         shared,
         institutions,
         evidence_limit_mib: state.settings.evidence_limit / (1024 * 1024),
@@ -592,6 +600,63 @@ async fn show_page_with(
         error,
         v,
     })
+}
+
+/// The affected assets and services as shown: the report's free text, then the names of the
+/// linked inventory entries.
+async fn affected(
+    state: &AppState,
+    v: &IncidentView,
+    t: &Tr,
+) -> Result<(String, String), ApiError> {
+    let ids = |key: &str| -> Vec<Uuid> {
+        v.draft[key]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().and_then(|s| Uuid::try_parse(s).ok()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let join = |free: &str, linked: Vec<String>| {
+        let mut parts: Vec<String> = vec![];
+        if !free.trim().is_empty() {
+            parts.push(free.trim().to_string());
+        }
+        if !linked.is_empty() {
+            parts.push(format!(
+                "{}: {}",
+                t.m("incident-linked-inventory"),
+                linked.join(", ")
+            ));
+        }
+        parts.join(" · ")
+    };
+    let (asset_ids, service_ids) = (ids("affected_asset_ids"), ids("affected_service_ids"));
+    let mut assets = vec![];
+    if !asset_ids.is_empty() {
+        for a in centinela_store::inventory::list_assets(&state.db, v.row.institution_id).await? {
+            if asset_ids.contains(&a.id) {
+                assets.push(a.name);
+            }
+        }
+    }
+    let mut services = vec![];
+    if !service_ids.is_empty() {
+        for s in centinela_store::inventory::list_services(&state.db, v.row.institution_id).await? {
+            if service_ids.contains(&s.id) {
+                services.push(s.name);
+            }
+        }
+    }
+    Ok((
+        join(v.draft["affected_assets"].as_str().unwrap_or(""), assets),
+        join(
+            v.draft["affected_services"].as_str().unwrap_or(""),
+            services,
+        ),
+    ))
 }
 
 /// One form on the incident page for all its work: `action` says which.
