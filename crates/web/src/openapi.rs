@@ -294,13 +294,16 @@ fn schemas() -> Value {
                 "file": {"type": "string", "format": "binary", "description": "The file (size limit: serve --evidence-limit-mib, 50 MiB by default)"},
                 "tlp": {"type": "string", "enum": ["TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED"], "description": "The file's label; the incident's by default"},
                 "description": {"type": "string", "maxLength": 500},
+                "effective_on": {"type": "string", "format": "date", "description": "From when the evidence holds"},
+                "expires_on": {"type": "string", "format": "date", "description": "Until when it holds; not before effective_on"},
             },
         },
-        "EvidenceFile": object(&["id", "institution_id", "subject_kind", "subject_id", "file_name", "media_type", "size", "sha256", "tlp", "description", "uploaded_by", "uploaded_by_email", "uploaded_at"], json!({
+        "EvidenceFile": object(&["id", "institution_id", "subject_kind", "subject_id", "file_name", "media_type", "size", "sha256", "tlp", "description", "effective_on", "expires_on", "uploaded_by", "uploaded_by_email", "uploaded_at"], json!({
             "id": uuid, "institution_id": uuid, "subject_kind": {"type": "string", "enum": ["incident", "assessment"]}, "subject_id": {"type": "string"},
             "file_name": {"type": "string"}, "media_type": {"type": "string", "description": "As declared by the uploader; downloads are always application/octet-stream"},
             "size": {"type": "integer", "minimum": 1}, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "tlp": {"type": "string"},
-            "description": {"type": "string"}, "uploaded_by": uuid, "uploaded_by_email": {"type": "string"}, "uploaded_at": time})),
+            "description": {"type": "string"}, "effective_on": nullable("string", Some("date")), "expires_on": nullable("string", Some("date")),
+            "uploaded_by": uuid, "uploaded_by_email": {"type": "string"}, "uploaded_at": time})),
         "EvidenceList": {"type": "array", "items": {"$ref": "#/components/schemas/EvidenceFile"}},
         "IncidentWork": object(&["phase", "triaged_at", "state", "phases", "tasks", "timeline", "links", "recipients", "evidence"], json!({
             "phase": {"type": "string"}, "triaged_at": nullable("string", Some("date-time")), "state": {"type": "string"},
@@ -645,9 +648,12 @@ fn assessment_schemas() -> Value {
         "Assessment": object(&["id", "campaign_id", "institution_id", "profile", "created_at", "updated_at", "campaign_title", "due_on", "measures", "overall", "groups", "gaps", "plan"], json!({
             "id": uuid, "campaign_id": uuid, "institution_id": uuid, "profile": {"type": "string"},
             "created_at": time, "updated_at": time, "campaign_title": {"type": "string"}, "due_on": date,
-            "measures": {"type": "array", "items": object(&["id", "group", "weight", "title", "answer"], json!({
+            "measures": {"type": "array", "items": object(&["id", "group", "weight", "title", "answer", "files"], json!({
                 "id": {"type": "string"}, "group": {"type": "string"}, "weight": {"type": "number"}, "title": {"type": "string"},
-                "answer": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Answer"}]}}))},
+                "answer": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Answer"}]},
+                "files": {"type": "array", "description": "Evidence files, oldest first (each upload is a revision); expired: past expires_on", "items": {"allOf": [
+                    {"$ref": "#/components/schemas/EvidenceFile"},
+                    {"type": "object", "required": ["expired"], "properties": {"expired": {"type": "boolean"}}}]}}}))},
             "overall": score.clone(), "groups": {"type": "object", "additionalProperties": score},
             "gaps": {"type": "array", "items": object(&["measure_id", "title", "group", "weight", "status"], json!({
                 "measure_id": {"type": "string"}, "title": {"type": "string"}, "group": {"type": "string"},

@@ -135,6 +135,26 @@ const EXPECT: &[(&str, &str)] = &[
         "coordinator=200 admin=404 officer=403 ro=403 auditor=404 crisis=404",
     ),
     (
+        "POST /api/v1/institutions/{id}/assessments/{assessment_id}/answers/{measure_id}/evidence",
+        "coordinator=201/201 admin=404/404 officer=201/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/assessments/{assessment_id}/evidence",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/assessments/{assessment_id}/evidence/{evidence_id}",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/assessments/{assessment_id}/evidence/{evidence_id}/receipt",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "POST /institutions/{id}/assessments/{assessment_id}/answers/{measure_id}/evidence",
+        "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
         "GET /institutions/{id}/seals",
         "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
     ),
@@ -1126,35 +1146,16 @@ async fn path_for(w: &World, spec: &RouteSpec, inst: Uuid, role: &str, n: usize)
         let id = new_incident(w, inst).await;
         if path.contains("{evidence_id}") {
             let row = centinela_store::incidents::get(w.db(), id).await.unwrap();
-            let bytes = format!("evidence {n}");
-            let sha: String = {
-                use sha2::Digest;
-                sha2::Sha256::digest(bytes.as_bytes())
-                    .iter()
-                    .map(|b| format!("{b:02x}"))
-                    .collect()
-            };
-            let dir = w.log_dir.join("files").join("evidence").join(&sha[..2]);
-            std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(dir.join(&sha), &bytes).unwrap();
-            let file = centinela_store::incident_work::add_evidence(
-                w.db(),
-                &Actor::system(),
-                &row,
-                &centinela_store::evidence::NewEvidence {
-                    institution_id: row.institution_id,
-                    subject: centinela_store::evidence::Subject::Incident,
-                    subject_id: id.to_string(),
-                    file_name: "e.txt".into(),
-                    media_type: "text/plain".into(),
-                    size: bytes.len() as i64,
-                    sha256: sha,
-                    tlp: row.tlp.clone(),
-                    description: String::new(),
-                },
-            )
-            .await
-            .unwrap();
+            let new = stored_evidence(
+                w,
+                row.institution_id,
+                centinela_store::evidence::Subject::Incident,
+                id.to_string(),
+            );
+            let file =
+                centinela_store::incident_work::add_evidence(w.db(), &Actor::system(), &row, &new)
+                    .await
+                    .unwrap();
             path = path.replace("{evidence_id}", &file.id.to_string());
         }
         if path.contains("{institution_id}") {
@@ -1348,6 +1349,18 @@ async fn assessment_fixtures(w: &World, spec: &RouteSpec, inst: Uuid, mut path: 
                 .await
                 .unwrap();
         }
+        if path.contains("{evidence_id}") {
+            let new = stored_evidence(
+                w,
+                inst,
+                centinela_store::evidence::Subject::Assessment,
+                format!("{a}/gob-1"),
+            );
+            let file = assessments::add_evidence(w.db(), &actor, inst, a, "gob-1", &new)
+                .await
+                .unwrap();
+            path = path.replace("{evidence_id}", &file.id.to_string());
+        }
         if spec.path.ends_with("/receipt") {
             w.anchored_entry(inst).await;
         }
@@ -1367,6 +1380,39 @@ async fn assessment_fixtures(w: &World, spec: &RouteSpec, inst: Uuid, mut path: 
         path = path.replace("{assessment_id}", &a.to_string());
     }
     path
+}
+
+/// A small file kept where the server keeps evidence, described for recording.
+fn stored_evidence(
+    w: &World,
+    institution: Uuid,
+    subject: centinela_store::evidence::Subject,
+    subject_id: String,
+) -> centinela_store::evidence::NewEvidence {
+    let bytes = format!("evidence {}", Uuid::new_v4());
+    let sha: String = {
+        use sha2::Digest;
+        sha2::Sha256::digest(bytes.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    let dir = w.log_dir.join("files").join("evidence").join(&sha[..2]);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(&sha), &bytes).unwrap();
+    centinela_store::evidence::NewEvidence {
+        institution_id: institution,
+        subject,
+        subject_id,
+        file_name: "e.txt".into(),
+        media_type: "text/plain".into(),
+        size: bytes.len() as i64,
+        sha256: sha,
+        tlp: "TLP:AMBER".into(),
+        description: String::new(),
+        effective_on: None,
+        expires_on: None,
+    }
 }
 
 async fn other_institution_fingerprint(w: &World) -> (Value, usize) {

@@ -495,3 +495,7 @@ err-webhook-url = Give an http or https address with a host name, for example ht
 err-unknown-asset = No asset { $id } in the reporting institution's inventory.
 err-unknown-service = No digital service { $id } in the reporting institution's inventory.
 incident-linked-inventory = From the inventory
+err-evidence-dates = The expiry date cannot come before the effective date.
+files-effective = effective
+files-expires = expires
+files-expired = expired

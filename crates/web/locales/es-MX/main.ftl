@@ -495,3 +495,7 @@ err-webhook-url = Indique una dirección http o https con nombre de host, por ej
 err-unknown-asset = No hay un activo { $id } en el inventario de la institución que reporta.
 err-unknown-service = No hay un servicio digital { $id } en el inventario de la institución que reporta.
 incident-linked-inventory = Del inventario
+err-evidence-dates = La fecha de vencimiento no puede ser anterior a la de vigencia.
+files-effective = vigente desde
+files-expires = vence
+files-expired = vencida

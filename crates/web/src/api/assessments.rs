@@ -1065,6 +1065,16 @@ pub struct MeasureItem {
     pub weight: f64,
     pub title: String,
     pub answer: Option<AnswerView>,
+    /// Evidence files of this measure, oldest first: each upload is a revision.
+    pub files: Vec<FileView>,
+}
+
+#[derive(Debug, Serialize, Clone)]
+pub struct FileView {
+    #[serde(flatten)]
+    pub file: centinela_store::evidence::EvidenceFile,
+    /// Past its expiry date: evidence that no longer holds.
+    pub expired: bool,
 }
 
 #[derive(Debug, Serialize, Clone, Copy)]
@@ -1183,6 +1193,20 @@ pub async fn assessment_view(
         .into_iter()
         .map(|x| (x.measure_id.clone(), x))
         .collect();
+    let today = time::OffsetDateTime::now_utc().date();
+    let mut files: HashMap<String, Vec<FileView>> = HashMap::new();
+    for f in centinela_store::evidence::list_of_assessment(db, id).await? {
+        let measure = f
+            .subject_id
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        files.entry(measure).or_default().push(FileView {
+            expired: f.expires_on.is_some_and(|d| d < today),
+            file: f,
+        });
+    }
     let mut reqs = vec![];
     let mut items = vec![];
     for m in &measures {
@@ -1205,6 +1229,7 @@ pub async fn assessment_view(
             }
             .clone(),
             answer: answer.map(AnswerView::from),
+            files: files.remove(&m.measure_id).unwrap_or_default(),
         });
     }
     let report = assess::score::report(&reqs, MaturityRule::WeightedAverage).map_err(|e| {

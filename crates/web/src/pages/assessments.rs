@@ -559,6 +559,23 @@ pub async fn answer(
     )))
 }
 
+/// The evidence upload form of one measure (multipart); back to the measure when kept.
+pub async fn add_evidence(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((institution, id, measure)): ApiPath<(Uuid, Uuid, String)>,
+    multipart: Result<
+        axum::extract::multipart::Multipart,
+        axum::extract::multipart::MultipartRejection,
+    >,
+) -> Result<Response, ApiError> {
+    crate::api::evidence::attach_to_answer(&state, &ctx, institution, id, &measure, multipart)
+        .await?;
+    Ok(redirect(&format!(
+        "/institutions/{institution}/assessments/{id}#m-{measure}"
+    )))
+}
+
 pub async fn verdict(
     State(state): State<AppState>,
     ctx: Ctx,
