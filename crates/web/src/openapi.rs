@@ -769,6 +769,9 @@ fn operation(spec: &RouteSpec) -> Option<Value> {
         Some("P7s") => {
             json!({"description": "Detached CAdES signature (DER)", "content": {"application/pkcs7-signature": {"schema": {"type": "string", "format": "binary"}}}})
         }
+        Some("Xlsx") => {
+            json!({"description": "XLSX workbook", "content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}}})
+        }
         Some("Binary") => {
             json!({"description": "The file, as an attachment", "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}})
         }

@@ -155,6 +155,14 @@ const EXPECT: &[(&str, &str)] = &[
         "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
     ),
     (
+        "GET /api/v1/institutions/{id}/assessments/{assessment_id}/export.xlsx",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "GET /institutions/{id}/assessments/{assessment_id}/report",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
         "GET /institutions/{id}/seals",
         "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
     ),
