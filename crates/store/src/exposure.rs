@@ -297,19 +297,28 @@ struct OwnerRow {
 }
 
 /// The owner table for routing, as `kind,value,owner` CSV built from the registered networks.
+/// A value claimed by several institutions goes to the one that entered it by hand (a manual
+/// entry beats an imported one), else to the earliest import.
 pub async fn owners_csv(db: &Db) -> Result<String> {
     let rows: Vec<OwnerRow> = db
         .fetch_all(
-            "SELECT kind, value, institution_id FROM networks ORDER BY kind, value",
-            args![],
+            "SELECT kind, value, institution_id FROM networks \
+             ORDER BY kind, value, CASE WHEN source = $1 THEN 1 ELSE 0 END, created_at, id",
+            args![crate::constituency::IMPORTED],
         )
         .await?;
     let mut out = String::from("kind,value,owner\n");
+    let mut last: Option<(String, String)> = None;
     for r in rows {
         if r.value.contains([',', '"', '\n']) {
             return Err(StoreError::Invalid(format!("network value {:?}", r.value)));
         }
-        out.push_str(&format!("{},{},{}\n", r.kind, r.value, r.institution_id));
+        let key = (r.kind, r.value);
+        if last.as_ref() == Some(&key) {
+            continue;
+        }
+        out.push_str(&format!("{},{},{}\n", key.0, key.1, r.institution_id));
+        last = Some(key);
     }
     Ok(out)
 }

@@ -47,6 +47,45 @@ pub async fn list_software(db: &Db, institution: Uuid) -> Result<Vec<Software>> 
     .await
 }
 
+/// Inserts rows of one inventory table in one transaction with one audit entry and one
+/// event: a single row is the creation of that record, several are an import (all or none).
+#[allow(clippy::too_many_arguments)] // one call per table; a struct would only rename them
+async fn insert_all<T: Serialize>(
+    db: &Db,
+    actor: &Actor,
+    institution: Uuid,
+    kind: &'static str,
+    sql: &str,
+    rows: &[T],
+    id_of: impl Fn(&T) -> Uuid,
+    args_of: impl Fn(&T) -> Vec<crate::Arg>,
+) -> Result<()> {
+    let mut tx = db.begin().await?;
+    crate::constituency::ensure_institution(&mut tx, institution).await?;
+    for r in rows {
+        tx.execute(sql, args_of(r)).await?;
+    }
+    let change = match rows {
+        [one] => Change::new("create", kind, id_of(one), Some(institution), one),
+        _ => Change::new(
+            "import",
+            kind,
+            format!("{institution}/{}", rows.len()),
+            Some(institution),
+            &rows,
+        ),
+    };
+    audit::record(&mut tx, actor, &change).await?;
+    crate::events::emit(
+        &mut tx,
+        &format!("inventory.{kind}"),
+        Some(institution),
+        &change,
+    )
+    .await?;
+    tx.commit().await
+}
+
 /// Adds every row or none (an import is one transaction and one audit entry).
 pub async fn add_software(
     db: &Db,
@@ -55,11 +94,9 @@ pub async fn add_software(
     rows: &[NewSoftware],
     source: &str,
 ) -> Result<Vec<Software>> {
-    let mut tx = db.begin().await?;
-    crate::constituency::ensure_institution(&mut tx, institution).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let s = Software {
+    let out: Vec<Software> = rows
+        .iter()
+        .map(|r| Software {
             id: Uuid::new_v4(),
             institution_id: institution,
             vendor: r.vendor.clone(),
@@ -71,24 +108,19 @@ pub async fn add_software(
             open_source: r.open_source,
             source: source.to_string(),
             created_at: now(),
-        };
-        tx.execute(
-            &format!("INSERT INTO software ({SOFTWARE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"),
-            args![s.id, institution, &s.vendor, &s.product, &s.version, &s.cpe, &s.purl, &s.licence, s.open_source, &s.source, s.created_at],
-        )
-        .await?;
-        out.push(s);
-    }
-    let change = Change::new(
-        "add-software",
+        })
+        .collect();
+    insert_all(
+        db,
+        actor,
+        institution,
         "software",
-        format!("{institution}/{}", out.len()),
-        Some(institution),
+        &format!("INSERT INTO software ({SOFTWARE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"),
         &out,
-    );
-    audit::record(&mut tx, actor, &change).await?;
-    crate::events::emit(&mut tx, "inventory.software", Some(institution), &change).await?;
-    tx.commit().await?;
+        |s| s.id,
+        |s| args![s.id, s.institution_id, &s.vendor, &s.product, &s.version, &s.cpe, &s.purl, &s.licence, s.open_source, &s.source, s.created_at],
+    )
+    .await?;
     Ok(out)
 }
 
@@ -127,28 +159,43 @@ pub struct NewAsset {
     pub criticality: String,
 }
 
-pub async fn add_asset(db: &Db, actor: &Actor, institution: Uuid, n: &NewAsset) -> Result<Asset> {
-    let a = Asset {
-        id: Uuid::new_v4(),
-        institution_id: institution,
-        name: n.name.trim().to_string(),
-        kind: n.kind.clone(),
-        address: n.address.trim().to_string(),
-        ipv6: n.ipv6,
-        criticality: n.criticality.clone(),
-        created_at: now(),
-    };
-    let mut tx = db.begin().await?;
-    crate::constituency::ensure_institution(&mut tx, institution).await?;
-    tx.execute(
+/// Adds every asset or none.
+pub async fn add_assets(
+    db: &Db,
+    actor: &Actor,
+    institution: Uuid,
+    rows: &[NewAsset],
+) -> Result<Vec<Asset>> {
+    let out: Vec<Asset> = rows
+        .iter()
+        .map(|n| Asset {
+            id: Uuid::new_v4(),
+            institution_id: institution,
+            name: n.name.trim().to_string(),
+            kind: n.kind.clone(),
+            address: n.address.trim().to_string(),
+            ipv6: n.ipv6,
+            criticality: n.criticality.clone(),
+            created_at: now(),
+        })
+        .collect();
+    insert_all(
+        db,
+        actor,
+        institution,
+        "asset",
         "INSERT INTO assets (id, institution_id, name, kind, address, ipv6, criticality, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        args![a.id, institution, &a.name, &a.kind, &a.address, a.ipv6, &a.criticality, a.created_at],
+        &out,
+        |a| a.id,
+        |a| args![a.id, a.institution_id, &a.name, &a.kind, &a.address, a.ipv6, &a.criticality, a.created_at],
     )
     .await?;
-    let change = Change::new("create", "asset", a.id, Some(institution), &a);
-    audit::record(&mut tx, actor, &change).await?;
-    tx.commit().await?;
-    Ok(a)
+    Ok(out)
+}
+
+pub async fn add_asset(db: &Db, actor: &Actor, institution: Uuid, n: &NewAsset) -> Result<Asset> {
+    let mut added = add_assets(db, actor, institution, std::slice::from_ref(n)).await?;
+    Ok(added.remove(0))
 }
 
 #[derive(Debug, Clone, Serialize, FromRow)]
@@ -171,35 +218,56 @@ pub async fn list_services(db: &Db, institution: Uuid) -> Result<Vec<Service>> {
     .await
 }
 
+/// A digital service to add (already validated).
+#[derive(Debug, Clone, Default)]
+pub struct NewService {
+    pub name: String,
+    pub url: String,
+    pub personal_data: bool,
+    pub payments: bool,
+}
+
+/// Adds every service or none.
+pub async fn add_services(
+    db: &Db,
+    actor: &Actor,
+    institution: Uuid,
+    rows: &[NewService],
+) -> Result<Vec<Service>> {
+    let out: Vec<Service> = rows
+        .iter()
+        .map(|n| Service {
+            id: Uuid::new_v4(),
+            institution_id: institution,
+            name: n.name.trim().to_string(),
+            url: n.url.trim().to_string(),
+            personal_data: n.personal_data,
+            payments: n.payments,
+            created_at: now(),
+        })
+        .collect();
+    insert_all(
+        db,
+        actor,
+        institution,
+        "service",
+        "INSERT INTO services (id, institution_id, name, url, personal_data, payments, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &out,
+        |s| s.id,
+        |s| args![s.id, s.institution_id, &s.name, &s.url, s.personal_data, s.payments, s.created_at],
+    )
+    .await?;
+    Ok(out)
+}
+
 pub async fn add_service(
     db: &Db,
     actor: &Actor,
     institution: Uuid,
-    name: &str,
-    url: &str,
-    personal_data: bool,
-    payments: bool,
+    n: &NewService,
 ) -> Result<Service> {
-    let s = Service {
-        id: Uuid::new_v4(),
-        institution_id: institution,
-        name: name.trim().to_string(),
-        url: url.trim().to_string(),
-        personal_data,
-        payments,
-        created_at: now(),
-    };
-    let mut tx = db.begin().await?;
-    crate::constituency::ensure_institution(&mut tx, institution).await?;
-    tx.execute(
-        "INSERT INTO services (id, institution_id, name, url, personal_data, payments, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        args![s.id, institution, &s.name, &s.url, personal_data, payments, s.created_at],
-    )
-    .await?;
-    let change = Change::new("create", "service", s.id, Some(institution), &s);
-    audit::record(&mut tx, actor, &change).await?;
-    tx.commit().await?;
-    Ok(s)
+    let mut added = add_services(db, actor, institution, std::slice::from_ref(n)).await?;
+    Ok(added.remove(0))
 }
 
 #[derive(FromRow)]

@@ -321,7 +321,13 @@ fn schemas() -> Value {
             "licence": {"type": "string", "maxLength": 200, "description": "SPDX expression"},
         }},
         "SoftwareImport": {"type": "string", "description": "CSV with columns vendor,product,version,cpe,purl,licence, or a CycloneDX JSON SBOM"},
-        "ImportResult": object(&["imported", "warnings"], json!({"imported": {"type": "integer"}, "warnings": {"type": "array", "items": {"type": "string"}}})),
+        "NetworkImport": {"type": "string", "description": "CSV with the header kind,value (kind: cidr, asn, domain); a source column is ignored"},
+        "AssetImport": {"type": "string", "description": "CSV with the header name,kind,address,ipv6,criticality (kind: server, workstation, network-device, system, other; criticality: high, medium, low; ipv6: true/false)"},
+        "ServiceImport": {"type": "string", "description": "CSV with the header name,url,personal_data,payments (url: http(s); flags: true/false)"},
+        "ImportResult": object(&["imported", "warnings", "rejected", "errors"], json!({
+            "imported": {"type": "integer", "minimum": 0}, "warnings": {"type": "array", "items": {"type": "string"}},
+            "rejected": {"type": "integer", "minimum": 0},
+            "errors": {"type": "array", "items": object(&["line", "field", "message"], json!({"line": {"type": "integer"}, "field": {"type": "string"}, "message": {"type": "string"}}))}})),
         "VulnerableSoftwareList": {"type": "array", "items": object(&["software_id", "vendor", "product", "version", "cve", "score", "severity", "kev", "kev_due", "ransomware", "conditional", "needs_review"], json!({
             "software_id": {"type": "string"}, "vendor": {"type": "string"}, "product": {"type": "string"}, "version": {"type": "string"},
             "cve": {"type": "string"}, "score": {"type": ["number", "null"]}, "severity": {"type": ["string", "null"]},
@@ -764,6 +770,9 @@ fn operation(spec: &RouteSpec) -> Option<Value> {
             }
             "MispEvent" => {
                 content.insert("application/json".into(), json!({"schema": {"type": "object", "description": "A MISP event, with or without the Event wrapper"}}));
+            }
+            "AssetImport" | "ServiceImport" | "NetworkImport" => {
+                content.insert("text/csv".into(), schema);
             }
             "SoftwareImport" => {
                 content.insert("text/csv".into(), schema);

@@ -83,6 +83,8 @@ pub const UPLOAD_PATHS: &[&str] = &[
     "/api/v1/feeds/reports",
     "/feeds/upload",
     "/institutions/{id}/seals",
+    "/institutions/{id}/inventory/import",
+    "/institutions/{id}/networks/import",
     "/seals/verify",
 ];
 

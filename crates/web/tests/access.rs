@@ -207,6 +207,14 @@ const EXPECT: &[(&str, &str)] = &[
         "coordinator=204/204 admin=404/404 officer=204/404 ro=403/404 auditor=403/404 crisis=404/404",
     ),
     (
+        "POST /api/v1/institutions/{id}/networks/import",
+        "coordinator=201/201 admin=404/404 officer=201/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/networks.csv",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
         "GET /api/v1/users",
         "coordinator=200 admin=200 officer=200 ro=200 auditor=404 crisis=404",
     ),
@@ -327,6 +335,22 @@ const EXPECT: &[(&str, &str)] = &[
         "coordinator=201/201 admin=404/404 officer=201/404 ro=403/404 auditor=403/404 crisis=404/404",
     ),
     (
+        "POST /api/v1/institutions/{id}/assets/import",
+        "coordinator=201/201 admin=404/404 officer=201/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/assets.csv",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "POST /api/v1/institutions/{id}/services/import",
+        "coordinator=201/201 admin=404/404 officer=201/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/services.csv",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
         "GET /api/v1/institutions/{id}/software.csv",
         "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
     ),
@@ -397,6 +421,14 @@ const EXPECT: &[(&str, &str)] = &[
     ),
     (
         "POST /institutions/{id}/networks/{network_id}/delete",
+        "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "POST /institutions/{id}/networks/import",
+        "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "POST /institutions/{id}/inventory/import",
         "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
     ),
     (
@@ -1245,6 +1277,30 @@ async fn assessment_fixtures(w: &World, spec: &RouteSpec, inst: Uuid, mut path: 
     path
 }
 
+/// A valid CSV for the import routes (networks unique per call, so none is skipped).
+fn import_csv(path: &str, n: usize) -> Option<String> {
+    Some(match path {
+        "/api/v1/institutions/{id}/software/import" => {
+            "vendor,product,version\nnginx,nginx,1.24.0\n".to_string()
+        }
+        "/api/v1/institutions/{id}/assets/import" | "/institutions/{id}/inventory/import" => {
+            "name,kind,address,ipv6,criticality\nPortal,server,portal.gob.mx,true,high\n"
+                .to_string()
+        }
+        "/api/v1/institutions/{id}/services/import" => {
+            "name,url,personal_data,payments\nTrámites,https://tramites.gob.mx,true,false\n"
+                .to_string()
+        }
+        "/api/v1/institutions/{id}/networks/import" | "/institutions/{id}/networks/import" => {
+            format!(
+                "kind,value\ndomain,n{n}-{}.ejemplo.gob.mx\n",
+                Uuid::new_v4().simple()
+            )
+        }
+        _ => return None,
+    })
+}
+
 async fn other_institution_fingerprint(w: &World) -> (Value, usize) {
     let i = repo::get_institution(w.db(), w.other).await.unwrap();
     let nets = repo::list_networks(w.db(), w.other, Page::new(Some(200), None))
@@ -1300,8 +1356,12 @@ async fn access_matrix() {
                     )
                     .await;
                     let mut call = Call::new(spec.method.clone(), path.clone()).token(token);
-                    if spec.path == "/api/v1/institutions/{id}/software/import" {
-                        call = call.raw("vendor,product,version\nnginx,nginx,1.24.0\n", "text/csv");
+                    if let Some(csv) = import_csv(spec.path, n) {
+                        call = if spec.path.starts_with("/api/") {
+                            call.raw(csv, "text/csv")
+                        } else {
+                            call.multipart(&[("table", "assets")], "import.csv", &csv)
+                        };
                     } else if spec.path == "/institutions/{id}/seals" {
                         call = call.multipart(&[], "oficio.pdf", "contenido del oficio");
                     } else if centinela_web::security::UPLOAD_PATHS.contains(&spec.path) {

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod assessments;
 pub mod constituency;
+pub mod csv_table;
 pub mod events;
 pub mod feeds;
 pub mod incident_import;

@@ -1,0 +1,245 @@
+//! CSV import and export shared by the inventory tables (software, assets, digital services)
+//! and networks: documented columns matched by header name (case, spaces and a byte-order
+//! mark ignored, so a spreadsheet's export reads), every problem reported with its line, and
+//! the same writer for exports so that an export imports back unchanged.
+
+use crate::error::{ApiError, field_message};
+use crate::i18n::Lang;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use centinela_core::validate::FieldError;
+use serde::{Deserialize, Serialize};
+
+/// Most rows one import may carry.
+pub const MAX_ROWS: usize = 50_000;
+
+/// The documented columns of one table.
+pub struct Columns {
+    /// Every column, in export order.
+    pub all: &'static [&'static str],
+    /// Columns the header must name.
+    pub required: &'static [&'static str],
+    /// Other accepted header names: (alias, column).
+    pub aliases: &'static [(&'static str, &'static str)],
+}
+
+impl Columns {
+    fn header_error(&self) -> Vec<FieldError> {
+        vec![FieldError::new("csv", "err-csv-header").arg("columns", self.all.join(","))]
+    }
+}
+
+/// One data record, read by column name.
+pub struct Row<'a> {
+    /// The record's line in the file.
+    pub line: u64,
+    record: &'a csv::StringRecord,
+    index: &'a [(&'static str, usize)],
+}
+
+impl Row<'_> {
+    /// The cell of `column` (trimmed), or empty when the file has no such column.
+    pub fn get(&self, column: &str) -> &str {
+        self.index
+            .iter()
+            .find(|(c, _)| *c == column)
+            .and_then(|(_, i)| self.record.get(*i))
+            .map(str::trim)
+            .unwrap_or("")
+    }
+
+    /// A yes/no cell: empty is no; `true/false`, `yes/no`, `sí/no` and `1/0` are accepted.
+    pub fn flag(&self, column: &str, errors: &mut Vec<FieldError>) -> bool {
+        match self.get(column).to_lowercase().as_str() {
+            "" | "false" | "no" | "0" => false,
+            "true" | "yes" | "sí" | "si" | "1" => true,
+            _ => {
+                errors.push(FieldError::new(column, "err-csv-flag"));
+                false
+            }
+        }
+    }
+}
+
+/// A row that failed, with its line in the file (from 1, the header being line 1).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RowError {
+    pub line: u64,
+    pub field: String,
+    pub message: String,
+}
+
+/// What a file held: the valid rows and the problems of the others.
+pub struct Parsed<T> {
+    pub rows: Vec<T>,
+    errors: Vec<(u64, FieldError)>,
+}
+
+impl<T> Parsed<T> {
+    /// Rows with at least one problem.
+    pub fn rejected(&self) -> usize {
+        let mut lines: Vec<u64> = self.errors.iter().map(|(l, _)| *l).collect();
+        lines.dedup();
+        lines.len()
+    }
+
+    /// The valid rows, or (the default for imports: nothing half-imported) every problem as
+    /// a field error named after its line.
+    pub fn all_or_nothing(self) -> Result<Vec<T>, Vec<FieldError>> {
+        if self.errors.is_empty() {
+            return Ok(self.rows);
+        }
+        Err(self
+            .errors
+            .into_iter()
+            .map(|(line, e)| FieldError {
+                field: format!("line {line}: {}", e.field),
+                ..e
+            })
+            .collect())
+    }
+
+    /// The problems in the caller's language, for an import that keeps the valid rows.
+    pub fn row_errors(&self, lang: Lang) -> Vec<RowError> {
+        self.errors
+            .iter()
+            .map(|(line, e)| RowError {
+                line: *line,
+                field: e.field.clone(),
+                message: field_message(lang, e),
+            })
+            .collect()
+    }
+}
+
+/// Reads a CSV with `columns`, turning each record into a `T` with `check`. Fails as a
+/// whole only when the header is unusable; row problems are collected with their lines.
+pub fn read<T>(
+    bytes: &[u8],
+    columns: &Columns,
+    mut check: impl FnMut(&Row) -> Result<T, Vec<FieldError>>,
+) -> Result<Parsed<T>, Vec<FieldError>> {
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|_| columns.header_error())?
+        .iter()
+        .map(|s| s.trim_start_matches('\u{feff}').trim().to_lowercase())
+        .collect();
+    let index: Vec<(&'static str, usize)> = columns
+        .all
+        .iter()
+        .filter_map(|c| {
+            let alias = columns
+                .aliases
+                .iter()
+                .filter(|(_, to)| to == c)
+                .map(|(from, _)| *from);
+            std::iter::once(*c)
+                .chain(alias)
+                .find_map(|name| headers.iter().position(|h| h == name))
+                .map(|i| (*c, i))
+        })
+        .collect();
+    if columns
+        .required
+        .iter()
+        .any(|r| !index.iter().any(|(c, _)| c == r))
+    {
+        return Err(columns.header_error());
+    }
+    let mut parsed = Parsed {
+        rows: vec![],
+        errors: vec![],
+    };
+    let mut record = csv::StringRecord::new();
+    loop {
+        let line = reader.position().line();
+        match reader.read_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {
+                let line = record.position().map_or(line, |p| p.line());
+                match check(&Row {
+                    line,
+                    record: &record,
+                    index: &index,
+                }) {
+                    Ok(row) => parsed.rows.push(row),
+                    Err(es) => parsed.errors.extend(es.into_iter().map(|e| (line, e))),
+                }
+            }
+            Err(e) => {
+                let line = e.position().map_or(line, |p| p.line());
+                parsed.errors.push((
+                    line,
+                    FieldError::new("csv", "err-csv-row").arg("line", line),
+                ));
+                // Bad bytes or a wrong number of cells spoil one record; only a read
+                // failure ends the file.
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    break;
+                }
+            }
+        }
+        if parsed.rows.len() + parsed.errors.len() > MAX_ROWS {
+            return Err(vec![
+                FieldError::new("csv", "err-too-many").arg("max", MAX_ROWS),
+            ]);
+        }
+    }
+    Ok(parsed)
+}
+
+/// Writes `rows` under the header `columns`.
+pub fn write<R, I, S>(columns: &[&str], rows: R) -> String
+where
+    R: IntoIterator<Item = I>,
+    I: IntoIterator<Item = S>,
+    S: AsRef<[u8]>,
+{
+    let mut w = csv::Writer::from_writer(vec![]);
+    // Writing to memory cannot fail.
+    let _ = w.write_record(columns);
+    for r in rows {
+        let _ = w.write_record(r);
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// A yes/no cell as exports write it.
+pub fn flag(v: bool) -> &'static str {
+    if v { "true" } else { "false" }
+}
+
+/// A CSV download named `filename`.
+pub fn attachment(filename: &str, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Refuses a body that is not `text/csv`.
+pub fn require_csv(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
+    let media = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if media.starts_with("text/csv") {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "err-csv-media-type",
+        ))
+    }
+}
