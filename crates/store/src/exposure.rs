@@ -289,6 +289,104 @@ pub async fn summary(db: &Db, scope: &Scope) -> Result<Vec<ExposureCount>> {
     .await
 }
 
+/// Findings of one group (a sector, a classification type, or both).
+#[derive(Debug, Clone, Serialize, FromRow, PartialEq, Eq)]
+pub struct ExposureGroup {
+    pub sector: String,
+    pub class_type: String,
+    pub findings: i64,
+    pub sightings: i64,
+}
+
+/// One week of the trend: findings first seen that week, and findings seen at some point of
+/// it (first seen before its end, last seen after its start).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ExposureWeek {
+    /// The Monday that starts the week (UTC), `YYYY-MM-DD`.
+    pub week: String,
+    pub new_findings: i64,
+    pub active_findings: i64,
+}
+
+/// The exposure picture of the institutions in scope: by sector, by classification type, by
+/// both, and a weekly trend. Unrouted findings have no sector and are left out, as in
+/// [`summary`].
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ExposureOverview {
+    pub by_sector: Vec<ExposureGroup>,
+    pub by_type: Vec<ExposureGroup>,
+    pub by_sector_type: Vec<ExposureGroup>,
+    pub weekly: Vec<ExposureWeek>,
+}
+
+/// Weeks in the trend, the current one last.
+pub const TREND_WEEKS: i64 = 12;
+
+#[derive(FromRow)]
+struct WeekCount {
+    active: i64,
+    fresh: i64,
+}
+
+pub async fn overview(db: &Db, scope: &Scope, now: OffsetDateTime) -> Result<ExposureOverview> {
+    let (cond, params) = scope.condition("e.institution_id", 1);
+    let grouped = |sector: &str, class_type: &str, group: &str| {
+        format!(
+            "SELECT {sector} AS sector, {class_type} AS class_type, COUNT(*) AS findings, CAST(SUM(e.count) AS BIGINT) AS sightings \
+             FROM exposure_events e JOIN institutions i ON i.id = e.institution_id WHERE {cond} \
+             GROUP BY {group} ORDER BY findings DESC, sector, class_type"
+        )
+    };
+    let by_sector = db
+        .fetch_all(&grouped("i.sector", "''", "i.sector"), params.clone())
+        .await?;
+    let by_type = db
+        .fetch_all(
+            &grouped("''", "e.class_type", "e.class_type"),
+            params.clone(),
+        )
+        .await?;
+    let by_sector_type = db
+        .fetch_all(
+            &grouped("i.sector", "e.class_type", "i.sector, e.class_type"),
+            params.clone(),
+        )
+        .await?;
+    let today = now.to_offset(time::UtcOffset::UTC).date();
+    let monday = today - Duration::days(i64::from(today.weekday().number_days_from_monday()));
+    let n = params.len();
+    let mut weekly = Vec::with_capacity(TREND_WEEKS as usize);
+    for back in (0..TREND_WEEKS).rev() {
+        let start = (monday - Duration::weeks(back)).midnight().assume_utc();
+        let end = start + Duration::weeks(1);
+        let mut p = params.clone();
+        p.extend(args![start, end]);
+        let c: WeekCount = db
+            .fetch_one(
+                &format!(
+                    "SELECT COUNT(*) AS active, CAST(COALESCE(SUM(CASE WHEN e.first_seen >= ${s} THEN 1 ELSE 0 END), 0) AS BIGINT) AS fresh \
+                     FROM exposure_events e JOIN institutions i ON i.id = e.institution_id \
+                     WHERE {cond} AND e.first_seen < ${e} AND e.last_seen >= ${s}",
+                    s = n + 1,
+                    e = n + 2
+                ),
+                p,
+            )
+            .await?;
+        weekly.push(ExposureWeek {
+            week: start.date().to_string(),
+            new_findings: c.fresh,
+            active_findings: c.active,
+        });
+    }
+    Ok(ExposureOverview {
+        by_sector,
+        by_type,
+        by_sector_type,
+        weekly,
+    })
+}
+
 #[derive(FromRow)]
 struct OwnerRow {
     kind: String,

@@ -270,12 +270,10 @@ pub async fn add_service(
     Ok(added.remove(0))
 }
 
-#[derive(FromRow)]
-struct Count {
-    n: i64,
-}
+/// The national target for the share of assets reachable over IPv6, in percent.
+pub const IPV6_TARGET_PERCENT: i64 = 50;
 
-/// National inventory KPIs over the institutions in scope.
+/// Inventory KPIs of the institutions in scope, nationally and per sector.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct InventoryKpis {
     pub assets: i64,
@@ -286,49 +284,101 @@ pub struct InventoryKpis {
     /// Institutions with at least one asset, one service and one software item, and both
     /// officers named.
     pub institutions_complete: i64,
+    pub ipv6_target_percent: i64,
+    /// The same figures per sector (sectors with at least one institution in scope).
+    pub by_sector: Vec<SectorKpis>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct SectorKpis {
+    pub sector: String,
+    pub assets: i64,
+    pub assets_ipv6: i64,
+    pub software: i64,
+    pub software_open_source: i64,
+    pub institutions: i64,
+    pub institutions_complete: i64,
+    /// Shares in whole percent (rounded down); `None` when there is nothing to count.
+    pub assets_ipv6_percent: Option<i64>,
+    pub open_source_percent: Option<i64>,
+    pub complete_percent: Option<i64>,
+    /// At least [`IPV6_TARGET_PERCENT`] of the sector's assets reachable over IPv6.
+    pub meets_ipv6_target: bool,
+}
+
+/// `n` of `of` in whole percent (rounded down), or `None` without a base.
+pub fn percent(n: i64, of: i64) -> Option<i64> {
+    (of > 0).then(|| n * 100 / of)
+}
+
+#[derive(FromRow)]
+struct SectorCount {
+    sector: String,
+    n: i64,
+    m: i64,
 }
 
 pub async fn kpis(db: &Db, scope: &Scope) -> Result<InventoryKpis> {
-    let (cond, p) = scope.condition("institution_id", 1);
+    let (cond, p) = scope.condition("x.institution_id", 1);
     let (by_id, q) = scope.condition("i.id", 1);
-    let count =
-        |sql: String, params| async move { db.fetch_one::<Count>(&sql, params).await.map(|c| c.n) };
-    Ok(InventoryKpis {
-        assets: count(
-            format!("SELECT COUNT(*) AS n FROM assets WHERE {cond}"),
-            p.clone(),
+    // One grouped count per table; `m` counts the rows meeting the KPI.
+    let counts = |table: &str, flag: &str| {
+        format!(
+            "SELECT i.sector AS sector, COUNT(*) AS n, CAST(SUM(CASE WHEN x.{flag} = TRUE THEN 1 ELSE 0 END) AS BIGINT) AS m \
+             FROM {table} x JOIN institutions i ON i.id = x.institution_id WHERE {cond} GROUP BY i.sector"
         )
-        .await?,
-        assets_ipv6: count(
-            format!("SELECT COUNT(*) AS n FROM assets WHERE ipv6 = TRUE AND {cond}"),
-            p.clone(),
-        )
-        .await?,
-        software: count(
-            format!("SELECT COUNT(*) AS n FROM software WHERE {cond}"),
-            p.clone(),
-        )
-        .await?,
-        software_open_source: count(
-            format!("SELECT COUNT(*) AS n FROM software WHERE open_source = TRUE AND {cond}"),
-            p.clone(),
-        )
-        .await?,
-        institutions: count(
-            format!("SELECT COUNT(*) AS n FROM institutions i WHERE {by_id}"),
-            q.clone(),
-        )
-        .await?,
-        institutions_complete: count(
-            format!(
-                "SELECT COUNT(*) AS n FROM institutions i WHERE {by_id} \
-                 AND EXISTS (SELECT 1 FROM assets a WHERE a.institution_id = i.id) \
+    };
+    let assets: Vec<SectorCount> = db.fetch_all(&counts("assets", "ipv6"), p.clone()).await?;
+    let software: Vec<SectorCount> = db.fetch_all(&counts("software", "open_source"), p).await?;
+    let institutions: Vec<SectorCount> = db
+        .fetch_all(
+            &format!(
+                "SELECT i.sector AS sector, COUNT(*) AS n, CAST(SUM(CASE WHEN \
+                 EXISTS (SELECT 1 FROM assets a WHERE a.institution_id = i.id) \
                  AND EXISTS (SELECT 1 FROM services s WHERE s.institution_id = i.id) \
                  AND EXISTS (SELECT 1 FROM software w WHERE w.institution_id = i.id) \
-                 AND (SELECT COUNT(*) FROM officers o WHERE o.institution_id = i.id) = 2"
+                 AND (SELECT COUNT(*) FROM officers o WHERE o.institution_id = i.id) = 2 \
+                 THEN 1 ELSE 0 END) AS BIGINT) AS m FROM institutions i WHERE {by_id} GROUP BY i.sector"
             ),
             q,
         )
-        .await?,
+        .await?;
+    let mut by_sector: Vec<SectorKpis> = institutions
+        .iter()
+        .map(|c| SectorKpis {
+            sector: c.sector.clone(),
+            institutions: c.n,
+            institutions_complete: c.m,
+            ..SectorKpis::default()
+        })
+        .collect();
+    for c in &assets {
+        if let Some(k) = by_sector.iter_mut().find(|k| k.sector == c.sector) {
+            (k.assets, k.assets_ipv6) = (c.n, c.m);
+        }
+    }
+    for c in &software {
+        if let Some(k) = by_sector.iter_mut().find(|k| k.sector == c.sector) {
+            (k.software, k.software_open_source) = (c.n, c.m);
+        }
+    }
+    by_sector.sort_by(|a, b| a.sector.cmp(&b.sector));
+    for k in &mut by_sector {
+        k.assets_ipv6_percent = percent(k.assets_ipv6, k.assets);
+        k.open_source_percent = percent(k.software_open_source, k.software);
+        k.complete_percent = percent(k.institutions_complete, k.institutions);
+        // Compared on the exact counts, not the rounded share.
+        k.meets_ipv6_target = k.assets > 0 && k.assets_ipv6 * 100 >= IPV6_TARGET_PERCENT * k.assets;
+    }
+    let sum = |f: fn(&SectorKpis) -> i64| by_sector.iter().map(f).sum::<i64>();
+    Ok(InventoryKpis {
+        assets: sum(|k| k.assets),
+        assets_ipv6: sum(|k| k.assets_ipv6),
+        software: sum(|k| k.software),
+        software_open_source: sum(|k| k.software_open_source),
+        institutions: sum(|k| k.institutions),
+        institutions_complete: sum(|k| k.institutions_complete),
+        ipv6_target_percent: IPV6_TARGET_PERCENT,
+        by_sector,
     })
 }

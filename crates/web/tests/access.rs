@@ -251,6 +251,10 @@ const EXPECT: &[(&str, &str)] = &[
         "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
     ),
     (
+        "GET /api/v1/exposure/overview",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
         "GET /feeds",
         "coordinator=200 admin=404 officer=404 ro=404 auditor=404 crisis=404",
     ),

@@ -530,3 +530,329 @@ async fn imported_networks_never_beat_manual_ones() {
         w.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn per_sector_kpis_and_exposure_trend() {
+    use centinela_store::exposure::{self, ExposureDraft};
+    use time::{Duration, OffsetDateTime};
+    for w in worlds().await {
+        let officer = w.tokens["officer"].as_str();
+        let coordinator = w.tokens["coordinator"].as_str();
+        let sat = centinela_store::constituency::get_institution(w.db(), w.own)
+            .await
+            .unwrap();
+        let pemex = centinela_store::constituency::get_institution(w.db(), w.other)
+            .await
+            .unwrap();
+        assert_ne!(sat.sector, pemex.sector, "the test needs two sectors");
+
+        // SAT: 3 of 4 assets over IPv6 (75 %), 1 of 2 programs open source, complete.
+        // PEMEX: 1 of 3 assets over IPv6 (33 %), its one program open source (by purl).
+        let assets = |ipv6: &[bool]| {
+            let mut csv = "name,kind,ipv6,criticality\n".to_string();
+            for (i, v) in ipv6.iter().enumerate() {
+                csv.push_str(&format!("host{i},server,{v},high\n"));
+            }
+            csv
+        };
+        for (inst, ipv6, software, services) in [
+            (
+                w.own,
+                &[true, true, true, false][..],
+                "vendor,product,licence\napache,http_server,Apache-2.0\nmicrosoft,exchange_server,\n",
+                "name,url\nPortal,https://sat.gob.mx\n",
+            ),
+            (
+                w.other,
+                &[true, false, false][..],
+                "vendor,product,purl\nexpress,express,pkg:npm/express@4.18.2\n",
+                "",
+            ),
+        ] {
+            let base = format!("/api/v1/institutions/{inst}");
+            for (table, csv) in [
+                ("assets", assets(ipv6)),
+                ("software", software.to_string()),
+                ("services", services.to_string()),
+            ] {
+                if csv.is_empty() {
+                    continue;
+                }
+                let r = import(&w, coordinator, &format!("{base}/{table}/import"), &csv).await;
+                assert_eq!(r.status, StatusCode::CREATED, "{table}: {}", r.body);
+            }
+        }
+        let k = Call::get("/api/v1/inventory/kpis")
+            .token(Some(coordinator))
+            .send(&w.app)
+            .await
+            .json();
+        assert_eq!(k["ipv6_target_percent"], 50);
+        let sector = |k: &serde_json::Value, s: &str| {
+            k["by_sector"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["sector"] == s)
+                .cloned()
+                .unwrap_or_else(|| panic!("{s} in {k}"))
+        };
+        let s = sector(&k, &sat.sector);
+        assert_eq!(
+            (
+                s["assets"].as_i64(),
+                s["assets_ipv6"].as_i64(),
+                s["assets_ipv6_percent"].as_i64()
+            ),
+            (Some(4), Some(3), Some(75)),
+            "{s}"
+        );
+        assert_eq!(
+            (
+                s["software"].as_i64(),
+                s["software_open_source"].as_i64(),
+                s["open_source_percent"].as_i64()
+            ),
+            (Some(2), Some(1), Some(50)),
+            "{s}"
+        );
+        assert_eq!(s["meets_ipv6_target"], true, "{s}");
+        assert!(s["institutions_complete"].as_i64().unwrap() >= 1, "{s}");
+        let p = sector(&k, &pemex.sector);
+        assert_eq!(
+            (
+                p["assets"].as_i64(),
+                p["assets_ipv6"].as_i64(),
+                p["assets_ipv6_percent"].as_i64()
+            ),
+            (Some(3), Some(1), Some(33)),
+            "{p}"
+        );
+        assert_eq!(
+            (
+                p["software_open_source"].as_i64(),
+                p["open_source_percent"].as_i64()
+            ),
+            (Some(1), Some(100)),
+            "{p}"
+        );
+        assert_eq!(p["meets_ipv6_target"], false, "{p}");
+        // The national figures are the sum of the sectors'.
+        for field in [
+            "assets",
+            "assets_ipv6",
+            "software",
+            "software_open_source",
+            "institutions",
+            "institutions_complete",
+        ] {
+            let total: i64 = k["by_sector"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x[field].as_i64().unwrap())
+                .sum();
+            assert_eq!(k[field].as_i64(), Some(total), "{field}");
+        }
+        assert_eq!(
+            (k["assets"].as_i64(), k["assets_ipv6"].as_i64()),
+            (Some(7), Some(4)),
+            "{k}"
+        );
+
+        // An officer sees their own institution only.
+        let mine = Call::get("/api/v1/inventory/kpis")
+            .token(Some(officer))
+            .send(&w.app)
+            .await
+            .json();
+        let sectors = mine["by_sector"].as_array().unwrap();
+        assert_eq!(sectors.len(), 1, "{mine}");
+        assert_eq!(
+            (
+                sectors[0]["sector"].as_str(),
+                sectors[0]["institutions"].as_i64(),
+                sectors[0]["assets"].as_i64()
+            ),
+            (Some(sat.sector.as_str()), Some(1), Some(4))
+        );
+        assert!(
+            !mine.to_string().contains(&format!("\"{}\"", pemex.sector)),
+            "{mine}"
+        );
+
+        // Exposure, placed in past weeks (Wednesday noon of the week `back` weeks ago).
+        let now = OffsetDateTime::now_utc();
+        let monday =
+            now.date() - Duration::days(i64::from(now.date().weekday().number_days_from_monday()));
+        let at = |back: i64, day: i64| {
+            (monday - Duration::weeks(back) + Duration::days(day))
+                .midnight()
+                .assume_utc()
+                + Duration::hours(12)
+        };
+        let report = exposure::create_report(
+            w.db(),
+            &centinela_store::Actor::system(),
+            "r.csv",
+            "scan_http",
+            "00",
+            1,
+        )
+        .await
+        .unwrap();
+        let event =
+            |inst: Option<uuid::Uuid>, ip: &str, port: i64, ident: &str, class: &str, seen| {
+                ExposureDraft {
+                    institution_id: inst,
+                    feed_name: "test".into(),
+                    taxonomy: "vulnerable".into(),
+                    class_type: class.into(),
+                    identifier: ident.into(),
+                    source_ip: ip.into(),
+                    source_port: port,
+                    seen,
+                    event: "{}".into(),
+                }
+            };
+        let batches = [
+            vec![event(
+                Some(w.own),
+                "10.9.0.1",
+                53,
+                "dns-open-resolver",
+                "vulnerable-system",
+                at(5, 2),
+            )],
+            // Seen again six days later: the same finding, counted twice.
+            vec![event(
+                Some(w.own),
+                "10.9.0.1",
+                53,
+                "dns-open-resolver",
+                "vulnerable-system",
+                at(4, 1),
+            )],
+            vec![
+                event(
+                    Some(w.own),
+                    "10.9.0.2",
+                    80,
+                    "accessible-http",
+                    "other",
+                    at(2, 2),
+                ),
+                event(
+                    Some(w.other),
+                    "10.9.1.1",
+                    443,
+                    "vulnerable-http",
+                    "vulnerable-system",
+                    at(2, 3),
+                ),
+                event(None, "198.18.0.1", 80, "accessible-http", "other", at(2, 3)),
+            ],
+        ];
+        for b in &batches {
+            exposure::ingest(w.db(), report.id, b).await.unwrap();
+        }
+        let o = Call::get("/api/v1/exposure/overview")
+            .token(Some(coordinator))
+            .send(&w.app)
+            .await;
+        assert_eq!(o.status, StatusCode::OK, "{}", o.body);
+        let o = o.json();
+        let group = |list: &str, sector: &str, class: &str| {
+            o[list]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|g| g["sector"] == sector && g["class_type"] == class)
+                .map(|g| {
+                    (
+                        g["findings"].as_i64().unwrap(),
+                        g["sightings"].as_i64().unwrap(),
+                    )
+                })
+        };
+        assert_eq!(group("by_sector", &sat.sector, ""), Some((2, 3)), "{o}");
+        assert_eq!(group("by_sector", &pemex.sector, ""), Some((1, 1)), "{o}");
+        assert_eq!(
+            group("by_type", "", "vulnerable-system"),
+            Some((2, 3)),
+            "{o}"
+        );
+        assert_eq!(
+            group("by_type", "", "other"),
+            Some((1, 1)),
+            "unrouted left out: {o}"
+        );
+        assert_eq!(
+            group("by_sector_type", &sat.sector, "vulnerable-system"),
+            Some((1, 2)),
+            "{o}"
+        );
+        assert_eq!(
+            group("by_sector_type", &sat.sector, "other"),
+            Some((1, 1)),
+            "{o}"
+        );
+        assert_eq!(
+            group("by_sector_type", &pemex.sector, "vulnerable-system"),
+            Some((1, 1)),
+            "{o}"
+        );
+        let weekly = o["weekly"].as_array().unwrap();
+        assert_eq!(weekly.len(), 12);
+        assert_eq!(weekly[11]["week"], monday.to_string());
+        let week = |back: usize| {
+            (
+                weekly[11 - back]["new_findings"].as_i64().unwrap(),
+                weekly[11 - back]["active_findings"].as_i64().unwrap(),
+            )
+        };
+        assert_eq!(
+            [week(5), week(4), week(3), week(2), week(1), week(0)],
+            [(1, 1), (0, 1), (0, 0), (2, 2), (0, 0), (0, 0)],
+            "{o}"
+        );
+
+        let o = Call::get("/api/v1/exposure/overview")
+            .token(Some(officer))
+            .send(&w.app)
+            .await
+            .json();
+        assert_eq!(o["by_sector"].as_array().unwrap().len(), 1, "{o}");
+        assert_eq!(o["by_type"].as_array().unwrap().len(), 2, "{o}");
+        assert!(!o.to_string().contains(&pemex.sector), "{o}");
+        assert_eq!(
+            o["weekly"][9]["new_findings"], 1,
+            "only SAT's finding of two weeks ago: {o}"
+        );
+
+        // The pages draw them.
+        let page = Call::get("/exposure")
+            .token(Some(coordinator))
+            .send(&w.app)
+            .await
+            .body;
+        assert!(
+            page.contains("id=\"exposure-trend\"")
+                && page.contains("id=\"exposure-by-sector\"")
+                && page.contains("vulnerable-system"),
+            "{page}"
+        );
+        let dash = Call::get("/dashboard")
+            .token(Some(coordinator))
+            .send(&w.app)
+            .await
+            .body;
+        assert!(
+            dash.contains("id=\"ipv6-by-sector\"")
+                && dash.contains("75 % (3/4)")
+                && dash.contains("33 % (1/3)"),
+            "{dash}"
+        );
+        w.cleanup().await;
+    }
+}

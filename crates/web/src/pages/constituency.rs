@@ -68,6 +68,40 @@ struct DashboardPage {
     assets_ipv6_percent: i64,
     open_source_percent: i64,
     complete_percent: i64,
+    sector_kpis: Vec<SectorKpiRow>,
+    sector_kpis_height: i64,
+}
+
+/// One sector's inventory KPIs: its row in the table and its IPv6 bar against the target.
+pub struct SectorKpiRow {
+    pub label: String,
+    pub k: centinela_store::inventory::SectorKpis,
+    pub ipv6: String,
+    pub open_source: String,
+    pub complete: String,
+    /// IPv6 share on a 300-unit scale (the 50 % target line sits at 150).
+    pub width: i64,
+    pub y: i64,
+}
+
+fn sector_kpi_rows(
+    t: &Tr,
+    by_sector: &[centinela_store::inventory::SectorKpis],
+) -> Vec<SectorKpiRow> {
+    let shown = |p: Option<i64>| p.map_or_else(|| "—".to_string(), |p| format!("{p} %"));
+    by_sector
+        .iter()
+        .enumerate()
+        .map(|(i, k)| SectorKpiRow {
+            label: t.sector(&k.sector),
+            ipv6: shown(k.assets_ipv6_percent),
+            open_source: shown(k.open_source_percent),
+            complete: shown(k.complete_percent),
+            width: k.assets_ipv6_percent.unwrap_or(0) * 3,
+            y: i as i64 * 26,
+            k: k.clone(),
+        })
+        .collect()
 }
 
 pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Response, ApiError> {
@@ -83,6 +117,7 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Respon
         }
     };
     let sector_bars = bars(&d.by_sector, |k| t.sector(k));
+    let sector_kpis = sector_kpi_rows(&t, &inv.by_sector);
     let page = DashboardPage {
         t,
         nav: Nav::new(&ctx, "/dashboard"),
@@ -94,6 +129,8 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Respon
         assets_ipv6_percent: share(inv.assets_ipv6, inv.assets),
         open_source_percent: share(inv.software_open_source, inv.software),
         complete_percent: share(inv.institutions_complete, inv.institutions),
+        sector_kpis_height: sector_kpis.len() as i64 * 26,
+        sector_kpis,
         inv,
         d,
     };
