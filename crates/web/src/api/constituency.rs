@@ -1,8 +1,8 @@
 //! Institutions, officers, contacts and networks.
 
 use crate::AppState;
-use crate::api::csv_table::{self, Columns, Parsed};
-use crate::api::inventory::{ImportQuery, ImportResult, accept};
+use crate::api::csv_table::{self, Columns};
+use crate::api::inventory::{ImportQuery, ImportResult, csv_rows};
 use crate::api::{PageQuery, Paged, created, scope};
 use crate::auth::Ctx;
 use crate::error::ApiError;
@@ -216,9 +216,7 @@ pub const NETWORK_CSV: Columns = Columns {
 };
 
 /// Validated (line, kind, normalised value) rows of a network CSV.
-pub fn parse_networks_csv(
-    bytes: &[u8],
-) -> Result<Parsed<(u64, NetworkKind, String)>, Vec<FieldError>> {
+pub fn parse_networks_csv(bytes: &[u8]) -> csv_table::ReadResult<(u64, NetworkKind, String)> {
     csv_table::read(bytes, &NETWORK_CSV, |row| {
         NetworkDraft {
             kind: row.get("kind").to_lowercase(),
@@ -270,9 +268,7 @@ pub async fn import_networks(
     headers: HeaderMap,
     ApiBytes(body): ApiBytes,
 ) -> Result<(StatusCode, Json<ImportResult>), ApiError> {
-    csv_table::require_csv(&headers)?;
-    let parsed = parse_networks_csv(&body).map_err(ApiError::invalid)?;
-    let (rows, rejected, errors) = accept(parsed, q.partial, ctx.lang)?;
+    let (rows, rejected, errors) = csv_rows(&headers, &body, &q, ctx.lang, parse_networks_csv)?;
     let (imported, warnings) = store_network_import(&state, &ctx, id, &rows).await?;
     Ok(created(ImportResult {
         imported,

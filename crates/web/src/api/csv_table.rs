@@ -112,13 +112,16 @@ impl<T> Parsed<T> {
     }
 }
 
+/// What reading a file gives: its rows and their problems, or why the file is unusable.
+pub type ReadResult<T> = Result<Parsed<T>, Vec<FieldError>>;
+
 /// Reads a CSV with `columns`, turning each record into a `T` with `check`. Fails as a
 /// whole only when the header is unusable; row problems are collected with their lines.
 pub fn read<T>(
     bytes: &[u8],
     columns: &Columns,
     mut check: impl FnMut(&Row) -> Result<T, Vec<FieldError>>,
-) -> Result<Parsed<T>, Vec<FieldError>> {
+) -> ReadResult<T> {
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
     let headers: Vec<String> = reader
         .headers()

@@ -158,7 +158,7 @@ pub const SOFTWARE_CSV: Columns = Columns {
 };
 
 /// Parses a software CSV; every problem is reported with its line.
-pub fn parse_software_csv(bytes: &[u8]) -> Result<Parsed<NewSoftware>, Vec<FieldError>> {
+pub fn parse_software_csv(bytes: &[u8]) -> csv_table::ReadResult<NewSoftware> {
     csv_table::read(bytes, &SOFTWARE_CSV, |row| {
         SoftwareDraft {
             vendor: row.get("vendor").into(),
@@ -230,6 +230,33 @@ pub fn accept<T>(
     } else {
         let rows = parsed.all_or_nothing().map_err(ApiError::invalid)?;
         Ok((rows, 0, vec![]))
+    }
+}
+
+/// The rows of a `text/csv` body to store: parsed with `parse`, then [`accept`]ed.
+pub fn csv_rows<T>(
+    headers: &HeaderMap,
+    body: &[u8],
+    q: &ImportQuery,
+    lang: crate::i18n::Lang,
+    parse: fn(&[u8]) -> csv_table::ReadResult<T>,
+) -> Result<(Vec<T>, usize, Vec<RowError>), ApiError> {
+    csv_table::require_csv(headers)?;
+    accept(parse(body).map_err(ApiError::invalid)?, q.partial, lang)
+}
+
+/// A row's own checks together with the problems found reading its cells.
+fn with_cell_errors<T>(
+    checked: Result<T, Vec<FieldError>>,
+    mut cells: Vec<FieldError>,
+) -> Result<T, Vec<FieldError>> {
+    match checked {
+        Ok(row) if cells.is_empty() => Ok(row),
+        Ok(_) => Err(cells),
+        Err(mut errors) => {
+            errors.append(&mut cells);
+            Err(errors)
+        }
     }
 }
 
@@ -416,7 +443,7 @@ pub const ASSET_CSV: Columns = Columns {
     aliases: &[],
 };
 
-pub fn parse_assets_csv(bytes: &[u8]) -> Result<Parsed<NewAsset>, Vec<FieldError>> {
+pub fn parse_assets_csv(bytes: &[u8]) -> csv_table::ReadResult<NewAsset> {
     csv_table::read(bytes, &ASSET_CSV, |row| {
         let mut errors = vec![];
         let draft = AssetDraft {
@@ -426,14 +453,7 @@ pub fn parse_assets_csv(bytes: &[u8]) -> Result<Parsed<NewAsset>, Vec<FieldError
             ipv6: row.flag("ipv6", &mut errors),
             criticality: row.get("criticality").to_lowercase(),
         };
-        match draft.check() {
-            Ok(a) if errors.is_empty() => Ok(a),
-            Ok(_) => Err(errors),
-            Err(mut es) => {
-                es.extend(errors);
-                Err(es)
-            }
-        }
+        with_cell_errors(draft.check(), errors)
     })
 }
 
@@ -466,9 +486,7 @@ pub async fn import_assets(
     headers: HeaderMap,
     crate::extract::ApiBytes(body): crate::extract::ApiBytes,
 ) -> Result<(StatusCode, Json<ImportResult>), ApiError> {
-    csv_table::require_csv(&headers)?;
-    let parsed = parse_assets_csv(&body).map_err(ApiError::invalid)?;
-    let (rows, rejected, errors) = accept(parsed, q.partial, ctx.lang)?;
+    let (rows, rejected, errors) = csv_rows(&headers, &body, &q, ctx.lang, parse_assets_csv)?;
     let added = store::add_assets(&state.db, &ctx.actor(), id, &rows).await?;
     Ok(created(ImportResult {
         imported: added.len(),
@@ -539,7 +557,7 @@ pub const SERVICE_CSV: Columns = Columns {
     aliases: &[],
 };
 
-pub fn parse_services_csv(bytes: &[u8]) -> Result<Parsed<NewService>, Vec<FieldError>> {
+pub fn parse_services_csv(bytes: &[u8]) -> csv_table::ReadResult<NewService> {
     csv_table::read(bytes, &SERVICE_CSV, |row| {
         let mut errors = vec![];
         let draft = ServiceDraft {
@@ -548,14 +566,7 @@ pub fn parse_services_csv(bytes: &[u8]) -> Result<Parsed<NewService>, Vec<FieldE
             personal_data: row.flag("personal_data", &mut errors),
             payments: row.flag("payments", &mut errors),
         };
-        match draft.check() {
-            Ok(s) if errors.is_empty() => Ok(s),
-            Ok(_) => Err(errors),
-            Err(mut es) => {
-                es.extend(errors);
-                Err(es)
-            }
-        }
+        with_cell_errors(draft.check(), errors)
     })
 }
 
@@ -588,9 +599,7 @@ pub async fn import_services(
     headers: HeaderMap,
     crate::extract::ApiBytes(body): crate::extract::ApiBytes,
 ) -> Result<(StatusCode, Json<ImportResult>), ApiError> {
-    csv_table::require_csv(&headers)?;
-    let parsed = parse_services_csv(&body).map_err(ApiError::invalid)?;
-    let (rows, rejected, errors) = accept(parsed, q.partial, ctx.lang)?;
+    let (rows, rejected, errors) = csv_rows(&headers, &body, &q, ctx.lang, parse_services_csv)?;
     let added = store::add_services(&state.db, &ctx.actor(), id, &rows).await?;
     Ok(created(ImportResult {
         imported: added.len(),

@@ -1,7 +1,7 @@
 //! Dashboard, institutions and their networks and contacts, audit trail.
 
 use crate::AppState;
-use crate::api::csv_table::Parsed;
+use crate::api::csv_table::{self, Parsed};
 use crate::api::inventory;
 use crate::api::scope;
 use crate::auth::{Ctx, redirect};
@@ -618,7 +618,7 @@ pub async fn import_inventory(
     use centinela_store::inventory as inv;
     let (table, file) = import_upload(&state, &ctx, multipart).await?;
     let actor = ctx.actor();
-    fn all<T>(p: Result<Parsed<T>, Vec<FieldError>>) -> Result<Vec<T>, Vec<FieldError>> {
+    fn all<T>(p: csv_table::ReadResult<T>) -> Result<Vec<T>, Vec<FieldError>> {
         p.and_then(Parsed::all_or_nothing)
     }
     let errors = match table.as_str() {
