@@ -156,12 +156,26 @@ pub fn read<T>(
         errors: vec![],
     };
     let mut record = csv::StringRecord::new();
+    // Lines are counted here from byte offsets: after a CRLF the reader places the next record
+    // at the LF (and its own line count one short), so the byte at the offset counts too.
+    let mut counted = (0usize, 1u64);
+    let mut line_at = |offset: u64| {
+        let offset = (offset as usize + 1).min(bytes.len());
+        if offset > counted.0 {
+            let newlines = bytes[counted.0..offset]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count();
+            counted = (offset, counted.1 + newlines as u64);
+        }
+        counted.1
+    };
     loop {
-        let line = reader.position().line();
+        let start = reader.position().byte();
         match reader.read_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                let line = record.position().map_or(line, |p| p.line());
+                let line = line_at(record.position().map_or(start, |p| p.byte()));
                 match check(&Row {
                     line,
                     record: &record,
@@ -172,7 +186,7 @@ pub fn read<T>(
                 }
             }
             Err(e) => {
-                let line = e.position().map_or(line, |p| p.line());
+                let line = line_at(e.position().map_or(start, |p| p.byte()));
                 parsed.errors.push((
                     line,
                     FieldError::new("csv", "err-csv-row").arg("line", line),
@@ -244,5 +258,97 @@ pub fn require_csv(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
             "unsupported_media_type",
             "err-csv-media-type",
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COLUMNS: Columns = Columns {
+        all: &["name", "flag"],
+        required: &["name"],
+        aliases: &[("nombre", "name")],
+    };
+
+    fn names(bytes: &[u8]) -> ReadResult<(u64, String, bool)> {
+        read(bytes, &COLUMNS, |row| {
+            let mut errors = vec![];
+            let flag = row.flag("flag", &mut errors);
+            if row.get("name").is_empty() {
+                errors.push(FieldError::new("name", "err-required"));
+            }
+            if errors.is_empty() {
+                Ok((row.line, row.get("name").to_string(), flag))
+            } else {
+                Err(errors)
+            }
+        })
+    }
+
+    fn problems(p: Parsed<(u64, String, bool)>) -> Vec<String> {
+        p.all_or_nothing()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| format!("{} {}", e.field, e.key))
+            .collect()
+    }
+
+    #[test]
+    fn headers_by_name_with_bom_alias_case_and_crlf() {
+        let p = names(b"\xef\xbb\xbfFLAG , Nombre\r\nsi,\"a, b\"\r\n,c\r\n").unwrap();
+        assert_eq!(
+            p.all_or_nothing().unwrap(),
+            [(2, "a, b".to_string(), true), (3, "c".to_string(), false)]
+        );
+        let p = names(b"name,flag\r\n\"x\r\ny\",1\r\n,maybe\r\nz,1\r\n").unwrap();
+        assert_eq!(p.rows[0].0, 2);
+        assert_eq!(p.rows[1].0, 5);
+        assert_eq!(
+            problems(p),
+            ["line 4: flag err-csv-flag", "line 4: name err-required"]
+        );
+    }
+
+    #[test]
+    fn unusable_files_are_refused_whole() {
+        for bytes in [&b""[..], b"flag\nyes\n", b"\n"] {
+            let e = names(bytes).err().expect("refused");
+            assert_eq!(e[0].key, "err-csv-header", "{bytes:?}");
+            assert_eq!(e[0].args[0].1, "name,flag");
+        }
+    }
+
+    #[test]
+    fn bad_rows_are_named_by_line_and_the_rest_read_on() {
+        let bytes = b"name,flag\nok,true\n\xff\xfe,true\nshort\n,maybe\n\"quoted\nacross lines\",0\nlast,1\n";
+        let p = names(bytes).unwrap();
+        assert_eq!(p.rejected(), 3);
+        assert_eq!(p.rows.len(), 3, "ok, the quoted one, last");
+        assert_eq!(p.rows[1].1, "quoted\nacross lines");
+        assert_eq!(p.rows[2].0, 8, "a quoted newline counts as a line");
+        assert_eq!(
+            problems(p),
+            [
+                "line 3: csv err-csv-row",
+                "line 4: csv err-csv-row",
+                "line 5: flag err-csv-flag",
+                "line 5: name err-required"
+            ]
+        );
+    }
+
+    #[test]
+    fn export_reads_back() {
+        let out = write(
+            &["name", "flag"],
+            [["a \"b\", c", flag(true)], ["d", flag(false)]],
+        );
+        let p = names(out.as_bytes()).unwrap();
+        let rows: Vec<_> = p.rows.into_iter().map(|r| (r.1, r.2)).collect();
+        assert_eq!(
+            rows,
+            [("a \"b\", c".to_string(), true), ("d".to_string(), false)]
+        );
     }
 }
