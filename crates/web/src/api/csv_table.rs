@@ -61,10 +61,11 @@ impl Row<'_> {
     }
 }
 
-/// A row that failed, with its line in the file (from 1, the header being line 1).
+/// A row that failed, with its line in the file (from 1, the header being line 1), or its item
+/// number in a JSON array.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RowError {
-    pub line: u64,
+    pub line: usize,
     pub field: String,
     pub message: String,
 }
@@ -104,7 +105,7 @@ impl<T> Parsed<T> {
         self.errors
             .iter()
             .map(|(line, e)| RowError {
-                line: *line,
+                line: *line as usize,
                 field: e.field.clone(),
                 message: field_message(lang, e),
             })
