@@ -853,6 +853,15 @@ async fn per_sector_kpis_and_exposure_trend() {
                 && dash.contains("33 % (1/3)"),
             "{dash}"
         );
+        let dash = Call::get("/dashboard")
+            .token(Some(&w.tokens["admin"]))
+            .send(&w.app)
+            .await
+            .body;
+        assert!(
+            !dash.contains("ipv6-by-sector"),
+            "the administrator has no inventory access"
+        );
         w.cleanup().await;
     }
 }

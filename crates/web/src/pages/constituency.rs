@@ -117,7 +117,17 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Respon
         }
     };
     let sector_bars = bars(&d.by_sector, |k| t.sector(k));
-    let sector_kpis = sector_kpi_rows(&t, &inv.by_sector);
+    // The per-sector breakdown follows the inventory KPI route's access (not every role's).
+    let sees_inventory = may(
+        ctx.principal()?,
+        Action::List,
+        &Resource::collection(ResourceKind::Inventory),
+    ) == Decision::Allow;
+    let sector_kpis = if sees_inventory {
+        sector_kpi_rows(&t, &inv.by_sector)
+    } else {
+        vec![]
+    };
     let page = DashboardPage {
         t,
         nav: Nav::new(&ctx, "/dashboard"),
