@@ -322,63 +322,116 @@ pub struct ExposureOverview {
 /// Weeks in the trend, the current one last.
 pub const TREND_WEEKS: i64 = 12;
 
-#[derive(FromRow)]
-struct WeekCount {
-    active: i64,
-    fresh: i64,
+/// Every column of one row as an integer: the trend's counts, all weeks in one scan.
+struct Counts(Vec<i64>);
+
+impl<'r, R: sqlx::Row> FromRow<'r, R> for Counts
+where
+    usize: sqlx::ColumnIndex<R>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> std::result::Result<Self, sqlx::Error> {
+        (0..row.len())
+            .map(|i| row.try_get(i))
+            .collect::<std::result::Result<_, _>>()
+            .map(Counts)
+    }
 }
 
+/// Sums the (sector, type) groups by `key`, largest first.
+fn regroup(
+    groups: &[ExposureGroup],
+    key: impl Fn(&ExposureGroup) -> ExposureGroup,
+) -> Vec<ExposureGroup> {
+    let mut out: Vec<ExposureGroup> = vec![];
+    for g in groups {
+        let k = key(g);
+        match out
+            .iter_mut()
+            .find(|o| o.sector == k.sector && o.class_type == k.class_type)
+        {
+            Some(o) => {
+                o.findings += g.findings;
+                o.sightings += g.sightings;
+            }
+            None => out.push(k),
+        }
+    }
+    out.sort_by(|a, b| {
+        b.findings
+            .cmp(&a.findings)
+            .then_with(|| (&a.sector, &a.class_type).cmp(&(&b.sector, &b.class_type)))
+    });
+    out
+}
+
+/// Two scans of the findings whatever their number: one grouped by sector and type (the
+/// per-sector and per-type figures are its sums), one for every week of the trend.
 pub async fn overview(db: &Db, scope: &Scope, now: OffsetDateTime) -> Result<ExposureOverview> {
     let (cond, params) = scope.condition("e.institution_id", 1);
-    let grouped = |sector: &str, class_type: &str, group: &str| {
-        format!(
-            "SELECT {sector} AS sector, {class_type} AS class_type, COUNT(*) AS findings, CAST(SUM(e.count) AS BIGINT) AS sightings \
-             FROM exposure_events e JOIN institutions i ON i.id = e.institution_id WHERE {cond} \
-             GROUP BY {group} ORDER BY findings DESC, sector, class_type"
-        )
-    };
-    let by_sector = db
-        .fetch_all(&grouped("i.sector", "''", "i.sector"), params.clone())
-        .await?;
-    let by_type = db
+    let by_sector_type: Vec<ExposureGroup> = db
         .fetch_all(
-            &grouped("''", "e.class_type", "e.class_type"),
+            &format!(
+                "SELECT i.sector AS sector, e.class_type AS class_type, COUNT(*) AS findings, CAST(SUM(e.count) AS BIGINT) AS sightings \
+                 FROM exposure_events e JOIN institutions i ON i.id = e.institution_id WHERE {cond} \
+                 GROUP BY i.sector, e.class_type ORDER BY findings DESC, sector, class_type"
+            ),
             params.clone(),
         )
         .await?;
-    let by_sector_type = db
-        .fetch_all(
-            &grouped("i.sector", "e.class_type", "i.sector, e.class_type"),
-            params.clone(),
-        )
-        .await?;
+    let by_sector = regroup(&by_sector_type, |g| ExposureGroup {
+        class_type: String::new(),
+        ..g.clone()
+    });
+    let by_type = regroup(&by_sector_type, |g| ExposureGroup {
+        sector: String::new(),
+        ..g.clone()
+    });
+
     let today = now.to_offset(time::UtcOffset::UTC).date();
     let monday = today - Duration::days(i64::from(today.weekday().number_days_from_monday()));
+    // Week k runs from bound k to bound k + 1; the last one is the current week.
+    let bounds: Vec<OffsetDateTime> = (0..=TREND_WEEKS)
+        .map(|k| {
+            (monday - Duration::weeks(TREND_WEEKS - 1 - k))
+                .midnight()
+                .assume_utc()
+        })
+        .collect();
     let n = params.len();
-    let mut weekly = Vec::with_capacity(TREND_WEEKS as usize);
-    for back in (0..TREND_WEEKS).rev() {
-        let start = (monday - Duration::weeks(back)).midnight().assume_utc();
-        let end = start + Duration::weeks(1);
-        let mut p = params.clone();
-        p.extend(args![start, end]);
-        let c: WeekCount = db
-            .fetch_one(
-                &format!(
-                    "SELECT COUNT(*) AS active, CAST(COALESCE(SUM(CASE WHEN e.first_seen >= ${s} THEN 1 ELSE 0 END), 0) AS BIGINT) AS fresh \
-                     FROM exposure_events e JOIN institutions i ON i.id = e.institution_id \
-                     WHERE {cond} AND e.first_seen < ${e} AND e.last_seen >= ${s}",
-                    s = n + 1,
-                    e = n + 2
-                ),
-                p,
-            )
-            .await?;
-        weekly.push(ExposureWeek {
+    let mark = |k: i64| format!("${}", n + 1 + k as usize);
+    let columns: Vec<String> = (0..TREND_WEEKS)
+        .flat_map(|k| {
+            let (start, end) = (mark(k), mark(k + 1));
+            [
+                format!("CAST(COALESCE(SUM(CASE WHEN e.first_seen < {end} AND e.last_seen >= {start} THEN 1 ELSE 0 END), 0) AS BIGINT)"),
+                format!("CAST(COALESCE(SUM(CASE WHEN e.first_seen >= {start} AND e.first_seen < {end} THEN 1 ELSE 0 END), 0) AS BIGINT)"),
+            ]
+        })
+        .collect();
+    let mut p = params;
+    p.extend(bounds.iter().map(|b| crate::Arg::from(*b)));
+    let counts: Counts = db
+        .fetch_one(
+            &format!(
+                "SELECT {} FROM exposure_events e WHERE {cond} AND e.institution_id IS NOT NULL \
+                 AND e.last_seen >= {} AND e.first_seen < {}",
+                columns.join(", "),
+                mark(0),
+                mark(TREND_WEEKS)
+            ),
+            p,
+        )
+        .await?;
+    let weekly = bounds
+        .iter()
+        .zip(counts.0.chunks(2))
+        .map(|(start, c)| ExposureWeek {
             week: start.date().to_string(),
-            new_findings: c.fresh,
-            active_findings: c.active,
-        });
-    }
+            active_findings: c[0],
+            new_findings: c[1],
+        })
+        .collect();
     Ok(ExposureOverview {
         by_sector,
         by_type,
