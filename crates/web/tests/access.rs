@@ -75,6 +75,66 @@ const EXPECT: &[(&str, &str)] = &[
         "coordinator=201 admin=404 officer=201 ro=403 auditor=403 crisis=404",
     ),
     (
+        "POST /api/v1/incidents/{incident_id}/recipients",
+        "coordinator=201 admin=404 officer=201 ro=403 auditor=403 crisis=404",
+    ),
+    (
+        "DELETE /api/v1/incidents/{incident_id}/recipients/{institution_id}",
+        "coordinator=204 admin=404 officer=204 ro=403 auditor=403 crisis=404",
+    ),
+    (
+        "POST /api/v1/incidents/{incident_id}/evidence",
+        "coordinator=201 admin=404 officer=201 ro=403 auditor=403 crisis=404",
+    ),
+    (
+        "GET /api/v1/incidents/{incident_id}/evidence",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
+        "GET /api/v1/incidents/{incident_id}/evidence/{evidence_id}",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
+        "GET /api/v1/incidents/{incident_id}/evidence/{evidence_id}/receipt",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
+        "POST /incidents/{incident_id}/evidence",
+        "coordinator=303 admin=404 officer=303 ro=403 auditor=403 crisis=404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/webhooks",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=404/404 crisis=404/404",
+    ),
+    (
+        "POST /api/v1/institutions/{id}/webhooks",
+        "coordinator=201/201 admin=404/404 officer=201/404 ro=403/404 auditor=404/404 crisis=404/404",
+    ),
+    (
+        "DELETE /api/v1/institutions/{id}/webhooks/{webhook_id}",
+        "coordinator=204/204 admin=404/404 officer=204/404 ro=403/404 auditor=404/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/webhooks/{webhook_id}/deliveries",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=404/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/webhooks",
+        "coordinator=200 admin=404 officer=403 ro=403 auditor=404 crisis=404",
+    ),
+    (
+        "POST /api/v1/webhooks",
+        "coordinator=201 admin=404 officer=403 ro=403 auditor=404 crisis=404",
+    ),
+    (
+        "DELETE /api/v1/webhooks/{webhook_id}",
+        "coordinator=204 admin=404 officer=403 ro=403 auditor=404 crisis=404",
+    ),
+    (
+        "GET /api/v1/webhooks/{webhook_id}/deliveries",
+        "coordinator=200 admin=404 officer=403 ro=403 auditor=404 crisis=404",
+    ),
+    (
         "GET /institutions/{id}/seals",
         "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
     ),
@@ -824,6 +884,12 @@ async fn body_for(w: &World, spec: &RouteSpec, inst: Uuid, n: usize) -> Option<V
         ("POST", "/api/v1/incidents/{incident_id}/tasks/{task_id}") => {
             Some(json!({"status": "done"}))
         }
+        ("POST", "/api/v1/institutions/{id}/webhooks") | ("POST", "/api/v1/webhooks") => Some(
+            json!({"url": "https://soc.example.gob.mx/hooks", "events": ["incident.reported"]}),
+        ),
+        ("POST", "/api/v1/incidents/{incident_id}/recipients") => {
+            Some(json!({"institution_id": w.other}))
+        }
         ("POST", "/api/v1/incidents/{incident_id}/links") => {
             let other = new_incident(w, inst).await;
             Some(json!({"related_id": other, "relation": "related"}))
@@ -1074,8 +1140,66 @@ async fn path_for(w: &World, spec: &RouteSpec, inst: Uuid, role: &str, n: usize)
         .unwrap();
         path = path.replace("{report_id}", &r.id.to_string());
     }
+    if path.contains("{webhook_id}") {
+        let hook = centinela_store::webhooks::create(
+            w.db(),
+            &Actor::system(),
+            &centinela_store::webhooks::NewWebhook {
+                institution_id: spec
+                    .path
+                    .starts_with("/api/v1/institutions/")
+                    .then_some(inst),
+                url: "https://soc.example.gob.mx/hooks".into(),
+                secret: "s".into(),
+                events: vec!["incident.reported".into()],
+            },
+        )
+        .await
+        .unwrap();
+        path = path.replace("{webhook_id}", &hook.id.to_string());
+    }
     if path.contains("{incident_id}") {
         let id = new_incident(w, inst).await;
+        if path.contains("{evidence_id}") {
+            let row = centinela_store::incidents::get(w.db(), id).await.unwrap();
+            let bytes = format!("evidence {n}");
+            let sha: String = {
+                use sha2::Digest;
+                sha2::Sha256::digest(bytes.as_bytes())
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect()
+            };
+            let dir = w.log_dir.join("files").join("evidence").join(&sha[..2]);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join(&sha), &bytes).unwrap();
+            let file = centinela_store::incident_work::add_evidence(
+                w.db(),
+                &Actor::system(),
+                &row,
+                &centinela_store::evidence::NewEvidence {
+                    institution_id: row.institution_id,
+                    subject: centinela_store::evidence::Subject::Incident,
+                    subject_id: id.to_string(),
+                    file_name: "e.txt".into(),
+                    media_type: "text/plain".into(),
+                    size: bytes.len() as i64,
+                    sha256: sha,
+                    tlp: row.tlp.clone(),
+                    description: String::new(),
+                },
+            )
+            .await
+            .unwrap();
+            path = path.replace("{evidence_id}", &file.id.to_string());
+        }
+        if path.contains("{institution_id}") {
+            let row = centinela_store::incidents::get(w.db(), id).await.unwrap();
+            centinela_store::incident_work::share(w.db(), &Actor::system(), &row, w.other)
+                .await
+                .unwrap();
+            path = path.replace("{institution_id}", &w.other.to_string());
+        }
         if spec.path.ends_with("/receipt") {
             w.anchored_entry(inst).await;
         }
@@ -1368,6 +1492,8 @@ async fn access_matrix() {
                         };
                     } else if spec.path == "/institutions/{id}/seals" {
                         call = call.multipart(&[], "oficio.pdf", "contenido del oficio");
+                    } else if spec.path.ends_with("/evidence") {
+                        call = call.multipart(&[("description", "x")], "e.txt", "contenido");
                     } else if centinela_web::security::UPLOAD_PATHS.contains(&spec.path) {
                         call =
                             call.multipart(&[("report", "scan_http")], "report.csv", SAMPLE_REPORT);

@@ -1919,12 +1919,12 @@ pub async fn answer_receipt(
     ApiPath((institution, id, measure)): ApiPath<(Uuid, Uuid, String)>,
 ) -> Result<Json<crate::transparency::AuditReceipt>, ApiError> {
     store::get_assessment(&state.db, institution, id).await?;
-    let entry = centinela_store::audit::find_for_record(
-        &state.db,
-        "assessment-answer",
-        &format!("{id}/{measure}"),
-    )
-    .await?
-    .ok_or_else(ApiError::not_found)?;
-    Ok(Json(crate::transparency::receipt_for(&state, entry).await?))
+    Ok(Json(
+        crate::transparency::record_receipt(
+            &state,
+            "assessment-answer",
+            &format!("{id}/{measure}"),
+        )
+        .await?,
+    ))
 }

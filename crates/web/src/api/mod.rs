@@ -5,6 +5,7 @@ pub mod assessments;
 pub mod constituency;
 pub mod csv_table;
 pub mod events;
+pub mod evidence;
 pub mod feeds;
 pub mod incident_import;
 pub mod incident_work;
@@ -13,6 +14,7 @@ pub mod inventory;
 pub mod ops;
 pub mod reference;
 pub mod trust;
+pub mod webhooks;
 
 use crate::error::ApiError;
 use axum::http::StatusCode;

@@ -70,6 +70,9 @@ struct DashboardPage {
     complete_percent: i64,
     sector_kpis: Vec<SectorKpiRow>,
     sector_kpis_height: i64,
+    /// Open incidents with a late reporting stage, per sector.
+    late: Vec<Bar>,
+    late_height: i64,
 }
 
 /// One sector's inventory KPIs: its row in the table and its IPv6 bar against the target.
@@ -117,9 +120,20 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Respon
         }
     };
     let sector_bars = bars(&d.by_sector, |k| t.sector(k));
+    let p = ctx.principal()?;
+    let late: Vec<centinela_store::stats::Bucket> = centinela_store::incidents::late_by_sector(
+        &state.db,
+        &scope(p),
+        &crate::api::incidents::tlp_view(p),
+    )
+    .await?
+    .into_iter()
+    .map(|(key, n)| centinela_store::stats::Bucket { key, n })
+    .collect();
+    let late_bars = bars(&late, |k| t.sector(k));
     // The per-sector breakdown follows the inventory KPI route's access (not every role's).
     let sees_inventory = may(
-        ctx.principal()?,
+        p,
         Action::List,
         &Resource::collection(ResourceKind::Inventory),
     ) == Decision::Allow;
@@ -134,6 +148,8 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Respon
         criticality: bars(&d.by_criticality, |k| t.label("crit", k)),
         sectors_height: sector_bars.len() as i64 * 26,
         sectors: sector_bars,
+        late_height: late_bars.len() as i64 * 26,
+        late: late_bars,
         ipv6_percent: percent(d.with_ipv6),
         officers_percent: percent(d.officers_complete),
         assets_ipv6_percent: share(inv.assets_ipv6, inv.assets),
