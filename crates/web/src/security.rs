@@ -87,6 +87,8 @@ pub const UPLOAD_PATHS: &[&str] = &[
     "/incidents/{incident_id}/evidence",
     "/institutions/{id}/assessments/{assessment_id}/answers/{measure_id}/evidence",
     "/institutions/{id}/seals",
+    "/institutions/{id}/inventory/import",
+    "/institutions/{id}/networks/import",
     "/seals/verify",
 ];
 

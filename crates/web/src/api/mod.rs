@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod assessment_exports;
 pub mod assessments;
 pub mod constituency;
+pub mod csv_table;
 pub mod events;
 pub mod evidence;
 pub mod feeds;
