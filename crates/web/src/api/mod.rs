@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod assessments;
+pub mod campaign_trend;
 pub mod constituency;
 pub mod events;
 pub mod evidence;
@@ -10,6 +11,7 @@ pub mod incident_import;
 pub mod incident_work;
 pub mod incidents;
 pub mod inventory;
+pub mod ncaf;
 pub mod ops;
 pub mod reference;
 pub mod trust;
