@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
