@@ -85,6 +85,26 @@ pub async fn answers(db: &Db, id: Uuid) -> Result<Vec<NcafAnswer>> {
     .await
 }
 
+/// Every assessment's answers at once (for the list of years): (assessment, answer).
+pub async fn all_answers(db: &Db) -> Result<Vec<(Uuid, NcafAnswer)>> {
+    #[derive(FromRow)]
+    struct Row {
+        assessment_id: Uuid,
+        #[sqlx(flatten)]
+        answer: NcafAnswer,
+    }
+    let rows: Vec<Row> = db
+        .fetch_all(
+            "SELECT assessment_id, indicator_id, answer, updated_by, updated_at FROM ncaf_answers ORDER BY assessment_id, indicator_id",
+            args![],
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.assessment_id, r.answer))
+        .collect())
+}
+
 /// The answers to one objective's indicators (validated by the caller against the edition):
 /// `answers` holds (indicator, `Some(answer)`) to set or (indicator, `None`) to clear, in one
 /// transaction with one audit entry for the objective.

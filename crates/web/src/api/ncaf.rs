@@ -22,9 +22,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use centinela_core::validate::{Checks, FieldError};
 use centinela_store::Db;
-use centinela_store::ncaf::{self as store, NcafAssessment};
+use centinela_store::ncaf::{self as store, NcafAnswer, NcafAssessment};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 use uuid::Uuid;
 
@@ -134,11 +134,9 @@ fn framework_of(a: &NcafAssessment) -> Result<&'static NcafFramework, ApiError> 
     })
 }
 
-/// Loads and scores one assessment.
-pub async fn view(db: &Db, id: Uuid) -> Result<NcafView, ApiError> {
-    let assessment = store::get(db, id).await?;
+/// Scores one assessment from its stored answers.
+fn scored(assessment: NcafAssessment, rows: Vec<NcafAnswer>) -> Result<NcafView, ApiError> {
     let f = framework_of(&assessment)?;
-    let rows = store::answers(db, id).await?;
     let parsed: NcafAnswers = rows
         .iter()
         .filter_map(|r| answer_of(&r.answer).map(|a| (r.indicator_id.clone(), a)))
@@ -159,10 +157,23 @@ pub async fn view(db: &Db, id: Uuid) -> Result<NcafView, ApiError> {
     })
 }
 
+/// Loads and scores one assessment.
+pub async fn view(db: &Db, id: Uuid) -> Result<NcafView, ApiError> {
+    let assessment = store::get(db, id).await?;
+    let rows = store::answers(db, id).await?;
+    scored(assessment, rows)
+}
+
+/// Every year with its overall figures, in two queries.
 pub async fn summaries(db: &Db) -> Result<Vec<NcafSummary>, ApiError> {
+    let mut answers: HashMap<Uuid, Vec<NcafAnswer>> = HashMap::new();
+    for (id, a) in store::all_answers(db).await? {
+        answers.entry(id).or_default().push(a);
+    }
     let mut out = vec![];
     for a in store::list(db).await? {
-        let v = view(db, a.id).await?;
+        let rows = answers.remove(&a.id).unwrap_or_default();
+        let v = scored(a, rows)?;
         out.push(NcafSummary {
             assessment: v.assessment,
             answered: v.answered,
