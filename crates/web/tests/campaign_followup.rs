@@ -8,43 +8,21 @@ use axum::http::{Method, StatusCode};
 use centinela_store::assessments::{self as store, NewAnswer};
 use centinela_store::{Actor, constituency};
 use common::smtp::{readable, received, start_smtp};
-use common::{Call, World, worlds, worlds_with};
+use common::{Call, World, api, days_from_today, worlds, worlds_with};
 use serde_json::{Value, json};
 use std::time::Duration;
 use uuid::Uuid;
-
-fn future(days: i64) -> String {
-    (time::OffsetDateTime::now_utc().date() + time::Duration::days(days)).to_string()
-}
-
-async fn send(
-    w: &World,
-    role: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut call = Call::new(method, path).token(Some(&w.tokens[role]));
-    if let Some(b) = body {
-        call = call.json(&b);
-    }
-    let r = call.send(&w.app).await;
-    (
-        r.status,
-        serde_json::from_str(&r.body).unwrap_or(Value::Null),
-    )
-}
 
 /// A campaign of the shipped baseline for `institutions`, due in `days`; its id.
 async fn campaign(w: &World, title: &str, days: i64, institutions: &[Uuid]) -> Uuid {
     let versions = store::list_versions(w.db()).await.unwrap();
     let shipped = versions.iter().find(|v| v.version == "0.1.0").unwrap().id;
-    let (s, c) = send(
+    let (s, c) = api(
         w,
         "coordinator",
         Method::POST,
         "/api/v1/campaigns",
-        Some(json!({"title": title, "version_id": shipped, "due_on": future(days), "institutions": institutions})),
+        Some(json!({"title": title, "version_id": shipped, "due_on": days_from_today(days), "institutions": institutions})),
     )
     .await;
     assert_eq!(s, StatusCode::CREATED, "{c}");
@@ -101,7 +79,7 @@ async fn trend_across_campaigns_by_due_date() {
         let b = campaign(&w, "Ronda B", 10, &[own]).await;
         answer(&w, b, own, "gob-1", "not_implemented", 0).await;
 
-        let (s, t) = send(
+        let (s, t) = api(
             &w,
             "coordinator",
             Method::GET,
@@ -127,7 +105,7 @@ async fn trend_across_campaigns_by_due_date() {
         assert!(close(&pb["national"]["compliance"], 0.0), "{pb}");
         assert!(close(&pb["national"]["maturity"], 0.0), "{pb}");
         // Progress is the campaign roll-up's: answered over expected measures.
-        let (_, r) = send(
+        let (_, r) = api(
             &w,
             "coordinator",
             Method::GET,
@@ -154,7 +132,7 @@ async fn trend_across_campaigns_by_due_date() {
         assert!(pb["by_sector"].get(&other_sector).is_none());
 
         // An officer's trend covers their own institution only.
-        let (s, t) = send(&w, "officer", Method::GET, "/api/v1/campaigns/trend", None).await;
+        let (s, t) = api(&w, "officer", Method::GET, "/api/v1/campaigns/trend", None).await;
         assert_eq!(s, StatusCode::OK);
         let pa = t["points"]
             .as_array()
@@ -165,7 +143,7 @@ async fn trend_across_campaigns_by_due_date() {
         assert_eq!(pa["national"]["institutions"], 1);
         assert!(close(&pa["national"]["compliance"], 1.0), "{pa}");
         assert!(pa["by_sector"].get(&other_sector).is_none(), "{pa}");
-        let (s, _) = send(&w, "admin", Method::GET, "/api/v1/campaigns/trend", None).await;
+        let (s, _) = api(&w, "admin", Method::GET, "/api/v1/campaigns/trend", None).await;
         assert_eq!(s, StatusCode::NOT_FOUND);
 
         // The campaigns page loads the line charts.

@@ -5,24 +5,8 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use common::{Call, World, csrf_of, login, worlds};
+use common::{Call, World, api, csrf_of, login, worlds};
 use serde_json::{Value, json};
-
-async fn send(
-    w: &World,
-    role: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut call = Call::new(method, path).token(Some(&w.tokens[role]));
-    if let Some(b) = body {
-        call = call.json(&b);
-    }
-    let r = call.send(&w.app).await;
-    let v = serde_json::from_str(&r.body).unwrap_or(Value::Null);
-    (r.status, v)
-}
 
 fn close(a: &Value, b: f64) -> bool {
     a.as_f64().is_some_and(|a| (a - b).abs() < 1e-9)
@@ -47,7 +31,7 @@ fn answers(objective: &str, yes_levels: &[u8], overrides: &[(&str, Value)]) -> V
 }
 
 async fn put(w: &World, role: &str, id: &str, objective: &str, body: Value) -> (StatusCode, Value) {
-    send(
+    api(
         w,
         role,
         Method::PUT,
@@ -70,7 +54,7 @@ fn objective<'a>(v: &'a Value, id: &str) -> &'a Value {
 async fn yearly_figures_comparison_and_access() {
     for w in worlds().await {
         // Only coordinators open a year.
-        let (s, _) = send(
+        let (s, _) = api(
             &w,
             "officer",
             Method::POST,
@@ -79,7 +63,7 @@ async fn yearly_figures_comparison_and_access() {
         )
         .await;
         assert_eq!(s, StatusCode::FORBIDDEN);
-        let (s, y1) = send(
+        let (s, y1) = api(
             &w,
             "coordinator",
             Method::POST,
@@ -93,7 +77,7 @@ async fn yearly_figures_comparison_and_access() {
             "the newest shipped edition by default"
         );
         let y1 = y1["id"].as_str().unwrap().to_string();
-        let (s, e) = send(
+        let (s, e) = api(
             &w,
             "coordinator",
             Method::POST,
@@ -102,7 +86,7 @@ async fn yearly_figures_comparison_and_access() {
         )
         .await;
         assert_eq!(s, StatusCode::CONFLICT, "one assessment per year: {e}");
-        let (s, y2) = send(
+        let (s, y2) = api(
             &w,
             "coordinator",
             Method::POST,
@@ -213,13 +197,13 @@ async fn yearly_figures_comparison_and_access() {
 
         // Everyone signed in reads; only coordinators answer.
         for role in ["officer", "auditor", "crisis", "admin", "ro"] {
-            let (s, v) = send(&w, role, Method::GET, &format!("/api/v1/ncaf/{y1}"), None).await;
+            let (s, v) = api(&w, role, Method::GET, &format!("/api/v1/ncaf/{y1}"), None).await;
             assert_eq!(s, StatusCode::OK, "{role} reads");
             assert_eq!(v["year"], 2025);
             let (s, _) = put(&w, role, &y1, "o1", json!({"answers": {"o1-l1-a": "no"}})).await;
             assert_eq!(s, StatusCode::FORBIDDEN, "{role} does not answer");
         }
-        let (_, v) = send(
+        let (_, v) = api(
             &w,
             "officer",
             Method::GET,
@@ -233,14 +217,14 @@ async fn yearly_figures_comparison_and_access() {
         );
 
         // The list, newest year first, with overall figures.
-        let (s, list) = send(&w, "officer", Method::GET, "/api/v1/ncaf", None).await;
+        let (s, list) = api(&w, "officer", Method::GET, "/api/v1/ncaf", None).await;
         assert_eq!(s, StatusCode::OK);
         assert_eq!(list[0]["year"], 2026);
         assert_eq!(list[1]["year"], 2025);
         assert!(close(&list[1]["overall"]["level"], 7.0 / 17.0));
 
         // Year over year: o1 -1 level, +1/12 coverage; o2 -5; o4 +3; overall (1+3)-(2+5) over 17.
-        let (s, c) = send(
+        let (s, c) = api(
             &w,
             "crisis",
             Method::GET,
@@ -296,7 +280,7 @@ async fn yearly_figures_comparison_and_access() {
         let (s, e) = put(&w, "coordinator", &y1, "o99", json!({"answers": {}})).await;
         assert_eq!(s, StatusCode::NOT_FOUND, "{e}");
         assert_eq!(e["error"]["code"], "not_found");
-        let (s, _) = send(
+        let (s, _) = api(
             &w,
             "coordinator",
             Method::POST,
@@ -305,7 +289,7 @@ async fn yearly_figures_comparison_and_access() {
         )
         .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-        let (s, _) = send(
+        let (s, _) = api(
             &w,
             "coordinator",
             Method::POST,
@@ -314,7 +298,7 @@ async fn yearly_figures_comparison_and_access() {
         )
         .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-        let (s, _) = send(
+        let (s, _) = api(
             &w,
             "coordinator",
             Method::GET,
@@ -323,7 +307,7 @@ async fn yearly_figures_comparison_and_access() {
         )
         .await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-        let (_, v) = send(
+        let (_, v) = api(
             &w,
             "officer",
             Method::GET,
@@ -359,7 +343,7 @@ async fn yearly_figures_comparison_and_access() {
             .send(&w.app)
             .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-        let (_, v) = send(
+        let (_, v) = api(
             &w,
             "officer",
             Method::GET,
