@@ -402,7 +402,21 @@ pub async fn list_networks(db: &Db, institution: Uuid, page: Page) -> Result<(Ve
     Ok((rows, total.n))
 }
 
-/// Adds a network. A prefix, ASN or domain belongs to one institution only.
+/// Every network of an institution (for exports; lists page with `list_networks`).
+pub async fn all_networks(db: &Db, institution: Uuid) -> Result<Vec<Network>> {
+    db.fetch_all(
+        "SELECT id, institution_id, kind, value, source, created_at FROM networks WHERE institution_id = $1 ORDER BY kind, value",
+        args![institution],
+    )
+    .await
+}
+
+/// Where an imported network came from (`networks.source`); every other source (manual,
+/// demo) is an entry made by hand, which routing prefers.
+pub const IMPORTED: &str = "import";
+
+/// Adds a network. A prefix, ASN or domain is entered by hand by one institution only; an
+/// entry by hand replaces the same institution's imported one.
 pub async fn add_network(
     db: &Db,
     actor: &Actor,
@@ -421,6 +435,13 @@ pub async fn add_network(
     };
     let mut tx = db.begin().await?;
     ensure_institution(&mut tx, institution).await?;
+    if source != IMPORTED {
+        tx.execute(
+            "DELETE FROM networks WHERE institution_id = $1 AND kind = $2 AND value = $3 AND source = $4",
+            args![institution, &row.kind, &row.value, IMPORTED],
+        )
+        .await?;
+    }
     tx.execute(
         "INSERT INTO networks (id, institution_id, kind, value, source, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         args![row.id, institution, &row.kind, &row.value, &row.source, row.created_at],
@@ -432,6 +453,76 @@ pub async fn add_network(
     events::emit(&mut tx, "network.created", Some(institution), &change).await?;
     tx.commit().await?;
     Ok(row)
+}
+
+/// What a network import did with each row (by its index in the input).
+#[derive(Debug, Clone, Default)]
+pub struct NetworkImport {
+    pub added: Vec<Network>,
+    /// Rows the institution already holds (entered by hand or imported before): an import
+    /// never overwrites nor duplicates them.
+    pub skipped: Vec<usize>,
+    /// Rows stored, but entered by hand by another institution, which routing prefers.
+    pub shadowed: Vec<usize>,
+}
+
+#[derive(FromRow)]
+struct Claim {
+    institution_id: Uuid,
+    source: String,
+}
+
+/// Imports networks (validated and normalised) as `source = 'import'`, in one transaction
+/// with one audit entry.
+pub async fn import_networks(
+    db: &Db,
+    actor: &Actor,
+    institution: Uuid,
+    rows: &[(NetworkKind, String)],
+) -> Result<NetworkImport> {
+    let mut out = NetworkImport::default();
+    let mut tx = db.begin().await?;
+    ensure_institution(&mut tx, institution).await?;
+    for (i, (kind, value)) in rows.iter().enumerate() {
+        let claims: Vec<Claim> = tx
+            .fetch_all(
+                "SELECT institution_id, source FROM networks WHERE kind = $1 AND value = $2",
+                args![kind.as_str(), value.as_str()],
+            )
+            .await?;
+        if claims.iter().any(|c| c.institution_id == institution) {
+            out.skipped.push(i);
+            continue;
+        }
+        if claims.iter().any(|c| c.source != IMPORTED) {
+            out.shadowed.push(i);
+        }
+        let row = Network {
+            id: Uuid::new_v4(),
+            institution_id: institution,
+            kind: kind.as_str().to_string(),
+            value: value.clone(),
+            source: IMPORTED.to_string(),
+            created_at: now(),
+        };
+        tx.execute(
+            "INSERT INTO networks (id, institution_id, kind, value, source, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            args![row.id, institution, &row.kind, &row.value, &row.source, row.created_at],
+        )
+        .await?;
+        out.added.push(row);
+    }
+    let change = Change::new(
+        "import",
+        "network",
+        format!("{institution}/{}", out.added.len()),
+        Some(institution),
+        &out.added,
+    );
+    audit::record(&mut tx, actor, &change).await?;
+    events::emit(&mut tx, "network.imported", Some(institution), &change).await?;
+    tx.commit().await?;
+    Ok(out)
 }
 
 /// Validates a network draft and adds it.

@@ -9,7 +9,7 @@ use crate::audit::{self, Change};
 use crate::{Actor, Db, Result, Tx, args, now};
 use serde::Serialize;
 use sqlx::FromRow;
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 /// What a file is evidence of.
@@ -41,6 +41,10 @@ pub struct EvidenceFile {
     pub sha256: String,
     pub tlp: String,
     pub description: String,
+    /// From when the evidence holds (a policy's approval date, a test's date).
+    pub effective_on: Option<Date>,
+    /// Until when it holds (a certificate's or a contract's end); past it, it is stale.
+    pub expires_on: Option<Date>,
     pub uploaded_by: Uuid,
     pub uploaded_by_email: String,
     #[serde(with = "time::serde::rfc3339")]
@@ -59,9 +63,11 @@ pub struct NewEvidence {
     pub sha256: String,
     pub tlp: String,
     pub description: String,
+    pub effective_on: Option<Date>,
+    pub expires_on: Option<Date>,
 }
 
-const COLUMNS: &str = "id, institution_id, subject_kind, subject_id, file_name, media_type, size, sha256, tlp, description, uploaded_by, uploaded_by_email, uploaded_at";
+const COLUMNS: &str = "id, institution_id, subject_kind, subject_id, file_name, media_type, size, sha256, tlp, description, effective_on, expires_on, uploaded_by, uploaded_by_email, uploaded_at";
 
 /// Records a file inside the caller's transaction, with its audit entry (the file's SHA-256)
 /// and an `evidence.added` event.
@@ -77,13 +83,15 @@ pub async fn insert(tx: &mut Tx, actor: &Actor, n: &NewEvidence) -> Result<Evide
         sha256: n.sha256.clone(),
         tlp: n.tlp.clone(),
         description: n.description.clone(),
+        effective_on: n.effective_on,
+        expires_on: n.expires_on,
         uploaded_by: actor.user_id.unwrap_or(Uuid::nil()),
         uploaded_by_email: actor.email.clone(),
         uploaded_at: now(),
     };
     tx.execute(
         &format!(
-            "INSERT INTO evidence_files ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+            "INSERT INTO evidence_files ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
         ),
         args![
             e.id,
@@ -96,6 +104,8 @@ pub async fn insert(tx: &mut Tx, actor: &Actor, n: &NewEvidence) -> Result<Evide
             &e.sha256,
             &e.tlp,
             &e.description,
+            e.effective_on,
+            e.expires_on,
             e.uploaded_by,
             &e.uploaded_by_email,
             e.uploaded_at

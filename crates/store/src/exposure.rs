@@ -289,6 +289,157 @@ pub async fn summary(db: &Db, scope: &Scope) -> Result<Vec<ExposureCount>> {
     .await
 }
 
+/// Findings of one group (a sector, a classification type, or both).
+#[derive(Debug, Clone, Serialize, FromRow, PartialEq, Eq)]
+pub struct ExposureGroup {
+    pub sector: String,
+    pub class_type: String,
+    pub findings: i64,
+    pub sightings: i64,
+}
+
+/// One week of the trend: findings first seen that week, and findings seen at some point of
+/// it (first seen before its end, last seen after its start).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ExposureWeek {
+    /// The Monday that starts the week (UTC), `YYYY-MM-DD`.
+    pub week: String,
+    pub new_findings: i64,
+    pub active_findings: i64,
+}
+
+/// The exposure picture of the institutions in scope: by sector, by classification type, by
+/// both, and a weekly trend. Unrouted findings have no sector and are left out, as in
+/// [`summary`].
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ExposureOverview {
+    pub by_sector: Vec<ExposureGroup>,
+    pub by_type: Vec<ExposureGroup>,
+    pub by_sector_type: Vec<ExposureGroup>,
+    pub weekly: Vec<ExposureWeek>,
+}
+
+/// Weeks in the trend, the current one last.
+pub const TREND_WEEKS: i64 = 12;
+
+/// Every column of one row as an integer: the trend's counts, all weeks in one scan.
+struct Counts(Vec<i64>);
+
+impl<'r, R: sqlx::Row> FromRow<'r, R> for Counts
+where
+    usize: sqlx::ColumnIndex<R>,
+    i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
+    fn from_row(row: &'r R) -> std::result::Result<Self, sqlx::Error> {
+        (0..row.len())
+            .map(|i| row.try_get(i))
+            .collect::<std::result::Result<_, _>>()
+            .map(Counts)
+    }
+}
+
+/// Sums the (sector, type) groups by `key`, largest first.
+fn regroup(
+    groups: &[ExposureGroup],
+    key: impl Fn(&ExposureGroup) -> ExposureGroup,
+) -> Vec<ExposureGroup> {
+    let mut out: Vec<ExposureGroup> = vec![];
+    for g in groups {
+        let k = key(g);
+        match out
+            .iter_mut()
+            .find(|o| o.sector == k.sector && o.class_type == k.class_type)
+        {
+            Some(o) => {
+                o.findings += g.findings;
+                o.sightings += g.sightings;
+            }
+            None => out.push(k),
+        }
+    }
+    out.sort_by(|a, b| {
+        b.findings
+            .cmp(&a.findings)
+            .then_with(|| (&a.sector, &a.class_type).cmp(&(&b.sector, &b.class_type)))
+    });
+    out
+}
+
+/// Two scans of the findings whatever their number: one grouped by sector and type (the
+/// per-sector and per-type figures are its sums), one for every week of the trend.
+pub async fn overview(db: &Db, scope: &Scope, now: OffsetDateTime) -> Result<ExposureOverview> {
+    let (cond, params) = scope.condition("e.institution_id", 1);
+    let by_sector_type: Vec<ExposureGroup> = db
+        .fetch_all(
+            &format!(
+                "SELECT i.sector AS sector, e.class_type AS class_type, COUNT(*) AS findings, CAST(SUM(e.count) AS BIGINT) AS sightings \
+                 FROM exposure_events e JOIN institutions i ON i.id = e.institution_id WHERE {cond} \
+                 GROUP BY i.sector, e.class_type ORDER BY findings DESC, sector, class_type"
+            ),
+            params.clone(),
+        )
+        .await?;
+    let by_sector = regroup(&by_sector_type, |g| ExposureGroup {
+        class_type: String::new(),
+        ..g.clone()
+    });
+    let by_type = regroup(&by_sector_type, |g| ExposureGroup {
+        sector: String::new(),
+        ..g.clone()
+    });
+
+    let today = now.to_offset(time::UtcOffset::UTC).date();
+    let monday = today - Duration::days(i64::from(today.weekday().number_days_from_monday()));
+    // Week k runs from bound k to bound k + 1; the last one is the current week.
+    let bounds: Vec<OffsetDateTime> = (0..=TREND_WEEKS)
+        .map(|k| {
+            (monday - Duration::weeks(TREND_WEEKS - 1 - k))
+                .midnight()
+                .assume_utc()
+        })
+        .collect();
+    let n = params.len();
+    let mark = |k: i64| format!("${}", n + 1 + k as usize);
+    let columns: Vec<String> = (0..TREND_WEEKS)
+        .flat_map(|k| {
+            let (start, end) = (mark(k), mark(k + 1));
+            [
+                format!("CAST(COALESCE(SUM(CASE WHEN e.first_seen < {end} AND e.last_seen >= {start} THEN 1 ELSE 0 END), 0) AS BIGINT)"),
+                format!("CAST(COALESCE(SUM(CASE WHEN e.first_seen >= {start} AND e.first_seen < {end} THEN 1 ELSE 0 END), 0) AS BIGINT)"),
+            ]
+        })
+        .collect();
+    let mut p = params;
+    p.extend(bounds.iter().map(|b| crate::Arg::from(*b)));
+    let counts: Counts = db
+        .fetch_one(
+            &format!(
+                "SELECT {} FROM exposure_events e WHERE {cond} AND e.institution_id IS NOT NULL \
+                 AND e.last_seen >= {} AND e.first_seen < {}",
+                columns.join(", "),
+                mark(0),
+                mark(TREND_WEEKS)
+            ),
+            p,
+        )
+        .await?;
+    let weekly = bounds
+        .iter()
+        .zip(counts.0.chunks(2))
+        .map(|(start, c)| ExposureWeek {
+            week: start.date().to_string(),
+            active_findings: c[0],
+            new_findings: c[1],
+        })
+        .collect();
+    Ok(ExposureOverview {
+        by_sector,
+        by_type,
+        by_sector_type,
+        weekly,
+    })
+}
+
 #[derive(FromRow)]
 struct OwnerRow {
     kind: String,
@@ -297,19 +448,28 @@ struct OwnerRow {
 }
 
 /// The owner table for routing, as `kind,value,owner` CSV built from the registered networks.
+/// A value claimed by several institutions goes to the one that entered it by hand (a manual
+/// entry beats an imported one), else to the earliest import.
 pub async fn owners_csv(db: &Db) -> Result<String> {
     let rows: Vec<OwnerRow> = db
         .fetch_all(
-            "SELECT kind, value, institution_id FROM networks ORDER BY kind, value",
-            args![],
+            "SELECT kind, value, institution_id FROM networks \
+             ORDER BY kind, value, CASE WHEN source = $1 THEN 1 ELSE 0 END, created_at, id",
+            args![crate::constituency::IMPORTED],
         )
         .await?;
     let mut out = String::from("kind,value,owner\n");
+    let mut last: Option<(String, String)> = None;
     for r in rows {
         if r.value.contains([',', '"', '\n']) {
             return Err(StoreError::Invalid(format!("network value {:?}", r.value)));
         }
-        out.push_str(&format!("{},{},{}\n", r.kind, r.value, r.institution_id));
+        let key = (r.kind, r.value);
+        if last.as_ref() == Some(&key) {
+            continue;
+        }
+        out.push_str(&format!("{},{},{}\n", key.0, key.1, r.institution_id));
+        last = Some(key);
     }
     Ok(out)
 }

@@ -47,6 +47,45 @@ pub async fn list_software(db: &Db, institution: Uuid) -> Result<Vec<Software>> 
     .await
 }
 
+/// Inserts rows of one inventory table in one transaction with one audit entry and one
+/// event: a single row is the creation of that record, several are an import (all or none).
+#[allow(clippy::too_many_arguments)] // one call per table; a struct would only rename them
+async fn insert_all<T: Serialize>(
+    db: &Db,
+    actor: &Actor,
+    institution: Uuid,
+    kind: &'static str,
+    sql: &str,
+    rows: &[T],
+    id_of: impl Fn(&T) -> Uuid,
+    args_of: impl Fn(&T) -> Vec<crate::Arg>,
+) -> Result<()> {
+    let mut tx = db.begin().await?;
+    crate::constituency::ensure_institution(&mut tx, institution).await?;
+    for r in rows {
+        tx.execute(sql, args_of(r)).await?;
+    }
+    let change = match rows {
+        [one] => Change::new("create", kind, id_of(one), Some(institution), one),
+        _ => Change::new(
+            "import",
+            kind,
+            format!("{institution}/{}", rows.len()),
+            Some(institution),
+            &rows,
+        ),
+    };
+    audit::record(&mut tx, actor, &change).await?;
+    crate::events::emit(
+        &mut tx,
+        &format!("inventory.{kind}"),
+        Some(institution),
+        &change,
+    )
+    .await?;
+    tx.commit().await
+}
+
 /// Adds every row or none (an import is one transaction and one audit entry).
 pub async fn add_software(
     db: &Db,
@@ -55,11 +94,9 @@ pub async fn add_software(
     rows: &[NewSoftware],
     source: &str,
 ) -> Result<Vec<Software>> {
-    let mut tx = db.begin().await?;
-    crate::constituency::ensure_institution(&mut tx, institution).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
-        let s = Software {
+    let out: Vec<Software> = rows
+        .iter()
+        .map(|r| Software {
             id: Uuid::new_v4(),
             institution_id: institution,
             vendor: r.vendor.clone(),
@@ -71,24 +108,19 @@ pub async fn add_software(
             open_source: r.open_source,
             source: source.to_string(),
             created_at: now(),
-        };
-        tx.execute(
-            &format!("INSERT INTO software ({SOFTWARE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"),
-            args![s.id, institution, &s.vendor, &s.product, &s.version, &s.cpe, &s.purl, &s.licence, s.open_source, &s.source, s.created_at],
-        )
-        .await?;
-        out.push(s);
-    }
-    let change = Change::new(
-        "add-software",
+        })
+        .collect();
+    insert_all(
+        db,
+        actor,
+        institution,
         "software",
-        format!("{institution}/{}", out.len()),
-        Some(institution),
+        &format!("INSERT INTO software ({SOFTWARE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"),
         &out,
-    );
-    audit::record(&mut tx, actor, &change).await?;
-    crate::events::emit(&mut tx, "inventory.software", Some(institution), &change).await?;
-    tx.commit().await?;
+        |s| s.id,
+        |s| args![s.id, s.institution_id, &s.vendor, &s.product, &s.version, &s.cpe, &s.purl, &s.licence, s.open_source, &s.source, s.created_at],
+    )
+    .await?;
     Ok(out)
 }
 
@@ -127,28 +159,43 @@ pub struct NewAsset {
     pub criticality: String,
 }
 
-pub async fn add_asset(db: &Db, actor: &Actor, institution: Uuid, n: &NewAsset) -> Result<Asset> {
-    let a = Asset {
-        id: Uuid::new_v4(),
-        institution_id: institution,
-        name: n.name.trim().to_string(),
-        kind: n.kind.clone(),
-        address: n.address.trim().to_string(),
-        ipv6: n.ipv6,
-        criticality: n.criticality.clone(),
-        created_at: now(),
-    };
-    let mut tx = db.begin().await?;
-    crate::constituency::ensure_institution(&mut tx, institution).await?;
-    tx.execute(
+/// Adds every asset or none.
+pub async fn add_assets(
+    db: &Db,
+    actor: &Actor,
+    institution: Uuid,
+    rows: &[NewAsset],
+) -> Result<Vec<Asset>> {
+    let out: Vec<Asset> = rows
+        .iter()
+        .map(|n| Asset {
+            id: Uuid::new_v4(),
+            institution_id: institution,
+            name: n.name.trim().to_string(),
+            kind: n.kind.clone(),
+            address: n.address.trim().to_string(),
+            ipv6: n.ipv6,
+            criticality: n.criticality.clone(),
+            created_at: now(),
+        })
+        .collect();
+    insert_all(
+        db,
+        actor,
+        institution,
+        "asset",
         "INSERT INTO assets (id, institution_id, name, kind, address, ipv6, criticality, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        args![a.id, institution, &a.name, &a.kind, &a.address, a.ipv6, &a.criticality, a.created_at],
+        &out,
+        |a| a.id,
+        |a| args![a.id, a.institution_id, &a.name, &a.kind, &a.address, a.ipv6, &a.criticality, a.created_at],
     )
     .await?;
-    let change = Change::new("create", "asset", a.id, Some(institution), &a);
-    audit::record(&mut tx, actor, &change).await?;
-    tx.commit().await?;
-    Ok(a)
+    Ok(out)
+}
+
+pub async fn add_asset(db: &Db, actor: &Actor, institution: Uuid, n: &NewAsset) -> Result<Asset> {
+    let mut added = add_assets(db, actor, institution, std::slice::from_ref(n)).await?;
+    Ok(added.remove(0))
 }
 
 #[derive(Debug, Clone, Serialize, FromRow)]
@@ -171,43 +218,62 @@ pub async fn list_services(db: &Db, institution: Uuid) -> Result<Vec<Service>> {
     .await
 }
 
+/// A digital service to add (already validated).
+#[derive(Debug, Clone, Default)]
+pub struct NewService {
+    pub name: String,
+    pub url: String,
+    pub personal_data: bool,
+    pub payments: bool,
+}
+
+/// Adds every service or none.
+pub async fn add_services(
+    db: &Db,
+    actor: &Actor,
+    institution: Uuid,
+    rows: &[NewService],
+) -> Result<Vec<Service>> {
+    let out: Vec<Service> = rows
+        .iter()
+        .map(|n| Service {
+            id: Uuid::new_v4(),
+            institution_id: institution,
+            name: n.name.trim().to_string(),
+            url: n.url.trim().to_string(),
+            personal_data: n.personal_data,
+            payments: n.payments,
+            created_at: now(),
+        })
+        .collect();
+    insert_all(
+        db,
+        actor,
+        institution,
+        "service",
+        "INSERT INTO services (id, institution_id, name, url, personal_data, payments, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        &out,
+        |s| s.id,
+        |s| args![s.id, s.institution_id, &s.name, &s.url, s.personal_data, s.payments, s.created_at],
+    )
+    .await?;
+    Ok(out)
+}
+
 pub async fn add_service(
     db: &Db,
     actor: &Actor,
     institution: Uuid,
-    name: &str,
-    url: &str,
-    personal_data: bool,
-    payments: bool,
+    n: &NewService,
 ) -> Result<Service> {
-    let s = Service {
-        id: Uuid::new_v4(),
-        institution_id: institution,
-        name: name.trim().to_string(),
-        url: url.trim().to_string(),
-        personal_data,
-        payments,
-        created_at: now(),
-    };
-    let mut tx = db.begin().await?;
-    crate::constituency::ensure_institution(&mut tx, institution).await?;
-    tx.execute(
-        "INSERT INTO services (id, institution_id, name, url, personal_data, payments, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        args![s.id, institution, &s.name, &s.url, personal_data, payments, s.created_at],
-    )
-    .await?;
-    let change = Change::new("create", "service", s.id, Some(institution), &s);
-    audit::record(&mut tx, actor, &change).await?;
-    tx.commit().await?;
-    Ok(s)
+    let mut added = add_services(db, actor, institution, std::slice::from_ref(n)).await?;
+    Ok(added.remove(0))
 }
 
-#[derive(FromRow)]
-struct Count {
-    n: i64,
-}
+/// The national target for the share of assets reachable over IPv6, in percent.
+pub const IPV6_TARGET_PERCENT: i64 = 50;
 
-/// National inventory KPIs over the institutions in scope.
+/// Inventory KPIs of the institutions in scope, nationally and per sector.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct InventoryKpis {
     pub assets: i64,
@@ -218,49 +284,101 @@ pub struct InventoryKpis {
     /// Institutions with at least one asset, one service and one software item, and both
     /// officers named.
     pub institutions_complete: i64,
+    pub ipv6_target_percent: i64,
+    /// The same figures per sector (sectors with at least one institution in scope).
+    pub by_sector: Vec<SectorKpis>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct SectorKpis {
+    pub sector: String,
+    pub assets: i64,
+    pub assets_ipv6: i64,
+    pub software: i64,
+    pub software_open_source: i64,
+    pub institutions: i64,
+    pub institutions_complete: i64,
+    /// Shares in whole percent (rounded down); `None` when there is nothing to count.
+    pub assets_ipv6_percent: Option<i64>,
+    pub open_source_percent: Option<i64>,
+    pub complete_percent: Option<i64>,
+    /// At least [`IPV6_TARGET_PERCENT`] of the sector's assets reachable over IPv6.
+    pub meets_ipv6_target: bool,
+}
+
+/// `n` of `of` in whole percent (rounded down), or `None` without a base.
+pub fn percent(n: i64, of: i64) -> Option<i64> {
+    (of > 0).then(|| n * 100 / of)
+}
+
+#[derive(FromRow)]
+struct SectorCount {
+    sector: String,
+    n: i64,
+    m: i64,
 }
 
 pub async fn kpis(db: &Db, scope: &Scope) -> Result<InventoryKpis> {
-    let (cond, p) = scope.condition("institution_id", 1);
+    let (cond, p) = scope.condition("x.institution_id", 1);
     let (by_id, q) = scope.condition("i.id", 1);
-    let count =
-        |sql: String, params| async move { db.fetch_one::<Count>(&sql, params).await.map(|c| c.n) };
-    Ok(InventoryKpis {
-        assets: count(
-            format!("SELECT COUNT(*) AS n FROM assets WHERE {cond}"),
-            p.clone(),
+    // One grouped count per table; `m` counts the rows meeting the KPI.
+    let counts = |table: &str, flag: &str| {
+        format!(
+            "SELECT i.sector AS sector, COUNT(*) AS n, CAST(SUM(CASE WHEN x.{flag} = TRUE THEN 1 ELSE 0 END) AS BIGINT) AS m \
+             FROM {table} x JOIN institutions i ON i.id = x.institution_id WHERE {cond} GROUP BY i.sector"
         )
-        .await?,
-        assets_ipv6: count(
-            format!("SELECT COUNT(*) AS n FROM assets WHERE ipv6 = TRUE AND {cond}"),
-            p.clone(),
-        )
-        .await?,
-        software: count(
-            format!("SELECT COUNT(*) AS n FROM software WHERE {cond}"),
-            p.clone(),
-        )
-        .await?,
-        software_open_source: count(
-            format!("SELECT COUNT(*) AS n FROM software WHERE open_source = TRUE AND {cond}"),
-            p.clone(),
-        )
-        .await?,
-        institutions: count(
-            format!("SELECT COUNT(*) AS n FROM institutions i WHERE {by_id}"),
-            q.clone(),
-        )
-        .await?,
-        institutions_complete: count(
-            format!(
-                "SELECT COUNT(*) AS n FROM institutions i WHERE {by_id} \
-                 AND EXISTS (SELECT 1 FROM assets a WHERE a.institution_id = i.id) \
+    };
+    let assets: Vec<SectorCount> = db.fetch_all(&counts("assets", "ipv6"), p.clone()).await?;
+    let software: Vec<SectorCount> = db.fetch_all(&counts("software", "open_source"), p).await?;
+    let institutions: Vec<SectorCount> = db
+        .fetch_all(
+            &format!(
+                "SELECT i.sector AS sector, COUNT(*) AS n, CAST(SUM(CASE WHEN \
+                 EXISTS (SELECT 1 FROM assets a WHERE a.institution_id = i.id) \
                  AND EXISTS (SELECT 1 FROM services s WHERE s.institution_id = i.id) \
                  AND EXISTS (SELECT 1 FROM software w WHERE w.institution_id = i.id) \
-                 AND (SELECT COUNT(*) FROM officers o WHERE o.institution_id = i.id) = 2"
+                 AND (SELECT COUNT(*) FROM officers o WHERE o.institution_id = i.id) = 2 \
+                 THEN 1 ELSE 0 END) AS BIGINT) AS m FROM institutions i WHERE {by_id} GROUP BY i.sector"
             ),
             q,
         )
-        .await?,
+        .await?;
+    let mut by_sector: Vec<SectorKpis> = institutions
+        .iter()
+        .map(|c| SectorKpis {
+            sector: c.sector.clone(),
+            institutions: c.n,
+            institutions_complete: c.m,
+            ..SectorKpis::default()
+        })
+        .collect();
+    for c in &assets {
+        if let Some(k) = by_sector.iter_mut().find(|k| k.sector == c.sector) {
+            (k.assets, k.assets_ipv6) = (c.n, c.m);
+        }
+    }
+    for c in &software {
+        if let Some(k) = by_sector.iter_mut().find(|k| k.sector == c.sector) {
+            (k.software, k.software_open_source) = (c.n, c.m);
+        }
+    }
+    by_sector.sort_by(|a, b| a.sector.cmp(&b.sector));
+    for k in &mut by_sector {
+        k.assets_ipv6_percent = percent(k.assets_ipv6, k.assets);
+        k.open_source_percent = percent(k.software_open_source, k.software);
+        k.complete_percent = percent(k.institutions_complete, k.institutions);
+        // Compared on the exact counts, not the rounded share.
+        k.meets_ipv6_target = k.assets > 0 && k.assets_ipv6 * 100 >= IPV6_TARGET_PERCENT * k.assets;
+    }
+    let sum = |f: fn(&SectorKpis) -> i64| by_sector.iter().map(f).sum::<i64>();
+    Ok(InventoryKpis {
+        assets: sum(|k| k.assets),
+        assets_ipv6: sum(|k| k.assets_ipv6),
+        software: sum(|k| k.software),
+        software_open_source: sum(|k| k.software_open_source),
+        institutions: sum(|k| k.institutions),
+        institutions_complete: sum(|k| k.institutions_complete),
+        ipv6_target_percent: IPV6_TARGET_PERCENT,
+        by_sector,
     })
 }

@@ -422,7 +422,13 @@ pub async fn seed_inventory(db: &Db) -> Result<usize, StoreError> {
             .await?;
         }
         for (name, url, personal) in *services {
-            inv::add_service(db, &actor, inst.id, name, url, *personal, false).await?;
+            let service = inv::NewService {
+                name: name.to_string(),
+                url: url.to_string(),
+                personal_data: *personal,
+                payments: false,
+            };
+            inv::add_service(db, &actor, inst.id, &service).await?;
         }
     }
     Ok(n)

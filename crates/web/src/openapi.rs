@@ -294,13 +294,16 @@ fn schemas() -> Value {
                 "file": {"type": "string", "format": "binary", "description": "The file (size limit: serve --evidence-limit-mib, 50 MiB by default)"},
                 "tlp": {"type": "string", "enum": ["TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED"], "description": "The file's label; the incident's by default"},
                 "description": {"type": "string", "maxLength": 500},
+                "effective_on": {"type": "string", "format": "date", "description": "From when the evidence holds"},
+                "expires_on": {"type": "string", "format": "date", "description": "Until when it holds; not before effective_on"},
             },
         },
-        "EvidenceFile": object(&["id", "institution_id", "subject_kind", "subject_id", "file_name", "media_type", "size", "sha256", "tlp", "description", "uploaded_by", "uploaded_by_email", "uploaded_at"], json!({
+        "EvidenceFile": object(&["id", "institution_id", "subject_kind", "subject_id", "file_name", "media_type", "size", "sha256", "tlp", "description", "effective_on", "expires_on", "uploaded_by", "uploaded_by_email", "uploaded_at"], json!({
             "id": uuid, "institution_id": uuid, "subject_kind": {"type": "string", "enum": ["incident", "assessment"]}, "subject_id": {"type": "string"},
             "file_name": {"type": "string"}, "media_type": {"type": "string", "description": "As declared by the uploader; downloads are always application/octet-stream"},
             "size": {"type": "integer", "minimum": 1}, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "tlp": {"type": "string"},
-            "description": {"type": "string"}, "uploaded_by": uuid, "uploaded_by_email": {"type": "string"}, "uploaded_at": time})),
+            "description": {"type": "string"}, "effective_on": nullable("string", Some("date")), "expires_on": nullable("string", Some("date")),
+            "uploaded_by": uuid, "uploaded_by_email": {"type": "string"}, "uploaded_at": time})),
         "EvidenceList": {"type": "array", "items": {"$ref": "#/components/schemas/EvidenceFile"}},
         "IncidentWork": object(&["phase", "triaged_at", "state", "phases", "tasks", "timeline", "links", "recipients", "evidence"], json!({
             "phase": {"type": "string"}, "triaged_at": nullable("string", Some("date-time")), "state": {"type": "string"},
@@ -358,7 +361,13 @@ fn schemas() -> Value {
             "licence": {"type": "string", "maxLength": 200, "description": "SPDX expression"},
         }},
         "SoftwareImport": {"type": "string", "description": "CSV with columns vendor,product,version,cpe,purl,licence, or a CycloneDX JSON SBOM"},
-        "ImportResult": object(&["imported", "warnings"], json!({"imported": {"type": "integer"}, "warnings": {"type": "array", "items": {"type": "string"}}})),
+        "NetworkImport": {"type": "string", "description": "CSV with the header kind,value (kind: cidr, asn, domain); a source column is ignored"},
+        "AssetImport": {"type": "string", "description": "CSV with the header name,kind,address,ipv6,criticality (kind: server, workstation, network-device, system, other; criticality: high, medium, low; ipv6: true/false)"},
+        "ServiceImport": {"type": "string", "description": "CSV with the header name,url,personal_data,payments (url: http(s); flags: true/false)"},
+        "ImportResult": object(&["imported", "warnings", "rejected", "errors"], json!({
+            "imported": {"type": "integer", "minimum": 0}, "warnings": {"type": "array", "items": {"type": "string"}},
+            "rejected": {"type": "integer", "minimum": 0},
+            "errors": {"type": "array", "items": object(&["line", "field", "message"], json!({"line": {"type": "integer"}, "field": {"type": "string"}, "message": {"type": "string"}}))}})),
         "VulnerableSoftwareList": {"type": "array", "items": object(&["software_id", "vendor", "product", "version", "cve", "score", "severity", "kev", "kev_due", "ransomware", "conditional", "needs_review"], json!({
             "software_id": {"type": "string"}, "vendor": {"type": "string"}, "product": {"type": "string"}, "version": {"type": "string"},
             "cve": {"type": "string"}, "score": {"type": ["number", "null"]}, "severity": {"type": ["string", "null"]},
@@ -383,9 +392,31 @@ fn schemas() -> Value {
         "ServiceDraft": {"type": "object", "additionalProperties": false, "required": ["name", "url"], "properties": {
             "name": text(200), "url": {"type": "string", "maxLength": 500}, "personal_data": {"type": "boolean"}, "payments": {"type": "boolean"},
         }},
-        "InventoryKpis": object(&["assets", "assets_ipv6", "software", "software_open_source", "institutions", "institutions_complete"], json!({
+        "InventoryKpis": object(&["assets", "assets_ipv6", "software", "software_open_source", "institutions", "institutions_complete", "ipv6_target_percent", "by_sector"], json!({
             "assets": {"type": "integer"}, "assets_ipv6": {"type": "integer"}, "software": {"type": "integer"},
             "software_open_source": {"type": "integer"}, "institutions": {"type": "integer"}, "institutions_complete": {"type": "integer"},
+            "ipv6_target_percent": {"type": "integer", "description": "The national target for assets reachable over IPv6"},
+            "by_sector": {"type": "array", "items": {"$ref": "#/components/schemas/SectorKpis"}},
+        })),
+        "SectorKpis": object(&["sector", "assets", "assets_ipv6", "software", "software_open_source", "institutions", "institutions_complete", "assets_ipv6_percent", "open_source_percent", "complete_percent", "meets_ipv6_target"], json!({
+            "sector": {"type": "string"}, "assets": {"type": "integer"}, "assets_ipv6": {"type": "integer"}, "software": {"type": "integer"},
+            "software_open_source": {"type": "integer"}, "institutions": {"type": "integer"}, "institutions_complete": {"type": "integer"},
+            "assets_ipv6_percent": {"type": ["integer", "null"], "minimum": 0, "maximum": 100}, "open_source_percent": {"type": ["integer", "null"], "minimum": 0, "maximum": 100},
+            "complete_percent": {"type": ["integer", "null"], "minimum": 0, "maximum": 100}, "meets_ipv6_target": {"type": "boolean"},
+        })),
+        "ExposureGroup": object(&["sector", "class_type", "findings", "sightings"], json!({
+            "sector": {"type": "string", "description": "Empty in the per-type breakdown"},
+            "class_type": {"type": "string", "description": "RSIT classification type; empty in the per-sector breakdown"},
+            "findings": {"type": "integer", "minimum": 0}, "sightings": {"type": "integer", "minimum": 0},
+        })),
+        "ExposureOverview": object(&["by_sector", "by_type", "by_sector_type", "weekly"], json!({
+            "by_sector": {"type": "array", "items": {"$ref": "#/components/schemas/ExposureGroup"}},
+            "by_type": {"type": "array", "items": {"$ref": "#/components/schemas/ExposureGroup"}},
+            "by_sector_type": {"type": "array", "items": {"$ref": "#/components/schemas/ExposureGroup"}},
+            "weekly": {"type": "array", "minItems": 12, "maxItems": 12, "items": object(&["week", "new_findings", "active_findings"], json!({
+                "week": {"type": "string", "format": "date", "description": "Monday starting the week (UTC)"},
+                "new_findings": {"type": "integer", "minimum": 0}, "active_findings": {"type": "integer", "minimum": 0},
+            }))},
         })),
         "JsonDocument": {"type": "object", "description": "A JSON document in the format the operation names"},
         "StageSubmission": {"type": "object", "additionalProperties": false, "required": ["stage"], "properties": {"stage": {"type": "string", "maxLength": 100}}},
@@ -737,9 +768,12 @@ fn assessment_schemas() -> Value {
         "Assessment": object(&["id", "campaign_id", "institution_id", "profile", "created_at", "updated_at", "campaign_title", "due_on", "measures", "overall", "groups", "gaps", "plan"], json!({
             "id": uuid, "campaign_id": uuid, "institution_id": uuid, "profile": {"type": "string"},
             "created_at": time, "updated_at": time, "campaign_title": {"type": "string"}, "due_on": date,
-            "measures": {"type": "array", "items": object(&["id", "group", "weight", "title", "answer"], json!({
+            "measures": {"type": "array", "items": object(&["id", "group", "weight", "title", "answer", "files"], json!({
                 "id": {"type": "string"}, "group": {"type": "string"}, "weight": {"type": "number"}, "title": {"type": "string"},
-                "answer": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Answer"}]}}))},
+                "answer": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Answer"}]},
+                "files": {"type": "array", "description": "Evidence files, oldest first (each upload is a revision); expired: past expires_on", "items": {"allOf": [
+                    {"$ref": "#/components/schemas/EvidenceFile"},
+                    {"type": "object", "required": ["expired"], "properties": {"expired": {"type": "boolean"}}}]}}}))},
             "overall": score.clone(), "groups": {"type": "object", "additionalProperties": score},
             "gaps": {"type": "array", "items": object(&["measure_id", "title", "group", "weight", "status"], json!({
                 "measure_id": {"type": "string"}, "title": {"type": "string"}, "group": {"type": "string"},
@@ -855,6 +889,9 @@ fn operation(spec: &RouteSpec) -> Option<Value> {
         Some("P7s") => {
             json!({"description": "Detached CAdES signature (DER)", "content": {"application/pkcs7-signature": {"schema": {"type": "string", "format": "binary"}}}})
         }
+        Some("Xlsx") => {
+            json!({"description": "XLSX workbook", "content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}}})
+        }
         Some("Binary") => {
             json!({"description": "The file, as an attachment", "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}})
         }
@@ -898,6 +935,9 @@ fn operation(spec: &RouteSpec) -> Option<Value> {
             }
             "MispEvent" => {
                 content.insert("application/json".into(), json!({"schema": {"type": "object", "description": "A MISP event, with or without the Event wrapper"}}));
+            }
+            "AssetImport" | "ServiceImport" | "NetworkImport" => {
+                content.insert("text/csv".into(), schema);
             }
             "SoftwareImport" => {
                 content.insert("text/csv".into(), schema);

@@ -727,8 +727,25 @@ fn coordinator_and_officer(b: &mut Browser, base: &str) {
             b.text("#error-message")
         );
     }
+    // On SAT's page the officer imports assets from a CSV file and sees them listed.
+    b.goto(&format!("{base}/institutions"));
+    b.click("#institutions-table tbody a");
+    b.element("#inventory-import");
+    let csv = std::env::temp_dir().join(format!("centinela-assets-{}.csv", std::process::id()));
+    std::fs::write(
+        &csv,
+        "name,kind,address,ipv6,criticality\nPortal del navegador,server,portal.sat.gob.mx,true,high\n",
+    )
+    .expect("a temporary CSV");
+    b.type_into("#import-file", csv.to_str().expect("a UTF-8 path"));
+    b.click("#inventory-import button[type='submit']");
+    b.wait_until("the imported asset on SAT's page", WAIT, || {
+        b.js("return document.body.textContent.includes('Portal del navegador');") == json!(true)
+    });
+    let _ = std::fs::remove_file(&csv);
     b.goto(&format!("{base}/dashboard"));
     b.wait_path("/dashboard", WAIT);
+    b.element("#ipv6-by-sector");
     b.sign_out();
 }
 

@@ -467,3 +467,141 @@ async fn a_report_links_its_own_inventory_and_nobody_elses() {
         w.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn assessment_evidence_has_dates_revisions_and_stays_with_its_institution() {
+    use centinela_store::{Actor, Scope, assessments};
+    use centinela_web::api::assessments as api_assess;
+    for w in worlds().await {
+        let officer = w.tokens["officer"].as_str();
+        let version = assessments::list_versions(w.db())
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|v| v.version == "0.1.0")
+            .unwrap()
+            .id;
+        let c = api_assess::start_campaign(
+            w.db(),
+            &Actor::system(),
+            &api_assess::CampaignDraft {
+                title: "Ronda 2026".into(),
+                version_id: version.to_string(),
+                due_on: "2099-12-31".into(),
+                institutions: vec![w.own.to_string()],
+            },
+        )
+        .await
+        .unwrap();
+        let a = assessments::list_assessments(w.db(), &Scope::All, Some(c.id), Some(w.own))
+            .await
+            .unwrap()
+            .remove(0)
+            .id;
+        let base = format!("/api/v1/institutions/{}/assessments/{a}", w.own);
+        let up = |measure: &str, fields: Vec<(&str, &str)>, name: &str, body: &str| {
+            Call::new(Method::POST, format!("{base}/answers/{measure}/evidence"))
+                .token(Some(officer))
+                .multipart(&fields, name, body)
+        };
+        // Two revisions of the backup policy; an expired certificate.
+        for (fields, name, body) in [
+            (
+                vec![("effective_on", "2025-01-15")],
+                "politica-respaldos.pdf",
+                "v1",
+            ),
+            (
+                vec![
+                    ("effective_on", "2026-06-01"),
+                    ("description", "Revisión 2"),
+                ],
+                "politica-respaldos.pdf",
+                "v2",
+            ),
+            (
+                vec![("effective_on", "2024-01-01"), ("expires_on", "2025-01-01")],
+                "certificado.pem",
+                "cert",
+            ),
+        ] {
+            let r = up("gob-1", fields, name, body).send(&w.app).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        }
+        // Bad input: dates out of order or malformed, an unknown measure.
+        for (measure, fields, status) in [
+            (
+                "gob-1",
+                vec![("effective_on", "2026-02-01"), ("expires_on", "2026-01-01")],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            (
+                "gob-1",
+                vec![("expires_on", "31/12/2026")],
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            ("no-such-measure", vec![], StatusCode::NOT_FOUND),
+        ] {
+            let r = up(measure, fields, "x.txt", "x").send(&w.app).await;
+            assert_eq!(r.status, status, "{measure}: {}", r.body);
+        }
+        let view = Call::get(&base)
+            .token(Some(officer))
+            .send(&w.app)
+            .await
+            .json();
+        let m = view["measures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == "gob-1")
+            .unwrap();
+        let files = m["files"].as_array().unwrap();
+        assert_eq!(files.len(), 3, "{m}");
+        assert_eq!(
+            files
+                .iter()
+                .filter(|f| f["file_name"] == "politica-respaldos.pdf")
+                .count(),
+            2,
+            "both revisions kept"
+        );
+        let expired: Vec<&Value> = files.iter().filter(|f| f["expired"] == true).collect();
+        assert_eq!(expired.len(), 1);
+        assert_eq!(expired[0]["file_name"], "certificado.pem");
+        assert_eq!(expired[0]["expires_on"], "2025-01-01");
+        let fid = files[1]["id"].as_str().unwrap();
+        let r = Call::get(format!("{base}/evidence/{fid}"))
+            .token(Some(w.tokens["auditor"].as_str()))
+            .send(&w.app)
+            .await;
+        assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "v2"));
+
+        // Another institution's officer: nothing.
+        let pemex = officer_token(&w, w.other, "oficial.pemex@ejemplo.gob.mx").await;
+        for path in [format!("{base}/evidence"), format!("{base}/evidence/{fid}")] {
+            let r = Call::get(path.clone())
+                .token(Some(&pemex))
+                .send(&w.app)
+                .await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
+        }
+        let r = Call::new(Method::POST, format!("{base}/answers/gob-1/evidence"))
+            .token(Some(&pemex))
+            .multipart(&[], "x.txt", "x")
+            .send(&w.app)
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        // Its file is not reachable through an assessment of another institution either.
+        let other = format!(
+            "/api/v1/institutions/{}/assessments/{a}/evidence/{fid}",
+            w.other
+        );
+        let r = Call::get(other)
+            .token(Some(w.tokens["coordinator"].as_str()))
+            .send(&w.app)
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        w.cleanup().await;
+    }
+}

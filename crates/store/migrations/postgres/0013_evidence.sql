@@ -13,6 +13,8 @@ CREATE TABLE evidence_files (
     sha256 TEXT NOT NULL,
     tlp TEXT NOT NULL,
     description TEXT NOT NULL DEFAULT '',
+    effective_on DATE,
+    expires_on DATE,
     uploaded_by UUID NOT NULL,
     uploaded_by_email TEXT NOT NULL,
     uploaded_at TIMESTAMPTZ NOT NULL

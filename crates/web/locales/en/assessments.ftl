@@ -139,3 +139,6 @@ trend-sectors = Compliance by sector
 trend-progress = Progress
 trend-compliance = Compliance
 trend-maturity = Maturity (share of level 5)
+report-printable = Printable report
+report-generated = Generated on { $time }
+report-back = Back to the assessment

@@ -139,3 +139,6 @@ trend-sectors = Cumplimiento por sector
 trend-progress = Avance
 trend-compliance = Cumplimiento
 trend-maturity = Madurez (proporción del nivel 5)
+report-printable = Informe para imprimir
+report-generated = Generado el { $time }
+report-back = Volver a la evaluación

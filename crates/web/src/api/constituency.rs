@@ -1,15 +1,18 @@
 //! Institutions, officers, contacts and networks.
 
 use crate::AppState;
+use crate::api::csv_table::{self, Columns};
+use crate::api::inventory::{ImportQuery, ImportResult, csv_rows};
 use crate::api::{PageQuery, Paged, created, scope};
 use crate::auth::Ctx;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::extract::{ApiBytes, ApiJson, ApiPath, ApiQuery};
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use centinela_core::constituency::{
-    ContactDraft, InstitutionDraft, NetworkDraft, OfficerDraft, OfficerRole,
+    ContactDraft, InstitutionDraft, NetworkDraft, NetworkKind, OfficerDraft, OfficerRole,
 };
 use centinela_core::principal::Role;
 use centinela_core::validate::FieldError;
@@ -202,4 +205,91 @@ pub async fn delete_network(
 ) -> Result<StatusCode, ApiError> {
     repo::delete_network(&state.db, &ctx.actor(), id, network).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The documented CSV columns of a network import (`source` is exported, and ignored on
+/// import: imported rows are always marked `import`).
+pub const NETWORK_CSV: Columns = Columns {
+    all: &["kind", "value", "source"],
+    required: &["kind", "value"],
+    aliases: &[],
+};
+
+/// Validated (line, kind, normalised value) rows of a network CSV.
+pub fn parse_networks_csv(bytes: &[u8]) -> csv_table::ReadResult<(u64, NetworkKind, String)> {
+    csv_table::read(bytes, &NETWORK_CSV, |row| {
+        NetworkDraft {
+            kind: row.get("kind").to_lowercase(),
+            value: row.get("value").to_string(),
+        }
+        .validate()
+        .map(|(kind, value)| (row.line, kind, value))
+    })
+}
+
+/// Stores parsed network rows as imported; rows the institution already holds are skipped
+/// and rows another institution entered by hand are flagged, both as warnings with their line.
+pub async fn store_network_import(
+    state: &AppState,
+    ctx: &Ctx,
+    id: Uuid,
+    rows: &[(u64, NetworkKind, String)],
+) -> Result<(usize, Vec<String>), ApiError> {
+    let values: Vec<(NetworkKind, String)> = rows.iter().map(|(_, k, v)| (*k, v.clone())).collect();
+    let done = repo::import_networks(&state.db, &ctx.actor(), id, &values).await?;
+    let note = |key: &str, i: &usize| {
+        let (line, _, value) = &rows[*i];
+        crate::i18n::message(
+            ctx.lang,
+            key,
+            &[("line", line.to_string()), ("value", value.clone())],
+        )
+    };
+    let mut warnings: Vec<String> = done
+        .skipped
+        .iter()
+        .map(|i| note("network-import-skipped", i))
+        .collect();
+    warnings.extend(
+        done.shadowed
+            .iter()
+            .map(|i| note("network-import-shadowed", i)),
+    );
+    Ok((done.added.len(), warnings))
+}
+
+/// `text/csv` with the columns kind,value; rows stored as `source = 'import'`, never over a
+/// network the institution already holds; all rows or none unless `partial`.
+pub async fn import_networks(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<ImportQuery>,
+    headers: HeaderMap,
+    ApiBytes(body): ApiBytes,
+) -> Result<(StatusCode, Json<ImportResult>), ApiError> {
+    let (rows, rejected, errors) = csv_rows(&headers, &body, &q, ctx.lang, parse_networks_csv)?;
+    let (imported, warnings) = store_network_import(&state, &ctx, id, &rows).await?;
+    Ok(created(ImportResult {
+        imported,
+        warnings,
+        rejected,
+        errors,
+    }))
+}
+
+pub fn networks_csv(rows: &[Network]) -> String {
+    csv_table::write(
+        NETWORK_CSV.all,
+        rows.iter().map(|n| [&n.kind, &n.value, &n.source]),
+    )
+}
+
+pub async fn export_networks(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Response, ApiError> {
+    repo::get_institution(&state.db, id).await?;
+    let rows = repo::all_networks(&state.db, id).await?;
+    Ok(csv_table::attachment("networks.csv", networks_csv(&rows)))
 }

@@ -12,7 +12,9 @@ use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::http::StatusCode;
 use centinela_core::access::{Action, Resource, ResourceKind};
 use centinela_store::Page;
-use centinela_store::exposure::{self, ExposureCount, ExposureEvent, ExposureFilter, FeedReport};
+use centinela_store::exposure::{
+    self, ExposureCount, ExposureEvent, ExposureFilter, ExposureOverview, FeedReport,
+};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -85,4 +87,20 @@ pub async fn summary(
         &Resource::collection(ResourceKind::Exposure),
     )?;
     Ok(Json(exposure::summary(&state.db, &scope(p)).await?))
+}
+
+/// Findings by sector, by classification type and by both, with a weekly trend.
+pub async fn overview(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<ExposureOverview>, ApiError> {
+    let p = ctx.principal()?;
+    authorize(
+        p,
+        Action::List,
+        &Resource::collection(ResourceKind::Exposure),
+    )?;
+    Ok(Json(
+        exposure::overview(&state.db, &scope(p), time::OffsetDateTime::now_utc()).await?,
+    ))
 }

@@ -6,6 +6,7 @@
 //! stored (in one transaction) and the bad ones reported.
 
 use crate::AppState;
+use crate::api::csv_table::RowError;
 use crate::api::incidents::{REFERENCE_PREFIX, prepare, view};
 use crate::auth::Ctx;
 use crate::error::{ApiError, field_message};
@@ -47,14 +48,6 @@ pub const CSV_COLUMNS: &[&str] = &[
 pub struct ImportQuery {
     #[serde(default)]
     pub partial: bool,
-}
-
-#[derive(Debug, Serialize)]
-pub struct RowError {
-    /// Line (CSV, JSON Lines) or item (JSON array) number, from 1.
-    pub line: usize,
-    pub field: String,
-    pub message: String,
 }
 
 #[derive(Debug, Serialize)]

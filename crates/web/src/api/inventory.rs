@@ -2,17 +2,18 @@
 //! services, vulnerable software (CVE/KEV matching) and the national KPIs.
 
 use crate::AppState;
+use crate::api::csv_table::{self, Columns, Parsed, RowError};
 use crate::api::{created, scope};
 use crate::auth::Ctx;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiPath};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use centinela_core::validate::{Checks, FieldError};
 use centinela_store::inventory::{
-    self as store, Asset, InventoryKpis, NewSoftware, Service, Software,
+    self as store, Asset, InventoryKpis, NewAsset, NewService, NewSoftware, Service, Software,
 };
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -150,67 +151,25 @@ pub async fn delete_software(
 }
 
 /// The documented CSV columns of a software import and export.
-pub const CSV_COLUMNS: [&str; 6] = ["vendor", "product", "version", "cpe", "purl", "licence"];
+pub const SOFTWARE_CSV: Columns = Columns {
+    all: &["vendor", "product", "version", "cpe", "purl", "licence"],
+    required: &["vendor", "product"],
+    aliases: &[("license", "licence")],
+};
 
-/// Parses a software CSV; every problem is reported with its line, and nothing is kept if
-/// there is any.
-pub fn parse_software_csv(bytes: &[u8]) -> Result<Vec<NewSoftware>, Vec<FieldError>> {
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
-    let headers = match reader.headers() {
-        Ok(h) => h
-            .iter()
-            .map(|s| s.trim().trim_start_matches('\u{feff}').to_lowercase())
-            .collect::<Vec<_>>(),
-        Err(_) => {
-            return Err(vec![
-                FieldError::new("csv", "err-csv-header").arg("columns", CSV_COLUMNS.join(",")),
-            ]);
+/// Parses a software CSV; every problem is reported with its line.
+pub fn parse_software_csv(bytes: &[u8]) -> csv_table::ReadResult<NewSoftware> {
+    csv_table::read(bytes, &SOFTWARE_CSV, |row| {
+        SoftwareDraft {
+            vendor: row.get("vendor").into(),
+            product: row.get("product").into(),
+            version: row.get("version").into(),
+            cpe: row.get("cpe").into(),
+            purl: row.get("purl").into(),
+            licence: row.get("licence").into(),
         }
-    };
-    let index = |name: &str| headers.iter().position(|h| h == name);
-    let (Some(vendor), Some(product)) = (index("vendor"), index("product")) else {
-        return Err(vec![
-            FieldError::new("csv", "err-csv-header").arg("columns", CSV_COLUMNS.join(",")),
-        ]);
-    };
-    let mut rows = vec![];
-    let mut errors = vec![];
-    for record in reader.records() {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                errors.push(FieldError::new("csv", "err-csv-row").arg("line", line));
-                continue;
-            }
-        };
-        let line = record.position().map(|p| p.line()).unwrap_or(0);
-        let get = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("").to_string();
-        let draft = SoftwareDraft {
-            vendor: get(Some(vendor)),
-            product: get(Some(product)),
-            version: get(index("version")),
-            cpe: get(index("cpe")),
-            purl: get(index("purl")),
-            licence: get(index("licence").or_else(|| index("license"))),
-        };
-        match draft.check("") {
-            Ok(r) => rows.push(r),
-            Err(es) => errors.extend(es.into_iter().map(|e| FieldError {
-                field: format!("line {line}: {}", e.field),
-                ..e
-            })),
-        }
-        if rows.len() + errors.len() > 50_000 {
-            errors.push(FieldError::new("csv", "err-too-many").arg("max", 50_000));
-            break;
-        }
-    }
-    if errors.is_empty() {
-        Ok(rows)
-    } else {
-        Err(errors)
-    }
+        .check("")
+    })
 }
 
 /// Rows of a CycloneDX SBOM, and warnings for values that were dropped (a malformed CPE or
@@ -244,13 +203,69 @@ pub struct ImportResult {
     pub imported: usize,
     /// Values left out of otherwise imported rows (with their JSON path).
     pub warnings: Vec<String>,
+    /// Rows left out (only with `partial=true`; otherwise any bad row refuses the file).
+    pub rejected: usize,
+    pub errors: Vec<RowError>,
 }
 
-/// `text/csv` (documented columns) or CycloneDX JSON; all rows or none.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportQuery {
+    /// Keep the valid rows and report the bad ones, instead of refusing the file.
+    #[serde(default)]
+    pub partial: bool,
+}
+
+/// The rows to store from a parsed CSV: all of them, or with `partial` the valid ones (the
+/// bad ones go to the result); without it, any bad row refuses the whole file.
+pub fn accept<T>(
+    parsed: Parsed<T>,
+    partial: bool,
+    lang: crate::i18n::Lang,
+) -> Result<(Vec<T>, usize, Vec<RowError>), ApiError> {
+    if partial {
+        let errors = parsed.row_errors(lang);
+        let rejected = parsed.rejected();
+        Ok((parsed.rows, rejected, errors))
+    } else {
+        let rows = parsed.all_or_nothing().map_err(ApiError::invalid)?;
+        Ok((rows, 0, vec![]))
+    }
+}
+
+/// The rows of a `text/csv` body to store: parsed with `parse`, then [`accept`]ed.
+pub fn csv_rows<T>(
+    headers: &HeaderMap,
+    body: &[u8],
+    q: &ImportQuery,
+    lang: crate::i18n::Lang,
+    parse: fn(&[u8]) -> csv_table::ReadResult<T>,
+) -> Result<(Vec<T>, usize, Vec<RowError>), ApiError> {
+    csv_table::require_csv(headers)?;
+    accept(parse(body).map_err(ApiError::invalid)?, q.partial, lang)
+}
+
+/// A row's own checks together with the problems found reading its cells.
+fn with_cell_errors<T>(
+    checked: Result<T, Vec<FieldError>>,
+    mut cells: Vec<FieldError>,
+) -> Result<T, Vec<FieldError>> {
+    match checked {
+        Ok(row) if cells.is_empty() => Ok(row),
+        Ok(_) => Err(cells),
+        Err(mut errors) => {
+            errors.append(&mut cells);
+            Err(errors)
+        }
+    }
+}
+
+/// `text/csv` (documented columns) or CycloneDX JSON; all rows or none unless `partial`.
 pub async fn import_software(
     State(state): State<AppState>,
     ctx: Ctx,
     ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<ImportQuery>,
     headers: HeaderMap,
     crate::extract::ApiBytes(body): crate::extract::ApiBytes,
 ) -> Result<(StatusCode, Json<ImportResult>), ApiError> {
@@ -259,41 +274,40 @@ pub async fn import_software(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let (rows, warnings) = if media.starts_with("text/csv") {
-        parse_software_csv(&body).map(|rows| (rows, vec![]))
+    let (rows, warnings, rejected, errors, source) = if media.starts_with("text/csv") {
+        let parsed = parse_software_csv(&body).map_err(ApiError::invalid)?;
+        let (rows, rejected, errors) = accept(parsed, q.partial, ctx.lang)?;
+        (rows, vec![], rejected, errors, "csv")
     } else if media.starts_with("application/vnd.cyclonedx+json")
         || media.starts_with("application/json")
     {
-        parse_sbom(&body)
+        let (rows, warnings) = parse_sbom(&body).map_err(ApiError::invalid)?;
+        (rows, warnings, 0, vec![], "cyclonedx")
     } else {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             "err-import-media-type",
         ));
-    }
-    .map_err(ApiError::invalid)?;
-    let source = if media.starts_with("text/csv") {
-        "csv"
-    } else {
-        "cyclonedx"
     };
     let added = store::add_software(&state.db, &ctx.actor(), id, &rows, source).await?;
     Ok(created(ImportResult {
         imported: added.len(),
         warnings,
+        rejected,
+        errors,
     }))
 }
 
 pub fn software_csv(rows: &[Software]) -> String {
-    let mut w = csv::Writer::from_writer(vec![]);
-    let _ = w.write_record(CSV_COLUMNS);
-    for r in rows {
-        let _ = w.write_record([
-            &r.vendor, &r.product, &r.version, &r.cpe, &r.purl, &r.licence,
-        ]);
-    }
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+    csv_table::write(
+        SOFTWARE_CSV.all,
+        rows.iter().map(|r| {
+            [
+                &r.vendor, &r.product, &r.version, &r.cpe, &r.purl, &r.licence,
+            ]
+        }),
+    )
 }
 
 pub async fn export_software(
@@ -302,17 +316,7 @@ pub async fn export_software(
 ) -> Result<Response, ApiError> {
     centinela_store::constituency::get_institution(&state.db, id).await?;
     let rows = store::list_software(&state.db, id).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"software.csv\"".to_string(),
-            ),
-        ],
-        software_csv(&rows),
-    )
-        .into_response())
+    Ok(csv_table::attachment("software.csv", software_csv(&rows)))
 }
 
 /// A vulnerable software item: KEV entries first, with their due dates.
@@ -395,7 +399,7 @@ pub async fn vulnerabilities(
     Ok(Json(match_software(&db, &rows)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AssetDraft {
     pub name: String,
@@ -409,6 +413,49 @@ pub struct AssetDraft {
 
 pub const ASSET_KINDS: [&str; 5] = ["server", "workstation", "network-device", "system", "other"];
 pub const ASSET_CRITICALITY: [&str; 3] = ["high", "medium", "low"];
+
+impl AssetDraft {
+    pub fn check(&self) -> Result<NewAsset, Vec<FieldError>> {
+        let mut c = Checks::default();
+        c.text("name", &self.name, 200);
+        c.optional_text("address", &self.address, 200);
+        if !ASSET_KINDS.contains(&self.kind.as_str()) {
+            c.push(FieldError::new("kind", "err-choice"));
+        }
+        if !ASSET_CRITICALITY.contains(&self.criticality.as_str()) {
+            c.push(FieldError::new("criticality", "err-choice"));
+        }
+        c.finish()?;
+        Ok(NewAsset {
+            name: self.name.trim().to_string(),
+            kind: self.kind.clone(),
+            address: self.address.trim().to_string(),
+            ipv6: self.ipv6,
+            criticality: self.criticality.clone(),
+        })
+    }
+}
+
+/// The documented CSV columns of an asset import and export.
+pub const ASSET_CSV: Columns = Columns {
+    all: &["name", "kind", "address", "ipv6", "criticality"],
+    required: &["name", "kind", "criticality"],
+    aliases: &[],
+};
+
+pub fn parse_assets_csv(bytes: &[u8]) -> csv_table::ReadResult<NewAsset> {
+    csv_table::read(bytes, &ASSET_CSV, |row| {
+        let mut errors = vec![];
+        let draft = AssetDraft {
+            name: row.get("name").into(),
+            kind: row.get("kind").to_lowercase(),
+            address: row.get("address").into(),
+            ipv6: row.flag("ipv6", &mut errors),
+            criticality: row.get("criticality").to_lowercase(),
+        };
+        with_cell_errors(draft.check(), errors)
+    })
+}
 
 pub async fn list_assets(
     State(state): State<AppState>,
@@ -424,34 +471,56 @@ pub async fn add_asset(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(d): ApiJson<AssetDraft>,
 ) -> Result<(StatusCode, Json<Asset>), ApiError> {
-    let mut c = Checks::default();
-    c.text("name", &d.name, 200);
-    c.optional_text("address", &d.address, 200);
-    if !ASSET_KINDS.contains(&d.kind.as_str()) {
-        c.push(FieldError::new("kind", "err-choice"));
-    }
-    if !ASSET_CRITICALITY.contains(&d.criticality.as_str()) {
-        c.push(FieldError::new("criticality", "err-choice"));
-    }
-    c.finish().map_err(ApiError::invalid)?;
+    let row = d.check().map_err(ApiError::invalid)?;
     Ok(created(
-        store::add_asset(
-            &state.db,
-            &ctx.actor(),
-            id,
-            &store::NewAsset {
-                name: d.name.clone(),
-                kind: d.kind.clone(),
-                address: d.address.clone(),
-                ipv6: d.ipv6,
-                criticality: d.criticality.clone(),
-            },
-        )
-        .await?,
+        store::add_asset(&state.db, &ctx.actor(), id, &row).await?,
     ))
 }
 
-#[derive(Debug, Deserialize)]
+/// `text/csv` with the documented columns; all rows or none unless `partial`.
+pub async fn import_assets(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<ImportQuery>,
+    headers: HeaderMap,
+    crate::extract::ApiBytes(body): crate::extract::ApiBytes,
+) -> Result<(StatusCode, Json<ImportResult>), ApiError> {
+    let (rows, rejected, errors) = csv_rows(&headers, &body, &q, ctx.lang, parse_assets_csv)?;
+    let added = store::add_assets(&state.db, &ctx.actor(), id, &rows).await?;
+    Ok(created(ImportResult {
+        imported: added.len(),
+        warnings: vec![],
+        rejected,
+        errors,
+    }))
+}
+
+pub fn assets_csv(rows: &[Asset]) -> String {
+    csv_table::write(
+        ASSET_CSV.all,
+        rows.iter().map(|a| {
+            [
+                a.name.as_str(),
+                &a.kind,
+                &a.address,
+                csv_table::flag(a.ipv6),
+                &a.criticality,
+            ]
+        }),
+    )
+}
+
+pub async fn export_assets(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Response, ApiError> {
+    centinela_store::constituency::get_institution(&state.db, id).await?;
+    let rows = store::list_assets(&state.db, id).await?;
+    Ok(csv_table::attachment("assets.csv", assets_csv(&rows)))
+}
+
+#[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceDraft {
     pub name: String,
@@ -460,6 +529,45 @@ pub struct ServiceDraft {
     pub personal_data: bool,
     #[serde(default)]
     pub payments: bool,
+}
+
+impl ServiceDraft {
+    pub fn check(&self) -> Result<NewService, Vec<FieldError>> {
+        let mut c = Checks::default();
+        c.text("name", &self.name, 200);
+        c.text("url", &self.url, 500);
+        let url = self.url.trim();
+        if !url.is_empty() && !url.starts_with("https://") && !url.starts_with("http://") {
+            c.push(FieldError::new("url", "err-url"));
+        }
+        c.finish()?;
+        Ok(NewService {
+            name: self.name.trim().to_string(),
+            url: url.to_string(),
+            personal_data: self.personal_data,
+            payments: self.payments,
+        })
+    }
+}
+
+/// The documented CSV columns of a digital-service import and export.
+pub const SERVICE_CSV: Columns = Columns {
+    all: &["name", "url", "personal_data", "payments"],
+    required: &["name", "url"],
+    aliases: &[],
+};
+
+pub fn parse_services_csv(bytes: &[u8]) -> csv_table::ReadResult<NewService> {
+    csv_table::read(bytes, &SERVICE_CSV, |row| {
+        let mut errors = vec![];
+        let draft = ServiceDraft {
+            name: row.get("name").into(),
+            url: row.get("url").into(),
+            personal_data: row.flag("personal_data", &mut errors),
+            payments: row.flag("payments", &mut errors),
+        };
+        with_cell_errors(draft.check(), errors)
+    })
 }
 
 pub async fn list_services(
@@ -476,28 +584,52 @@ pub async fn add_service(
     ApiPath(id): ApiPath<Uuid>,
     ApiJson(d): ApiJson<ServiceDraft>,
 ) -> Result<(StatusCode, Json<Service>), ApiError> {
-    let mut c = Checks::default();
-    c.text("name", &d.name, 200);
-    c.text("url", &d.url, 500);
-    if !d.url.trim().is_empty()
-        && !d.url.trim().starts_with("https://")
-        && !d.url.trim().starts_with("http://")
-    {
-        c.push(FieldError::new("url", "err-url"));
-    }
-    c.finish().map_err(ApiError::invalid)?;
+    let row = d.check().map_err(ApiError::invalid)?;
     Ok(created(
-        store::add_service(
-            &state.db,
-            &ctx.actor(),
-            id,
-            &d.name,
-            &d.url,
-            d.personal_data,
-            d.payments,
-        )
-        .await?,
+        store::add_service(&state.db, &ctx.actor(), id, &row).await?,
     ))
+}
+
+/// `text/csv` with the documented columns; all rows or none unless `partial`.
+pub async fn import_services(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiQuery(q): ApiQuery<ImportQuery>,
+    headers: HeaderMap,
+    crate::extract::ApiBytes(body): crate::extract::ApiBytes,
+) -> Result<(StatusCode, Json<ImportResult>), ApiError> {
+    let (rows, rejected, errors) = csv_rows(&headers, &body, &q, ctx.lang, parse_services_csv)?;
+    let added = store::add_services(&state.db, &ctx.actor(), id, &rows).await?;
+    Ok(created(ImportResult {
+        imported: added.len(),
+        warnings: vec![],
+        rejected,
+        errors,
+    }))
+}
+
+pub fn services_csv(rows: &[Service]) -> String {
+    csv_table::write(
+        SERVICE_CSV.all,
+        rows.iter().map(|s| {
+            [
+                s.name.as_str(),
+                &s.url,
+                csv_table::flag(s.personal_data),
+                csv_table::flag(s.payments),
+            ]
+        }),
+    )
+}
+
+pub async fn export_services(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Response, ApiError> {
+    centinela_store::constituency::get_institution(&state.db, id).await?;
+    let rows = store::list_services(&state.db, id).await?;
+    Ok(csv_table::attachment("services.csv", services_csv(&rows)))
 }
 
 pub async fn kpis(

@@ -1,9 +1,11 @@
 //! JSON API handlers (`/api/v1`). Thin: extract, check the record's owner, call the store.
 
 pub mod accounts;
+pub mod assessment_exports;
 pub mod assessments;
 pub mod campaign_trend;
 pub mod constituency;
+pub mod csv_table;
 pub mod events;
 pub mod evidence;
 pub mod feeds;

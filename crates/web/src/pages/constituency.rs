@@ -1,14 +1,17 @@
 //! Dashboard, institutions and their networks and contacts, audit trail.
 
 use crate::AppState;
+use crate::api::csv_table::{self, Parsed};
+use crate::api::inventory;
 use crate::api::scope;
 use crate::auth::{Ctx, redirect};
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiPath, ApiQuery};
 use crate::i18n::Tr;
-use crate::pages::{FormErrors, Nav, is_htmx, render, without_csrf};
+use crate::pages::{FormErrors, Nav, is_htmx, read_upload, render, without_csrf};
 use askama::Template;
 use axum::extract::State;
+use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use centinela_core::access::{Action, Decision, Resource, ResourceKind, may};
@@ -65,9 +68,43 @@ struct DashboardPage {
     assets_ipv6_percent: i64,
     open_source_percent: i64,
     complete_percent: i64,
+    sector_kpis: Vec<SectorKpiRow>,
+    sector_kpis_height: i64,
     /// Open incidents with a late reporting stage, per sector.
     late: Vec<Bar>,
     late_height: i64,
+}
+
+/// One sector's inventory KPIs: its row in the table and its IPv6 bar against the target.
+pub struct SectorKpiRow {
+    pub label: String,
+    pub k: centinela_store::inventory::SectorKpis,
+    pub ipv6: String,
+    pub open_source: String,
+    pub complete: String,
+    /// IPv6 share on a 300-unit scale (the 50 % target line sits at 150).
+    pub width: i64,
+    pub y: i64,
+}
+
+fn sector_kpi_rows(
+    t: &Tr,
+    by_sector: &[centinela_store::inventory::SectorKpis],
+) -> Vec<SectorKpiRow> {
+    let shown = |p: Option<i64>| p.map_or_else(|| "—".to_string(), |p| format!("{p} %"));
+    by_sector
+        .iter()
+        .enumerate()
+        .map(|(i, k)| SectorKpiRow {
+            label: t.sector(&k.sector),
+            ipv6: shown(k.assets_ipv6_percent),
+            open_source: shown(k.open_source_percent),
+            complete: shown(k.complete_percent),
+            width: k.assets_ipv6_percent.unwrap_or(0) * 3,
+            y: i as i64 * 26,
+            k: k.clone(),
+        })
+        .collect()
 }
 
 pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Response, ApiError> {
@@ -94,6 +131,17 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Respon
     .map(|(key, n)| centinela_store::stats::Bucket { key, n })
     .collect();
     let late_bars = bars(&late, |k| t.sector(k));
+    // The per-sector breakdown follows the inventory KPI route's access (not every role's).
+    let sees_inventory = may(
+        p,
+        Action::List,
+        &Resource::collection(ResourceKind::Inventory),
+    ) == Decision::Allow;
+    let sector_kpis = if sees_inventory {
+        sector_kpi_rows(&t, &inv.by_sector)
+    } else {
+        vec![]
+    };
     let page = DashboardPage {
         t,
         nav: Nav::new(&ctx, "/dashboard"),
@@ -107,6 +155,8 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Respon
         assets_ipv6_percent: share(inv.assets_ipv6, inv.assets),
         open_source_percent: share(inv.software_open_source, inv.software),
         complete_percent: share(inv.institutions_complete, inv.institutions),
+        sector_kpis_height: sector_kpis.len() as i64 * 26,
+        sector_kpis,
         inv,
         d,
     };
@@ -407,6 +457,11 @@ struct ShowPage {
     vulnerable: Vec<crate::api::inventory::VulnerableSoftware>,
     assets: Vec<centinela_store::inventory::Asset>,
     services: Vec<centinela_store::inventory::Service>,
+    can_edit_inventory: bool,
+    inventory_import_errors: FormErrors,
+    network_import_errors: FormErrors,
+    /// What an import left as it was, or routed elsewhere (with lines).
+    import_notes: Vec<String>,
 }
 
 async fn show_page(state: &AppState, ctx: &Ctx, id: Uuid) -> Result<ShowPage, ApiError> {
@@ -480,6 +535,10 @@ async fn show_page(state: &AppState, ctx: &Ctx, id: Uuid) -> Result<ShowPage, Ap
         } else {
             vec![]
         },
+        can_edit_inventory: allowed(ResourceKind::Inventory, Action::Create),
+        inventory_import_errors: FormErrors::default(),
+        network_import_errors: FormErrors::default(),
+        import_notes: vec![],
         i,
     })
 }
@@ -542,6 +601,111 @@ pub async fn add_network(
     let mut page = show_page(&state, &ctx, id).await?;
     page.network_errors = FormErrors::new(ctx.lang, &errors);
     page.network_draft = d;
+    after_change(&state, &ctx, &headers, id, "networks", Some(page)).await
+}
+
+/// The CSV file (and the `table` field) of an import form, kept whole up to the body limit.
+async fn import_upload(
+    state: &AppState,
+    ctx: &Ctx,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<(String, Vec<u8>), ApiError> {
+    let upload = read_upload(
+        state,
+        ctx,
+        multipart,
+        &[],
+        &["table", "file"],
+        state.settings.body_limit,
+    )
+    .await?;
+    let mut table = String::new();
+    let mut file = None;
+    for (name, bytes) in upload.kept {
+        match name.as_str() {
+            "table" => table = String::from_utf8_lossy(&bytes).trim().to_string(),
+            _ => file = Some(bytes),
+        }
+    }
+    let file =
+        file.ok_or_else(|| ApiError::invalid(vec![FieldError::new("file", "err-required")]))?;
+    Ok((table, file))
+}
+
+/// Imports a CSV of software, assets or digital services from the institution's page: all
+/// rows or none, the bad ones listed with their lines.
+pub async fn import_inventory(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<Uuid>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, ApiError> {
+    use centinela_store::inventory as inv;
+    let (table, file) = import_upload(&state, &ctx, multipart).await?;
+    let actor = ctx.actor();
+    fn all<T>(p: csv_table::ReadResult<T>) -> Result<Vec<T>, Vec<FieldError>> {
+        p.and_then(Parsed::all_or_nothing)
+    }
+    let errors = match table.as_str() {
+        "software" => match all(inventory::parse_software_csv(&file)) {
+            Ok(rows) => inv::add_software(&state.db, &actor, id, &rows, "csv")
+                .await
+                .map(|_| vec![])?,
+            Err(e) => e,
+        },
+        "assets" => match all(inventory::parse_assets_csv(&file)) {
+            Ok(rows) => inv::add_assets(&state.db, &actor, id, &rows)
+                .await
+                .map(|_| vec![])?,
+            Err(e) => e,
+        },
+        "services" => match all(inventory::parse_services_csv(&file)) {
+            Ok(rows) => inv::add_services(&state.db, &actor, id, &rows)
+                .await
+                .map(|_| vec![])?,
+            Err(e) => e,
+        },
+        _ => vec![FieldError::new("table", "err-choice")],
+    };
+    if errors.is_empty() {
+        return after_change(&state, &ctx, &headers, id, "inventory", None).await;
+    }
+    let mut page = show_page(&state, &ctx, id).await?;
+    page.inventory_import_errors = FormErrors::new(ctx.lang, &errors);
+    after_change(&state, &ctx, &headers, id, "inventory", Some(page)).await
+}
+
+/// Imports networks (kind,value) from the institution's page, marked as imported: all rows
+/// or none; what was left as it was is shown with its line.
+pub async fn import_networks(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<Uuid>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, ApiError> {
+    let (_, file) = import_upload(&state, &ctx, multipart).await?;
+    let parsed =
+        crate::api::constituency::parse_networks_csv(&file).and_then(Parsed::all_or_nothing);
+    let (errors, notes) = match parsed {
+        Ok(rows) => {
+            let (_, notes) =
+                crate::api::constituency::store_network_import(&state, &ctx, id, &rows).await?;
+            (vec![], notes)
+        }
+        Err(e) => (e, vec![]),
+    };
+    if errors.is_empty() && notes.is_empty() {
+        return after_change(&state, &ctx, &headers, id, "networks", None).await;
+    }
+    let mut page = show_page(&state, &ctx, id).await?;
+    page.network_import_errors = FormErrors::new(ctx.lang, &errors);
+    page.import_notes = notes;
+    if errors.is_empty() {
+        // Imported, with notes to read: the page itself rather than a redirect.
+        return Ok(render(&page)?.into_response());
+    }
     after_change(&state, &ctx, &headers, id, "networks", Some(page)).await
 }
 

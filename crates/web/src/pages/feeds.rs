@@ -12,7 +12,8 @@ use axum::extract::State;
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::response::{IntoResponse, Response};
 use centinela_store::Page;
-use centinela_store::exposure::{self, ExposureCount, FeedReport};
+use centinela_store::exposure::{self, ExposureCount, ExposureGroup, ExposureWeek, FeedReport};
+use time::OffsetDateTime;
 
 #[derive(Template)]
 #[template(path = "feeds.html")]
@@ -63,6 +64,60 @@ pub struct Bar {
     pub y: i64,
 }
 
+/// Horizontal bars for `(label, n)` totals, longest 300 units.
+fn bars(totals: Vec<(String, i64)>) -> Vec<Bar> {
+    let max = totals.iter().map(|t| t.1).max().unwrap_or(1).max(1);
+    totals
+        .into_iter()
+        .enumerate()
+        .map(|(i, (label, n))| Bar {
+            label,
+            n,
+            width: n * 300 / max,
+            y: i as i64 * 26,
+        })
+        .collect()
+}
+
+/// One week of the trend chart: a bar of active findings with the new ones inside it.
+pub struct WeekBar {
+    pub label: String,
+    pub x: i64,
+    pub active: i64,
+    pub active_y: i64,
+    pub active_h: i64,
+    pub fresh: i64,
+    pub fresh_y: i64,
+    pub fresh_h: i64,
+}
+
+/// Plot height of the trend chart (its baseline sits at this y).
+const TREND_HEIGHT: i64 = 140;
+
+fn week_bars(weeks: &[ExposureWeek]) -> Vec<WeekBar> {
+    let max = weeks
+        .iter()
+        .map(|w| w.active_findings.max(w.new_findings))
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let h = |n: i64| n * TREND_HEIGHT / max;
+    weeks
+        .iter()
+        .enumerate()
+        .map(|(i, w)| WeekBar {
+            label: w.week.get(5..).unwrap_or(&w.week).to_string(),
+            x: 10 + i as i64 * 42,
+            active: w.active_findings,
+            active_y: TREND_HEIGHT - h(w.active_findings),
+            active_h: h(w.active_findings),
+            fresh: w.new_findings,
+            fresh_y: TREND_HEIGHT - h(w.new_findings),
+            fresh_h: h(w.new_findings),
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "exposure.html")]
 struct ExposurePage {
@@ -71,10 +126,16 @@ struct ExposurePage {
     rows: Vec<ExposureCount>,
     by_identifier: Vec<Bar>,
     chart_height: i64,
+    by_sector: Vec<Bar>,
+    by_type: Vec<Bar>,
+    by_sector_type: Vec<ExposureGroup>,
+    weeks: Vec<WeekBar>,
 }
 
 pub async fn national(State(state): State<AppState>, ctx: Ctx) -> Result<Response, ApiError> {
-    let rows = exposure::summary(&state.db, &scope(ctx.principal()?)).await?;
+    let scope = scope(ctx.principal()?);
+    let rows = exposure::summary(&state.db, &scope).await?;
+    let overview = exposure::overview(&state.db, &scope, OffsetDateTime::now_utc()).await?;
     let mut totals: Vec<(String, i64)> = vec![];
     for r in &rows {
         match totals.iter_mut().find(|(k, _)| *k == r.identifier) {
@@ -83,23 +144,30 @@ pub async fn national(State(state): State<AppState>, ctx: Ctx) -> Result<Respons
         }
     }
     totals.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    let max = totals.iter().map(|t| t.1).max().unwrap_or(1).max(1);
-    let by_identifier: Vec<Bar> = totals
-        .iter()
-        .enumerate()
-        .map(|(i, (k, n))| Bar {
-            label: k.clone(),
-            n: *n,
-            width: n * 300 / max,
-            y: i as i64 * 26,
-        })
-        .collect();
+    let by_identifier = bars(totals);
+    let t = Tr { lang: ctx.lang };
     let view = ExposurePage {
-        t: Tr { lang: ctx.lang },
         nav: Nav::new(&ctx, "/exposure"),
         chart_height: by_identifier.len() as i64 * 26,
         by_identifier,
         rows,
+        by_sector: bars(
+            overview
+                .by_sector
+                .iter()
+                .map(|g| (t.sector(&g.sector), g.findings))
+                .collect(),
+        ),
+        by_type: bars(
+            overview
+                .by_type
+                .iter()
+                .map(|g| (g.class_type.clone(), g.findings))
+                .collect(),
+        ),
+        by_sector_type: overview.by_sector_type,
+        weeks: week_bars(&overview.weekly),
+        t,
     };
     Ok(render(&view)?.into_response())
 }

@@ -13,14 +13,17 @@ pub mod ncaf;
 pub mod trust;
 pub mod users;
 
+use crate::AppState;
 use crate::auth::Ctx;
 use crate::error::{ApiError, field_message};
 use crate::i18n::{Lang, Tr};
 use askama::Template;
-use axum::http::HeaderMap;
+use axum::extract::multipart::{Multipart, MultipartRejection};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Html;
 use centinela_core::access::{Action, Decision, Resource, ResourceKind, may};
 use centinela_core::validate::FieldError;
+use subtle::ConstantTimeEq;
 
 /// What the page frame needs: who is signed in, their CSRF token, which links to show.
 #[derive(Debug, Clone, Default)]
@@ -171,4 +174,66 @@ pub fn error_page(lang: Lang, err: &ApiError) -> String {
         fields: err.fields.iter().map(|f| field_message(lang, f)).collect(),
     };
     page.render().unwrap_or(message)
+}
+
+/// Reads the multipart fields of a page form: `_csrf` first when signed in by session; each
+/// file field is hashed as it streams (documents are never stored), small ones kept whole.
+pub struct Upload {
+    /// (field, SHA-256, file name) of each hashed field.
+    pub hashed: Vec<(String, [u8; 32], String)>,
+    /// (field, bytes) of each field kept whole.
+    pub kept: Vec<(String, Vec<u8>)>,
+}
+
+pub async fn read_upload(
+    state: &AppState,
+    ctx: &Ctx,
+    multipart: Result<Multipart, MultipartRejection>,
+    hash: &[&str],
+    keep: &[&str],
+    keep_limit: usize,
+) -> Result<Upload, ApiError> {
+    let mut multipart = multipart.map_err(|_| {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "err-multipart",
+        )
+    })?;
+    let mut csrf_ok = !ctx.via_session;
+    let mut out = Upload {
+        hashed: vec![],
+        kept: vec![],
+    };
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| ApiError::bad_request("err-multipart").arg("detail", ""))?
+    {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "_csrf" {
+            let text = crate::seals::small_field(field, 256).await?;
+            csrf_ok = !ctx.csrf().is_empty() && bool::from(text.ct_eq(ctx.csrf().as_bytes()));
+            continue;
+        }
+        if !csrf_ok {
+            return Err(ApiError::new(StatusCode::FORBIDDEN, "csrf", "err-csrf"));
+        }
+        if hash.contains(&name.as_str()) {
+            let file_name = field
+                .file_name()
+                .unwrap_or("")
+                .chars()
+                .take(200)
+                .collect::<String>();
+            let (digest, _) = crate::seals::hash_field(field, state.settings.upload_limit).await?;
+            out.hashed.push((name, digest, file_name));
+        } else if keep.contains(&name.as_str()) {
+            let bytes = crate::seals::small_field(field, keep_limit).await?;
+            out.kept.push((name, bytes));
+        } else {
+            return Err(ApiError::bad_request("err-multipart-field").arg("field", name));
+        }
+    }
+    Ok(out)
 }

@@ -8,7 +8,7 @@ use crate::auth::{Ctx, redirect};
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiPath};
 use crate::i18n::Tr;
-use crate::pages::{FormErrors, Nav, render, without_csrf};
+use crate::pages::{FormErrors, Nav, read_upload, render, without_csrf};
 use crate::seals::{self, hex};
 use askama::Template;
 use axum::extract::State;
@@ -20,67 +20,7 @@ use centinela_store::constituency::{self as repo, Institution};
 use centinela_store::trust::{self as store, Notice, Seal};
 use centinela_store::{Page, Scope};
 use serde::Deserialize;
-use subtle::ConstantTimeEq;
 use uuid::Uuid;
-
-/// Reads the multipart fields of a page form: `_csrf` first when signed in by session; each
-/// file field is hashed as it streams (documents are never stored), small ones kept whole.
-struct Upload {
-    hashed: Vec<(String, [u8; 32], String)>,
-    kept: Vec<(String, Vec<u8>)>,
-}
-
-async fn read_upload(
-    state: &AppState,
-    ctx: &Ctx,
-    multipart: Result<Multipart, MultipartRejection>,
-    hash: &[&str],
-    keep: &[&str],
-) -> Result<Upload, ApiError> {
-    let mut multipart = multipart.map_err(|_| {
-        ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "err-multipart",
-        )
-    })?;
-    let mut csrf_ok = !ctx.via_session;
-    let mut out = Upload {
-        hashed: vec![],
-        kept: vec![],
-    };
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| ApiError::bad_request("err-multipart").arg("detail", ""))?
-    {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "_csrf" {
-            let text = seals::small_field(field, 256).await?;
-            csrf_ok = !ctx.csrf().is_empty() && bool::from(text.ct_eq(ctx.csrf().as_bytes()));
-            continue;
-        }
-        if !csrf_ok {
-            return Err(ApiError::new(StatusCode::FORBIDDEN, "csrf", "err-csrf"));
-        }
-        if hash.contains(&name.as_str()) {
-            let file_name = field
-                .file_name()
-                .unwrap_or("")
-                .chars()
-                .take(200)
-                .collect::<String>();
-            let (digest, _) = seals::hash_field(field, state.settings.upload_limit).await?;
-            out.hashed.push((name, digest, file_name));
-        } else if keep.contains(&name.as_str()) {
-            let bytes = seals::small_field(field, seals::MAX_SEAL_LEN).await?;
-            out.kept.push((name, bytes));
-        } else {
-            return Err(ApiError::bad_request("err-multipart-field").arg("field", name));
-        }
-    }
-    Ok(out)
-}
 
 // ---------------------------------------------------------------------------------------
 // Seals
@@ -143,7 +83,7 @@ pub async fn seal(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
     let result = async {
-        let upload = read_upload(&state, &ctx, multipart, &["file"], &[]).await?;
+        let upload = read_upload(&state, &ctx, multipart, &["file"], &[], 0).await?;
         let (_, digest, file_name) = upload.hashed.into_iter().next().ok_or_else(|| {
             ApiError::invalid(vec![centinela_core::validate::FieldError::new(
                 "file",
@@ -198,7 +138,15 @@ pub async fn verify(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
     let result = async {
-        let upload = read_upload(&state, &ctx, multipart, &["document"], &["seal"]).await?;
+        let upload = read_upload(
+            &state,
+            &ctx,
+            multipart,
+            &["document"],
+            &["seal"],
+            seals::MAX_SEAL_LEN,
+        )
+        .await?;
         let mut errors = vec![];
         let digest = upload.hashed.first().map(|(_, d, _)| *d);
         if digest.is_none() {
