@@ -69,6 +69,8 @@ pub enum ResourceKind {
     Assessment,
     /// An auditor's verdict on an institution's answers.
     AssessmentVerdict,
+    /// The national capabilities self-assessment (NCAF), one per year: a national record.
+    NationalAssessment,
     /// Signed webhooks: an institution's (its own incidents) or national ones (the collection).
     Webhook,
 }
@@ -241,8 +243,9 @@ fn tenant_rule(p: &Principal, action: Action, r: &Resource) -> Decision {
             Role::Auditor => allow_if(read),
             Role::Admin | Role::CrisisMember => Decision::Hidden,
         },
-        // Everyone signed in reads the baseline; only coordinators write it.
-        ResourceKind::Baseline => match p.role {
+        // Everyone signed in reads the baseline and the national self-assessment (the
+        // country's own posture, shared with its stakeholders); only coordinators write them.
+        ResourceKind::Baseline | ResourceKind::NationalAssessment => match p.role {
             Role::Coordinator => Decision::Allow,
             Role::Admin | Role::Officer | Role::CrisisMember | Role::Auditor => allow_if(read),
         },
@@ -438,6 +441,13 @@ mod tests {
             ("officer_a", Update, BaselineComment, "-", Forbidden),
             ("coordinator", Update, BaselineComment, "-", Allow),
             ("token_ro_a", Create, BaselineComment, "-", Forbidden),
+            ("crisis", Read, NationalAssessment, "-", Allow),
+            ("officer_a", List, NationalAssessment, "-", Allow),
+            ("admin", Read, NationalAssessment, "-", Allow),
+            ("officer_a", Update, NationalAssessment, "-", Forbidden),
+            ("auditor_a", Create, NationalAssessment, "-", Forbidden),
+            ("coordinator", Update, NationalAssessment, "-", Allow),
+            ("token_ro_a", Read, NationalAssessment, "-", Allow),
             ("coordinator", Create, Campaign, "-", Allow),
             ("officer_a", Create, Campaign, "-", Forbidden),
             ("officer_a", Read, Campaign, "-", Allow),

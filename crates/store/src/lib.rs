@@ -20,6 +20,7 @@ pub mod incident_work;
 pub mod incidents;
 pub mod inventory;
 pub mod jobs;
+pub mod ncaf;
 pub mod seed;
 pub mod stats;
 pub mod testing;

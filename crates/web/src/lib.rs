@@ -35,6 +35,7 @@ pub mod mail;
 pub mod metrics;
 pub mod openapi;
 pub mod pages;
+pub mod reminders;
 pub mod routes;
 pub mod seals;
 pub mod security;
@@ -255,6 +256,10 @@ pub async fn serve(
         tokio::spawn(late::watch_forever(
             state.clone(),
             std::time::Duration::from_secs(60),
+        ));
+        tokio::spawn(reminders::watch_forever(
+            state.clone(),
+            std::time::Duration::from_secs(300),
         ));
     }
     axum::serve(

@@ -447,11 +447,96 @@ fn schemas() -> Value {
         "IncidentPage": page_of("Incident"),
         "EventStream": {"type": "string", "description": "text/event-stream: one event per committed change the caller may see"},
     });
-    let extra = assessment_schemas();
-    for (k, v) in extra.as_object().expect("object") {
-        out[k] = v.clone();
+    for extra in [assessment_schemas(), ncaf_schemas()] {
+        for (k, v) in extra.as_object().expect("object") {
+            out[k] = v.clone();
+        }
     }
     out
+}
+
+/// The national capabilities self-assessment (NCAF).
+fn ncaf_schemas() -> Value {
+    let time = json!({"type": "string", "format": "date-time"});
+    let uuid = json!({"type": "string", "format": "uuid"});
+    let number_or_null = json!({"type": ["number", "null"]});
+    let answer = json!({"type": "string", "enum": crate::api::ncaf::ANSWERS});
+    let averages = object(
+        &["level", "coverage", "objectives"],
+        json!({"level": {"type": "number", "minimum": 0}, "coverage": number_or_null, "objectives": {"type": "integer"}}),
+    );
+    let assessment_props = json!({
+        "id": uuid, "year": {"type": "integer"}, "edition": {"type": "string"},
+        "created_by": {"type": "string"}, "created_at": time, "updated_at": time,
+    });
+    let assessment_required = [
+        "id",
+        "year",
+        "edition",
+        "created_by",
+        "created_at",
+        "updated_at",
+    ];
+    let with = |extra: &[&str], props: Value| {
+        let mut required: Vec<&str> = assessment_required.to_vec();
+        required.extend_from_slice(extra);
+        let mut all = assessment_props.clone();
+        for (k, v) in props.as_object().expect("object") {
+            all[k] = v.clone();
+        }
+        object(&required, all)
+    };
+    let ncaf = with(
+        &["answers", "answered", "indicators", "scores"],
+        json!({
+            "answers": {"type": "object", "additionalProperties": answer.clone()},
+            "answered": {"type": "integer"}, "indicators": {"type": "integer"},
+            "scores": object(&["framework_id", "edition", "objectives", "clusters", "overall"], json!({
+                "framework_id": {"type": "string"}, "edition": {"type": "string"},
+                "objectives": {"type": "array", "items": object(&["cluster_id", "objective_id", "level", "met", "applicable", "coverage"], json!({
+                    "cluster_id": {"type": "string"}, "objective_id": {"type": "string"},
+                    "level": {"type": "integer", "minimum": 0}, "met": {"type": "integer"}, "applicable": {"type": "integer"},
+                    "coverage": number_or_null}))},
+                "clusters": {"type": "array", "items": object(&["cluster_id", "averages"], json!({"cluster_id": {"type": "string"}, "averages": averages.clone()}))},
+                "overall": averages.clone(),
+            })),
+        }),
+    );
+    let delta = object(
+        &["id", "level_delta", "coverage_delta"],
+        json!({"id": {"type": "string"}, "level_delta": number_or_null, "coverage_delta": number_or_null}),
+    );
+    let int_or_null = json!({"type": ["integer", "null"]});
+    let editions: Vec<Value> = std::iter::once(Value::Null)
+        .chain(crate::api::ncaf::editions().into_iter().map(Value::from))
+        .collect();
+    json!({
+        "NcafAssessment": with(&[], json!({})),
+        "NcafList": {"type": "array", "items": with(&["answered", "indicators", "overall"], json!({
+            "answered": {"type": "integer"}, "indicators": {"type": "integer"}, "overall": averages}))},
+        "NcafDraft": {"type": "object", "additionalProperties": false, "required": ["year"], "properties": {
+            "year": {"type": "integer", "minimum": crate::api::ncaf::YEARS.start(), "maximum": crate::api::ncaf::YEARS.end()},
+            "edition": {"type": ["string", "null"], "enum": editions,
+                "description": "Framework edition; the newest shipped one when absent"},
+        }},
+        "NcafObjectiveDraft": {"type": "object", "additionalProperties": false, "required": ["answers"], "properties": {
+            "answers": {"type": "object", "maxProperties": 200, "additionalProperties": {"type": ["string", "null"], "enum": [null, "yes", "no", "not-applicable"]},
+                "description": "Indicator id of this objective -> answer; null clears it"},
+        }},
+        "Ncaf": ncaf.clone(),
+        "NcafComparison": object(&["before", "after", "comparison"], json!({
+            "before": ncaf.clone(), "after": ncaf,
+            "comparison": object(&["before_edition", "after_edition", "objectives", "clusters", "overall"], json!({
+                "before_edition": {"type": "string"}, "after_edition": {"type": "string"},
+                "objectives": {"type": "array", "items": object(&["objective_id", "before_level", "after_level", "level_delta", "before_coverage", "after_coverage", "coverage_delta"], json!({
+                    "objective_id": {"type": "string"}, "before_level": int_or_null.clone(), "after_level": int_or_null.clone(),
+                    "level_delta": int_or_null, "before_coverage": number_or_null.clone(), "after_coverage": number_or_null.clone(),
+                    "coverage_delta": number_or_null}))},
+                "clusters": {"type": "array", "items": delta.clone()},
+                "overall": delta,
+            })),
+        })),
+    })
 }
 
 /// Baselines, campaigns and assessments.
@@ -626,7 +711,14 @@ fn assessment_schemas() -> Value {
                "implemented": {"type": "integer"}, "partial": {"type": "integer"}, "planned": {"type": "integer"},
                "not_implemented": {"type": "integer"}, "not_applicable": {"type": "integer"}}),
     );
+    let trend = object(
+        &["points"],
+        json!({"points": {"type": "array", "items": object(&["campaign_id", "title", "due_on", "national", "by_sector"], json!({
+            "campaign_id": uuid, "title": {"type": "string"}, "due_on": date,
+            "national": aggregate.clone(), "by_sector": {"type": "object", "additionalProperties": aggregate.clone()}}))}}),
+    );
     json!({
+        "CampaignTrend": trend,
         "BaselineVersion": version,
         "BaselineVersionList": {"type": "array", "items": {"$ref": "#/components/schemas/BaselineVersion"}},
         "BaselineVersionDetail": detail,
@@ -751,7 +843,7 @@ fn query_param(name: &str) -> Value {
         "level" => {
             json!({"type": "string", "enum": strings(GovernmentLevel::ALL, GovernmentLevel::as_str)})
         }
-        "institution" => json!({"type": "string", "format": "uuid"}),
+        "institution" | "before" | "after" => json!({"type": "string", "format": "uuid"}),
         "from" | "to" => json!({"type": "string", "format": "date-time"}),
         "partial" | "late" => json!({"type": "boolean"}),
         "type" => {
@@ -770,7 +862,7 @@ fn path_params(path: &str) -> Vec<Value> {
                 json!({"type": "string", "enum": ["head", "officer"]})
             } else if name == "event" {
                 json!({"type": "string", "enum": ["submission", "consignment", "handover", "acceptance", "rejection"]})
-            } else if name == "measure_id" {
+            } else if name == "measure_id" || name == "objective_id" {
                 json!({"type": "string", "pattern": "^[A-Za-z0-9._-]{1,100}$"})
             } else if name == "entry_id" {
                 json!({"type": "integer", "minimum": 1})

@@ -19,6 +19,54 @@ use uuid::Uuid;
 /// Anonymous callers always get 401 on the API and a redirect to the login on pages.
 const EXPECT: &[(&str, &str)] = &[
     (
+        "GET /api/v1/campaigns/trend",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=200",
+    ),
+    (
+        "GET /campaigns/trend",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=200",
+    ),
+    (
+        "GET /api/v1/ncaf",
+        "coordinator=200 admin=200 officer=200 ro=200 auditor=200 crisis=200",
+    ),
+    (
+        "POST /api/v1/ncaf",
+        "coordinator=201 admin=403 officer=403 ro=403 auditor=403 crisis=403",
+    ),
+    (
+        "GET /api/v1/ncaf/compare",
+        "coordinator=200 admin=200 officer=200 ro=200 auditor=200 crisis=200",
+    ),
+    (
+        "GET /api/v1/ncaf/{ncaf_id}",
+        "coordinator=200 admin=200 officer=200 ro=200 auditor=200 crisis=200",
+    ),
+    (
+        "PUT /api/v1/ncaf/{ncaf_id}/objectives/{objective_id}",
+        "coordinator=200 admin=403 officer=403 ro=403 auditor=403 crisis=403",
+    ),
+    (
+        "GET /ncaf",
+        "coordinator=200 admin=200 officer=200 ro=200 auditor=200 crisis=200",
+    ),
+    (
+        "POST /ncaf",
+        "coordinator=303 admin=403 officer=403 ro=403 auditor=403 crisis=403",
+    ),
+    (
+        "GET /ncaf/compare",
+        "coordinator=200 admin=200 officer=200 ro=200 auditor=200 crisis=200",
+    ),
+    (
+        "GET /ncaf/{ncaf_id}",
+        "coordinator=200 admin=200 officer=200 ro=200 auditor=200 crisis=200",
+    ),
+    (
+        "POST /ncaf/{ncaf_id}/objectives/{objective_id}",
+        "coordinator=303 admin=403 officer=403 ro=403 auditor=403 crisis=403",
+    ),
+    (
         "GET /api/v1/institutions/{id}/assessments/{assessment_id}/answers/{measure_id}/receipt",
         "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
     ),
@@ -935,6 +983,10 @@ async fn body_for(w: &World, spec: &RouteSpec, inst: Uuid, n: usize) -> Option<V
         ("POST", "/api/v1/baselines/{version_id}/comments/{comment_id}/reply") => {
             Some(json!({"reply": "Respuesta"}))
         }
+        ("POST", "/api/v1/ncaf") => Some(json!({"year": free_ncaf_year(w).await})),
+        ("PUT", "/api/v1/ncaf/{ncaf_id}/objectives/{objective_id}") => {
+            Some(json!({"answers": {"o1-l1-a": "yes", "o1-l1-b": null}}))
+        }
         ("POST", "/api/v1/campaigns") => Some(json!({
             "title": "Ronda", "version_id": shipped_version(w).await, "due_on": "2099-12-31",
             "institutions": [inst]
@@ -1049,6 +1101,10 @@ fn form_for(spec: &RouteSpec, n: usize, inst: Uuid) -> Option<Vec<(String, Strin
         }
         "/baselines/{version_id}/comments/{comment_id}/reply" => {
             vec![("reply", "Respuesta".into())]
+        }
+        "/ncaf" => vec![("year", "2499".into()), ("edition", "2020".into())],
+        "/ncaf/{ncaf_id}/objectives/{objective_id}" => {
+            vec![("o1-l1-a", "no".into()), ("o1-l2-a", String::new())]
         }
         "/campaigns" => vec![
             ("title", "Ronda".into()),
@@ -1260,6 +1316,7 @@ async fn path_for(w: &World, spec: &RouteSpec, inst: Uuid, role: &str, n: usize)
             .replace("{event}", "submission");
     }
     path = assessment_fixtures(w, spec, inst, path).await;
+    path = ncaf_fixtures(w, spec, path).await;
     if path.contains("{token_id}") {
         let token = &w.tokens[role];
         let user = centinela_store::accounts::token_lookup(w.db(), token)
@@ -1316,6 +1373,44 @@ async fn shipped_version(w: &World) -> Uuid {
         .find(|v| v.version == "0.1.0")
         .unwrap()
         .id
+}
+
+/// The lowest year from 2000 without a national self-assessment (fixtures use 2500 and up).
+async fn free_ncaf_year(w: &World) -> i64 {
+    let taken: Vec<i64> = centinela_store::ncaf::list(w.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.year)
+        .collect();
+    (2000..2500).find(|y| !taken.contains(y)).unwrap()
+}
+
+/// A fresh national self-assessment in a free year from 2500 up.
+async fn ncaf_year(w: &World) -> Uuid {
+    loop {
+        let year = 2500 + (Uuid::new_v4().as_u128() % 500) as i64;
+        if let Ok(a) = centinela_store::ncaf::create(w.db(), &Actor::system(), year, "2020").await {
+            return a.id;
+        }
+    }
+}
+
+/// Years of the national self-assessment for its routes (`/compare` gets two in its query).
+async fn ncaf_fixtures(w: &World, spec: &RouteSpec, mut path: String) -> String {
+    if path.contains("{ncaf_id}") {
+        path = path
+            .replace("{ncaf_id}", &ncaf_year(w).await.to_string())
+            .replace("{objective_id}", "o1");
+    }
+    if spec.path.ends_with("/ncaf/compare") {
+        path = format!(
+            "{path}?before={}&after={}",
+            ncaf_year(w).await,
+            ncaf_year(w).await
+        );
+    }
+    path
 }
 
 /// Fresh baseline versions, comments, campaigns, assessments (with answers to judge and gaps

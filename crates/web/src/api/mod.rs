@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod assessment_exports;
 pub mod assessments;
+pub mod campaign_trend;
 pub mod constituency;
 pub mod csv_table;
 pub mod events;
@@ -12,6 +13,7 @@ pub mod incident_import;
 pub mod incident_work;
 pub mod incidents;
 pub mod inventory;
+pub mod ncaf;
 pub mod ops;
 pub mod reference;
 pub mod trust;

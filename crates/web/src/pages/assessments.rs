@@ -22,12 +22,12 @@ use centinela_store::assessments::{self as store, CatalogVersion, Comment, Versi
 use serde::Deserialize;
 use uuid::Uuid;
 
-fn pct(v: Option<f64>) -> String {
+pub(crate) fn pct(v: Option<f64>) -> String {
     v.map(|x| format!("{:.0} %", x * 100.0))
         .unwrap_or_else(|| "—".into())
 }
 
-fn one_decimal(v: Option<f64>) -> String {
+pub(crate) fn one_decimal(v: Option<f64>) -> String {
     v.map(|x| format!("{x:.1}")).unwrap_or_else(|| "—".into())
 }
 

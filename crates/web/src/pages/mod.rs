@@ -4,10 +4,12 @@
 pub mod account;
 pub mod assessments;
 pub mod auth;
+pub mod charts;
 pub mod constituency;
 pub mod docs;
 pub mod feeds;
 pub mod incidents;
+pub mod ncaf;
 pub mod trust;
 pub mod users;
 

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
@@ -369,4 +371,29 @@ pub async fn officer_token(w: &World, institution: Uuid, email: &str) -> String 
         .await
         .unwrap()
         .0
+}
+
+/// An API call with `role`'s token and an optional JSON body: status and parsed body (null
+/// when the body is not JSON).
+pub async fn api(
+    w: &World,
+    role: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut call = Call::new(method, path).token(Some(&w.tokens[role]));
+    if let Some(b) = body {
+        call = call.json(&b);
+    }
+    let r = call.send(&w.app).await;
+    (
+        r.status,
+        serde_json::from_str(&r.body).unwrap_or(Value::Null),
+    )
+}
+
+/// Today plus `days`, as an ISO date.
+pub fn days_from_today(days: i64) -> String {
+    (time::OffsetDateTime::now_utc().date() + time::Duration::days(days)).to_string()
 }

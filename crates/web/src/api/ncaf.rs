@@ -1,0 +1,327 @@
+//! The national capabilities self-assessment (ENISA NCAF shape): yearly assessments that the
+//! coordinators answer indicator by indicator, scored with `assess::ncaf` (cumulative
+//! maturity level and coverage per objective, means per cluster and overall) and compared
+//! year over year.
+//!
+//! Access (`ResourceKind::NationalAssessment`): the assessment describes the country, not an
+//! institution, so everyone signed in reads it; only coordinators open years and answer.
+//!
+//! Frameworks are the editions shipped in `assess/data/ncaf`, embedded at build time; an
+//! assessment stores the edition it answers, so a later edition never rescores a past year.
+
+use crate::AppState;
+use crate::api::created;
+use crate::auth::Ctx;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use assess::ncaf::{
+    Averages, Comparison, IndicatorAnswer, NcafAnswers, NcafFramework, NcafScores, compare, score,
+};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use centinela_core::validate::{Checks, FieldError};
+use centinela_store::Db;
+use centinela_store::ncaf::{self as store, NcafAnswer, NcafAssessment};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::LazyLock;
+use uuid::Uuid;
+
+/// Shipped editions, oldest first: (edition, document).
+const SHIPPED: &[(&str, &str)] = &[(
+    "2020",
+    include_str!("../../../assess/data/ncaf/ncaf-2020.json"),
+)];
+
+static FRAMEWORKS: LazyLock<Vec<NcafFramework>> = LazyLock::new(|| {
+    SHIPPED
+        .iter()
+        .map(|(edition, text)| {
+            NcafFramework::from_json_str(text, &format!("ncaf-{edition}.json"))
+                .expect("shipped NCAF framework is valid (tested)")
+        })
+        .collect()
+});
+
+/// The shipped edition `edition`, if any.
+pub fn framework(edition: &str) -> Option<&'static NcafFramework> {
+    FRAMEWORKS.iter().find(|f| f.edition == edition)
+}
+
+/// Shipped edition names, newest first (the first is the default for a new year).
+pub fn editions() -> Vec<&'static str> {
+    FRAMEWORKS
+        .iter()
+        .rev()
+        .map(|f| f.edition.as_str())
+        .collect()
+}
+
+pub const ANSWERS: [&str; 3] = ["yes", "no", "not-applicable"];
+/// Years a national assessment may describe.
+pub const YEARS: std::ops::RangeInclusive<i64> = 2000..=2999;
+
+fn answer_of(s: &str) -> Option<IndicatorAnswer> {
+    match s {
+        "yes" => Some(IndicatorAnswer::Yes),
+        "no" => Some(IndicatorAnswer::No),
+        "not-applicable" => Some(IndicatorAnswer::NotApplicable),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NcafDraft {
+    pub year: i64,
+    /// The framework edition; the newest shipped one when absent.
+    #[serde(default)]
+    pub edition: Option<String>,
+}
+
+impl NcafDraft {
+    fn check(&self) -> Result<(i64, &'static NcafFramework), Vec<FieldError>> {
+        let mut c = Checks::default();
+        if !YEARS.contains(&self.year) {
+            c.push(
+                FieldError::new("year", "err-range")
+                    .arg("min", YEARS.start())
+                    .arg("max", YEARS.end()),
+            );
+        }
+        let edition = self
+            .edition
+            .as_deref()
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .unwrap_or(editions()[0]);
+        let f = framework(edition);
+        if f.is_none() {
+            c.push(FieldError::new("edition", "err-choice"));
+        }
+        c.finish()?;
+        Ok((self.year, f.expect("checked")))
+    }
+}
+
+/// A year's assessment with its answers (indicator → answer) and figures.
+#[derive(Debug, Serialize)]
+pub struct NcafView {
+    #[serde(flatten)]
+    pub assessment: NcafAssessment,
+    pub answers: BTreeMap<String, String>,
+    pub answered: usize,
+    pub indicators: usize,
+    pub scores: NcafScores,
+}
+
+/// A year in the list: its overall figures.
+#[derive(Debug, Serialize)]
+pub struct NcafSummary {
+    #[serde(flatten)]
+    pub assessment: NcafAssessment,
+    pub answered: usize,
+    pub indicators: usize,
+    pub overall: Averages,
+}
+
+fn framework_of(a: &NcafAssessment) -> Result<&'static NcafFramework, ApiError> {
+    // A stored edition the binary no longer ships cannot be scored: say so rather than 500.
+    framework(&a.edition).ok_or_else(|| {
+        ApiError::new(StatusCode::CONFLICT, "unknown_edition", "err-ncaf-edition")
+            .arg("edition", &a.edition)
+    })
+}
+
+/// Scores one assessment from its stored answers.
+fn scored(assessment: NcafAssessment, rows: Vec<NcafAnswer>) -> Result<NcafView, ApiError> {
+    let f = framework_of(&assessment)?;
+    let parsed: NcafAnswers = rows
+        .iter()
+        .filter_map(|r| answer_of(&r.answer).map(|a| (r.indicator_id.clone(), a)))
+        .collect();
+    let scores = score(f, &parsed).map_err(|e| {
+        ApiError::new(StatusCode::CONFLICT, "unknown_edition", "err-ncaf-edition")
+            .arg("edition", e.to_string())
+    })?;
+    Ok(NcafView {
+        answered: parsed.len(),
+        indicators: f.indicator_count(),
+        answers: rows
+            .into_iter()
+            .map(|r| (r.indicator_id, r.answer))
+            .collect(),
+        assessment,
+        scores,
+    })
+}
+
+/// Loads and scores one assessment.
+pub async fn view(db: &Db, id: Uuid) -> Result<NcafView, ApiError> {
+    let assessment = store::get(db, id).await?;
+    let rows = store::answers(db, id).await?;
+    scored(assessment, rows)
+}
+
+/// Every year with its overall figures, in two queries.
+pub async fn summaries(db: &Db) -> Result<Vec<NcafSummary>, ApiError> {
+    let mut answers: HashMap<Uuid, Vec<NcafAnswer>> = HashMap::new();
+    for (id, a) in store::all_answers(db).await? {
+        answers.entry(id).or_default().push(a);
+    }
+    let mut out = vec![];
+    for a in store::list(db).await? {
+        let rows = answers.remove(&a.id).unwrap_or_default();
+        let v = scored(a, rows)?;
+        out.push(NcafSummary {
+            assessment: v.assessment,
+            answered: v.answered,
+            indicators: v.indicators,
+            overall: v.scores.overall,
+        });
+    }
+    Ok(out)
+}
+
+pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<NcafSummary>>, ApiError> {
+    Ok(Json(summaries(&state.db).await?))
+}
+
+pub async fn open_year(
+    db: &Db,
+    actor: &centinela_store::Actor,
+    d: &NcafDraft,
+) -> Result<NcafAssessment, ApiError> {
+    let (year, f) = d.check().map_err(ApiError::invalid)?;
+    Ok(store::create(db, actor, year, &f.edition).await?)
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiJson(d): ApiJson<NcafDraft>,
+) -> Result<(StatusCode, Json<NcafAssessment>), ApiError> {
+    Ok(created(open_year(&state.db, &ctx.actor(), &d).await?))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<NcafView>, ApiError> {
+    Ok(Json(view(&state.db, id).await?))
+}
+
+/// The answers to one objective's indicators: `yes`, `no`, `not-applicable`, or null to
+/// clear. Indicators left out keep their answer.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectiveDraft {
+    pub answers: BTreeMap<String, Option<String>>,
+}
+
+/// Checks and saves an objective's answers, and returns the assessment rescored.
+pub async fn answer_objective(
+    db: &Db,
+    actor: &centinela_store::Actor,
+    id: Uuid,
+    objective: &str,
+    d: &ObjectiveDraft,
+) -> Result<NcafView, ApiError> {
+    let a = store::get(db, id).await?;
+    let f = framework_of(&a)?;
+    let Some((_, o)) = f.objectives().find(|(_, o)| o.id == objective) else {
+        return Err(ApiError::not_found());
+    };
+    let mut c = Checks::default();
+    let mut rows = vec![];
+    for (indicator, answer) in &d.answers {
+        let field = format!("answers.{indicator}");
+        if !o.indicators.iter().any(|i| &i.id == indicator) {
+            c.push(FieldError::new(&field, "err-ncaf-indicator"));
+            continue;
+        }
+        match answer.as_deref().map(str::trim) {
+            None | Some("") => rows.push((indicator.clone(), None)),
+            Some(s) if answer_of(s).is_some() => {
+                rows.push((indicator.clone(), Some(s.to_string())))
+            }
+            Some(_) => c.push(FieldError::new(&field, "err-choice")),
+        }
+    }
+    c.finish().map_err(ApiError::invalid)?;
+    store::save_objective(db, actor, id, objective, &rows).await?;
+    view(db, id).await
+}
+
+pub async fn save_objective(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((id, objective)): ApiPath<(Uuid, String)>,
+    ApiJson(d): ApiJson<ObjectiveDraft>,
+) -> Result<Json<NcafView>, ApiError> {
+    Ok(Json(
+        answer_objective(&state.db, &ctx.actor(), id, &objective, &d).await?,
+    ))
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CompareQuery {
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CompareView {
+    pub before: NcafView,
+    pub after: NcafView,
+    pub comparison: Comparison,
+}
+
+fn id_param(field: &str, v: &Option<String>) -> Result<Uuid, FieldError> {
+    v.as_deref()
+        .and_then(|s| Uuid::try_parse(s.trim()).ok())
+        .ok_or_else(|| FieldError::new(field, "err-invalid-value"))
+}
+
+/// Two years side by side: `before` and `after` are assessment ids.
+pub async fn comparison(db: &Db, q: &CompareQuery) -> Result<CompareView, ApiError> {
+    let before = id_param("before", &q.before);
+    let after = id_param("after", &q.after);
+    let (before, after) = match (before, after) {
+        (Ok(b), Ok(a)) => (b, a),
+        (b, a) => {
+            return Err(ApiError::invalid(
+                [b.err(), a.err()].into_iter().flatten().collect(),
+            ));
+        }
+    };
+    let before = view(db, before).await?;
+    let after = view(db, after).await?;
+    let comparison = compare(&before.scores, &after.scores);
+    Ok(CompareView {
+        before,
+        after,
+        comparison,
+    })
+}
+
+pub async fn get_comparison(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<CompareQuery>,
+) -> Result<Json<CompareView>, ApiError> {
+    Ok(Json(comparison(&state.db, &q).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_editions_load() {
+        assert_eq!(editions(), vec!["2020"]);
+        let f = framework("2020").unwrap();
+        assert_eq!(f.clusters.len(), 4);
+        assert_eq!(f.objectives().count(), 17);
+    }
+}

@@ -1,0 +1,380 @@
+//! The national capabilities self-assessment through the API and the pages: figures on a
+//! small known input (cumulative levels, coverage, cluster and overall means, year-over-year
+//! deltas), access (coordinators write, everyone signed in reads), and bad input as 4xx.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use common::{Call, World, api, csrf_of, login, worlds};
+use serde_json::{Value, json};
+
+fn close(a: &Value, b: f64) -> bool {
+    a.as_f64().is_some_and(|a| (a - b).abs() < 1e-9)
+}
+
+/// `yes` for every indicator of `objective` at the listed levels, with overrides.
+fn answers(objective: &str, yes_levels: &[u8], overrides: &[(&str, Value)]) -> Value {
+    let per_level = [(1u8, 2usize), (2, 3), (3, 3), (4, 2), (5, 2)];
+    let mut m = serde_json::Map::new();
+    for (level, n) in per_level {
+        if yes_levels.contains(&level) {
+            for k in 0..n {
+                let letter = (b'a' + k as u8) as char;
+                m.insert(format!("{objective}-l{level}-{letter}"), json!("yes"));
+            }
+        }
+    }
+    for (id, v) in overrides {
+        m.insert((*id).to_string(), v.clone());
+    }
+    json!({ "answers": m })
+}
+
+async fn put(w: &World, role: &str, id: &str, objective: &str, body: Value) -> (StatusCode, Value) {
+    api(
+        w,
+        role,
+        Method::PUT,
+        &format!("/api/v1/ncaf/{id}/objectives/{objective}"),
+        Some(body),
+    )
+    .await
+}
+
+fn objective<'a>(v: &'a Value, id: &str) -> &'a Value {
+    v["scores"]["objectives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["objective_id"] == id)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn yearly_figures_comparison_and_access() {
+    for w in worlds().await {
+        // Only coordinators open a year.
+        let (s, _) = api(
+            &w,
+            "officer",
+            Method::POST,
+            "/api/v1/ncaf",
+            Some(json!({"year": 2025})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let (s, y1) = api(
+            &w,
+            "coordinator",
+            Method::POST,
+            "/api/v1/ncaf",
+            Some(json!({"year": 2025})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{y1}");
+        assert_eq!(
+            y1["edition"], "2020",
+            "the newest shipped edition by default"
+        );
+        let y1 = y1["id"].as_str().unwrap().to_string();
+        let (s, e) = api(
+            &w,
+            "coordinator",
+            Method::POST,
+            "/api/v1/ncaf",
+            Some(json!({"year": 2025})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CONFLICT, "one assessment per year: {e}");
+        let (s, y2) = api(
+            &w,
+            "coordinator",
+            Method::POST,
+            "/api/v1/ncaf",
+            Some(json!({"year": 2026, "edition": "2020"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{y2}");
+        let y2 = y2["id"].as_str().unwrap().to_string();
+
+        // 2025: o1 meets levels 1-2 and one level-3 indicator (level 2, 6/12); o2 meets all
+        // (level 5, 12/12); the other 15 objectives are unanswered (level 0, 0/12).
+        let (s, _) = put(
+            &w,
+            "coordinator",
+            &y1,
+            "o1",
+            answers(
+                "o1",
+                &[1, 2],
+                &[("o1-l3-a", json!("yes")), ("o1-l3-b", json!("no"))],
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        let (s, v) = put(
+            &w,
+            "coordinator",
+            &y1,
+            "o2",
+            answers("o2", &[1, 2, 3, 4, 5], &[]),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(objective(&v, "o1")["level"], 2);
+        assert!(close(&objective(&v, "o1")["coverage"], 0.5));
+        assert_eq!(objective(&v, "o2")["level"], 5);
+        assert_eq!(objective(&v, "o3")["level"], 0);
+        assert!(close(&objective(&v, "o3")["coverage"], 0.0));
+        let c1 = &v["scores"]["clusters"][0];
+        assert_eq!(c1["cluster_id"], "c1");
+        assert!(close(&c1["averages"]["level"], 7.0 / 3.0), "{c1}");
+        assert!(close(&c1["averages"]["coverage"], 0.5), "{c1}");
+        assert!(close(&v["scores"]["overall"]["level"], 7.0 / 17.0));
+        assert!(close(&v["scores"]["overall"]["coverage"], 1.5 / 17.0));
+        assert_eq!(v["answered"], 19, "7 for o1, 12 for o2");
+        assert_eq!(v["indicators"], 17 * 12);
+
+        // 2026: o1 misses one level-2 indicator (level 1 although level 3 is met; 7/12);
+        // o4's level 2 is not applicable, so levels 1 and 3 make it level 3 (5/9).
+        let (s, _) = put(
+            &w,
+            "coordinator",
+            &y2,
+            "o1",
+            answers("o1", &[1, 2, 3], &[("o1-l2-a", json!("no"))]),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        let na = json!("not-applicable");
+        let (s, v2) = put(
+            &w,
+            "coordinator",
+            &y2,
+            "o4",
+            answers(
+                "o4",
+                &[1, 3],
+                &[
+                    ("o4-l2-a", na.clone()),
+                    ("o4-l2-b", na.clone()),
+                    ("o4-l2-c", na),
+                ],
+            ),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v2}");
+        assert_eq!(objective(&v2, "o1")["level"], 1);
+        assert!(close(&objective(&v2, "o1")["coverage"], 7.0 / 12.0));
+        assert_eq!(objective(&v2, "o4")["level"], 3);
+        assert_eq!(objective(&v2, "o4")["applicable"], 9);
+        assert!(close(&objective(&v2, "o4")["coverage"], 5.0 / 9.0));
+
+        // Clearing an answer (null) makes it unanswered again.
+        let (s, v2b) = put(
+            &w,
+            "coordinator",
+            &y2,
+            "o4",
+            json!({"answers": {"o4-l3-c": null}}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(
+            objective(&v2b, "o4")["level"],
+            1,
+            "level 3 lost its third indicator"
+        );
+        let (s, _) = put(
+            &w,
+            "coordinator",
+            &y2,
+            "o4",
+            json!({"answers": {"o4-l3-c": "yes"}}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+
+        // Everyone signed in reads; only coordinators answer.
+        for role in ["officer", "auditor", "crisis", "admin", "ro"] {
+            let (s, v) = api(&w, role, Method::GET, &format!("/api/v1/ncaf/{y1}"), None).await;
+            assert_eq!(s, StatusCode::OK, "{role} reads");
+            assert_eq!(v["year"], 2025);
+            let (s, _) = put(&w, role, &y1, "o1", json!({"answers": {"o1-l1-a": "no"}})).await;
+            assert_eq!(s, StatusCode::FORBIDDEN, "{role} does not answer");
+        }
+        let (_, v) = api(
+            &w,
+            "officer",
+            Method::GET,
+            &format!("/api/v1/ncaf/{y1}"),
+            None,
+        )
+        .await;
+        assert_eq!(
+            v["answers"]["o1-l1-a"], "yes",
+            "refused writes changed nothing"
+        );
+
+        // The list, newest year first, with overall figures.
+        let (s, list) = api(&w, "officer", Method::GET, "/api/v1/ncaf", None).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(list[0]["year"], 2026);
+        assert_eq!(list[1]["year"], 2025);
+        assert!(close(&list[1]["overall"]["level"], 7.0 / 17.0));
+
+        // Year over year: o1 -1 level, +1/12 coverage; o2 -5; o4 +3; overall (1+3)-(2+5) over 17.
+        let (s, c) = api(
+            &w,
+            "crisis",
+            Method::GET,
+            &format!("/api/v1/ncaf/compare?before={y1}&after={y2}"),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{c}");
+        let d = |id: &str| {
+            c["comparison"]["objectives"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|o| o["objective_id"] == id)
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(d("o1")["level_delta"], -1);
+        assert!(close(&d("o1")["coverage_delta"], 1.0 / 12.0));
+        assert_eq!(d("o2")["level_delta"], -5);
+        assert_eq!(d("o4")["level_delta"], 3);
+        assert!(close(
+            &c["comparison"]["overall"]["level_delta"],
+            -3.0 / 17.0
+        ));
+        let c1 = &c["comparison"]["clusters"][0];
+        assert!(close(&c1["level_delta"], (1.0 - 7.0) / 3.0), "{c1}");
+
+        // Bad input is a 4xx naming the field.
+        let (s, e) = put(
+            &w,
+            "coordinator",
+            &y1,
+            "o1",
+            json!({"answers": {"o2-l1-a": "yes"}}),
+        )
+        .await;
+        assert_eq!(
+            s,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "another objective's indicator: {e}"
+        );
+        assert!(e.to_string().contains("answers.o2-l1-a"), "{e}");
+        let (s, _) = put(
+            &w,
+            "coordinator",
+            &y1,
+            "o1",
+            json!({"answers": {"o1-l1-a": "maybe"}}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        let (s, e) = put(&w, "coordinator", &y1, "o99", json!({"answers": {}})).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{e}");
+        assert_eq!(e["error"]["code"], "not_found");
+        let (s, _) = api(
+            &w,
+            "coordinator",
+            Method::POST,
+            "/api/v1/ncaf",
+            Some(json!({"year": 1999})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        let (s, _) = api(
+            &w,
+            "coordinator",
+            Method::POST,
+            "/api/v1/ncaf",
+            Some(json!({"year": 2030, "edition": "1990"})),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        let (s, _) = api(
+            &w,
+            "coordinator",
+            Method::GET,
+            "/api/v1/ncaf/compare?before=x",
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        let (_, v) = api(
+            &w,
+            "officer",
+            Method::GET,
+            &format!("/api/v1/ncaf/{y1}"),
+            None,
+        )
+        .await;
+        assert_eq!(v["answered"], 19, "refused answers were not half-written");
+
+        // Pages: the form and radars for a coordinator; read-only for an officer.
+        let cookie = login(&w.app, "coordinador@centinela.example").await;
+        let page = Call::get(format!("/ncaf/{y1}"))
+            .cookie(&cookie)
+            .send(&w.app)
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("id=\"ncaf-radar-objectives\""));
+        assert!(page.body.contains("id=\"ncaf-radar-clusters\""));
+        assert!(
+            page.body.contains("id=\"ncaf-overall-level\">0.4<"),
+            "7/17 ≈ 0.4"
+        );
+        assert!(page.body.contains("<select id=\"o1-l1-a\""));
+        let csrf = csrf_of(&w.app, &cookie).await;
+        let r = Call::new(Method::POST, format!("/ncaf/{y1}/objectives/o3"))
+            .cookie(&cookie)
+            .form(&[
+                ("_csrf", &csrf),
+                ("o3-l1-a", "yes"),
+                ("o3-l1-b", "yes"),
+                ("o3-l2-a", ""),
+            ])
+            .send(&w.app)
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let (_, v) = api(
+            &w,
+            "officer",
+            Method::GET,
+            &format!("/api/v1/ncaf/{y1}"),
+            None,
+        )
+        .await;
+        assert_eq!(objective(&v, "o3")["level"], 1);
+        let compare = Call::get(format!("/ncaf/compare?before={y1}&after={y2}"))
+            .cookie(&cookie)
+            .send(&w.app)
+            .await;
+        assert_eq!(compare.status, StatusCode::OK);
+        assert_eq!(
+            compare.body.matches("class=\"series\"").count(),
+            4,
+            "two years on each of two radars"
+        );
+        assert!(compare.body.contains("id=\"ncaf-objective-deltas\""));
+        let officer = login(&w.app, "oficial.sat@centinela.example").await;
+        let page = Call::get(format!("/ncaf/{y1}"))
+            .cookie(&officer)
+            .send(&w.app)
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            !page.body.contains("<select id=\"o1-l1-a\""),
+            "no form for officers"
+        );
+        let list = Call::get("/ncaf").cookie(&officer).send(&w.app).await;
+        assert!(list.body.contains("id=\"ncaf-years\"") && !list.body.contains("id=\"ncaf-form\""));
+        w.cleanup().await;
+    }
+}
