@@ -25,6 +25,7 @@ mod assets;
 pub mod auth;
 pub mod cache;
 pub mod demo;
+pub mod digest;
 pub mod error;
 pub mod extract;
 pub mod i18n;
@@ -39,6 +40,7 @@ pub mod seals;
 pub mod security;
 pub mod transparency;
 pub mod tsa;
+pub mod watch;
 pub mod worker;
 
 use axum::Router;
@@ -79,6 +81,8 @@ pub struct WebSettings {
     pub mail: Option<mail::MailSettings>,
     /// NVD/KEV files to match inventory software against (the binary loads them).
     pub vuln_dir: Option<std::path::PathBuf>,
+    /// A directory of reports to ingest as they arrive (see `watch`); needs `files_dir`.
+    pub feeds_watch: Option<std::path::PathBuf>,
 }
 
 impl Default for WebSettings {
@@ -95,6 +99,7 @@ impl Default for WebSettings {
             mail: None,
             protocol: None,
             vuln_dir: None,
+            feeds_watch: None,
         }
     }
 }
@@ -242,6 +247,18 @@ pub async fn serve(
             state.clone(),
             std::time::Duration::from_secs(60),
         ));
+        tokio::spawn(digest::watch_forever(
+            state.clone(),
+            std::time::Duration::from_secs(60),
+        ));
+        if let (Some(dir), Some(files)) = (&state.settings.feeds_watch, &state.settings.files_dir) {
+            tokio::spawn(watch::watch_forever(
+                state.db.clone(),
+                dir.clone(),
+                files.clone(),
+                std::time::Duration::from_secs(5),
+            ));
+        }
     }
     axum::serve(
         listener,

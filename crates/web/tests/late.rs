@@ -9,69 +9,11 @@ mod common;
 
 use centinela_store::Actor;
 use centinela_store::incidents::{self as store, NewIncident};
+use common::smtp::{received, start_smtp};
 use common::worlds_with;
-use std::net::TcpListener;
-use std::process::{Child, Command};
 use std::time::Duration;
 use time::OffsetDateTime;
 use uuid::Uuid;
-
-struct Smtp {
-    child: Child,
-    port: u16,
-    dir: std::path::PathBuf,
-}
-
-impl Drop for Smtp {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn start_smtp() -> Smtp {
-    let py = std::env::var("CENTINELA_MAIL_PY")
-        .unwrap_or_else(|_| "/var/tmp/centinela-venv-mail/bin/python".into());
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let dir = std::env::temp_dir().join(format!("centinela-maildir-{}", Uuid::new_v4().simple()));
-    let child = Command::new(&py)
-        .args([
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-l",
-            &format!("127.0.0.1:{port}"),
-            "-c",
-            "aiosmtpd.handlers.Mailbox",
-        ])
-        .arg(&dir)
-        .spawn()
-        .unwrap_or_else(|e| panic!("{py} -m aiosmtpd ({e}): run scripts/test.sh to make the venv"));
-    // Dropping the guard kills and reaps the server on every path, panics included.
-    let smtp = Smtp { child, port, dir };
-    for _ in 0..100 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return smtp;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("aiosmtpd did not start on port {port}");
-}
-
-/// The messages aiosmtpd stored (Maildir `new/`).
-fn received(dir: &std::path::Path) -> Vec<String> {
-    std::fs::read_dir(dir.join("new"))
-        .map(|rd| {
-            rd.filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
-                .collect()
-        })
-        .unwrap_or_default()
-}
 
 fn incident(institution: Uuid, level: &str, detected_hours_ago: i64, title: &str) -> NewIncident {
     let now = OffsetDateTime::now_utc();

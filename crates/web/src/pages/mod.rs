@@ -6,6 +6,7 @@ pub mod assessments;
 pub mod auth;
 pub mod constituency;
 pub mod docs;
+pub mod exposure;
 pub mod feeds;
 pub mod incidents;
 pub mod trust;

@@ -15,6 +15,8 @@ use std::net::SocketAddr;
 use tower::ServiceExt;
 use uuid::Uuid;
 
+pub mod smtp;
+
 pub struct World {
     pub t: TestDb,
     pub app: Router,
