@@ -207,14 +207,14 @@ struct Pending<'a> {
     added: i64,
 }
 
-/// Rows per multi-row INSERT: 13 parameters each, well under SQLite's 32,766.
+/// Rows per multi-row statement: at most 14 parameters each, well under SQLite's 32,766.
 const INSERT_ROWS: usize = 500;
 
 /// Stores a batch of routed events in one transaction; returns (new, repeated).
 ///
 /// One query finds the stored findings the batch may repeat, repeats are merged in memory
-/// (within the batch too), then new findings go in multi-row INSERTs and each repeated
-/// finding gets one UPDATE: a few statements per batch instead of two per row.
+/// (within the batch too), then new findings go in multi-row INSERTs and repeated ones in
+/// UPDATEs joined to a VALUES list: a few statements per batch instead of two per row.
 pub async fn ingest(db: &Db, report: Uuid, events: &[ExposureDraft]) -> Result<(i64, i64)> {
     if events.is_empty() {
         return Ok((0, 0));
@@ -299,10 +299,28 @@ pub async fn ingest(db: &Db, report: Uuid, events: &[ExposureDraft]) -> Result<(
             }
         }
     }
-    for p in pending.iter().filter(|p| p.stored && p.added > 0) {
+    let seen_again: Vec<&Pending<'_>> =
+        pending.iter().filter(|p| p.stored && p.added > 0).collect();
+    // One UPDATE per chunk, joined to a VALUES list (its columns are column1… on both
+    // backends).
+    for chunk in seen_again.chunks(INSERT_ROWS) {
+        let mut params: Vec<Arg> = Vec::with_capacity(chunk.len() * 4 + 1);
+        params.push(touched.into());
+        let rows: Vec<String> = chunk
+            .iter()
+            .map(|p| {
+                let b = params.len();
+                params.extend(args![p.id, p.added, p.last_seen, &p.draft.event]);
+                format!("(${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4)
+            })
+            .collect();
         tx.execute(
-            "UPDATE exposure_events SET count = count + $2, last_seen = $3, event = $4, touched_at = $5 WHERE id = $1",
-            args![p.id, p.added, p.last_seen, &p.draft.event, touched],
+            &format!(
+                "UPDATE exposure_events SET count = count + v.column2, last_seen = v.column3, event = v.column4, touched_at = $1 \
+                 FROM (VALUES {}) AS v WHERE exposure_events.id = v.column1",
+                rows.join(", ")
+            ),
+            params,
         )
         .await?;
     }
@@ -711,6 +729,7 @@ pub async fn digest_sent(db: &Db, institution: Uuid, period: &str, findings: i64
 /// A finding stored or updated in a digest's window.
 #[derive(Debug, Clone, Serialize, FromRow)]
 pub struct DigestRow {
+    pub class_type: String,
     pub identifier: String,
     pub source_ip: String,
     pub source_port: i64,
@@ -729,7 +748,7 @@ pub async fn digest_rows(
 ) -> Result<Vec<DigestRow>> {
     let rows: Vec<DigestRow> = db
         .fetch_all(
-            "SELECT identifier, source_ip, source_port, count, last_seen FROM exposure_events \
+            "SELECT class_type, identifier, source_ip, source_port, count, last_seen FROM exposure_events \
              WHERE institution_id = $1 AND touched_at > $2 AND touched_at <= $3 ORDER BY last_seen DESC, source_ip, source_port",
             args![institution, since, until],
         )

@@ -106,11 +106,16 @@ pub fn compose(
     cadence: Cadence,
     rows: &[DigestRow],
 ) -> (String, String) {
-    let mut per_type: Vec<(&str, usize)> = vec![];
+    // Per identifier: findings, and how many of them were seen for the first time.
+    let mut per_type: Vec<(&str, usize, usize)> = vec![];
     for r in rows {
-        match per_type.iter_mut().find(|(k, _)| *k == r.identifier) {
-            Some((_, n)) => *n += 1,
-            None => per_type.push((&r.identifier, 1)),
+        let new = usize::from(r.count == 1);
+        match per_type.iter_mut().find(|(k, _, _)| *k == r.identifier) {
+            Some((_, n, fresh)) => {
+                *n += 1;
+                *fresh += new;
+            }
+            None => per_type.push((&r.identifier, 1, new)),
         }
     }
     per_type.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
@@ -134,8 +139,9 @@ pub fn compose(
             message(*lang, "digest-intro", &[("count", n.clone())]),
             m("digest-by-type")
         ));
-        for (k, c) in &per_type {
-            body.push_str(&format!("  {k}: {c}\n"));
+        for (k, c, fresh) in &per_type {
+            let fresh = message(*lang, "digest-new", &[("count", fresh.to_string())]);
+            body.push_str(&format!("  {k}: {c} ({fresh})\n"));
         }
         let shown = rows.len().min(TOP_ROWS);
         body.push_str(&format!(
@@ -147,9 +153,10 @@ pub fn compose(
             )
         ));
         body.push_str(&format!(
-            "  {:<40} {:>5}  {:<28} {:>6}  {}\n",
+            "  {:<39} {:>5}  {:<22} {:<26} {:>6}  {}\n",
             "IP",
             m("field-port"),
+            m("digest-type"),
             m("field-identifier"),
             m("exposure-sightings"),
             m("exposure-last-seen")
@@ -160,8 +167,8 @@ pub fn compose(
                 .format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_default();
             body.push_str(&format!(
-                "  {:<40} {:>5}  {:<28} {:>6}  {seen}\n",
-                r.source_ip, r.source_port, r.identifier, r.count
+                "  {:<39} {:>5}  {:<22} {:<26} {:>6}  {seen}\n",
+                r.source_ip, r.source_port, r.class_type, r.identifier, r.count
             ));
         }
         body.push_str(&format!("\n{}\n", m("digest-footer")));

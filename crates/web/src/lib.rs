@@ -220,6 +220,9 @@ pub fn app(state: AppState) -> Router {
             limit,
             security::limit_body,
         ))
+        // `limit_body` caps every body but uploads, which their handlers cap while streaming
+        // (`upload_limit`); axum's own 2 MiB default would refuse any larger report.
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),

@@ -615,3 +615,25 @@ async fn digests_reach_the_officers_once_without_suppressed_findings() {
         w.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn reports_larger_than_axums_default_limit_are_accepted() {
+    for w in worlds().await {
+        // About 3 MB (long host names, few rows): past axum's 2 MiB default body limit, far
+        // below the upload limit.
+        let host = format!("{0}.{0}.{0}.gob.example", "a".repeat(60));
+        let mut csv = rows(&[]);
+        for i in 0..12_000 {
+            csv.push_str(&format!(
+                "\"2026-11-01 10:00:00\",\"198.18.{}.{}\",\"tcp\",80,\"{host}\",\"http\",64500,\"MX\"\n",
+                i / 250,
+                i % 250 + 1
+            ));
+        }
+        assert!(csv.len() > 5 << 19, "{}", csv.len());
+        let done = upload_and_wait(&w, &csv).await;
+        assert_eq!(done["state"], "done", "{done}");
+        assert_eq!(done["rows_read"], 12_000, "{done}");
+        w.cleanup().await;
+    }
+}
