@@ -5,6 +5,7 @@
 //! new one, so a daily report does not bury an institution under repeats.
 
 use crate::audit::{self, Change};
+use crate::db::Backend;
 use crate::{Actor, Arg, Db, Page, Result, Scope, StoreError, args, now};
 use centinela_core::exposure::{Cadence, Rule, SuppressionDraft, suppressed};
 use serde::Serialize;
@@ -207,6 +208,20 @@ struct Pending<'a> {
     added: i64,
 }
 
+/// `(…)` with `count` placeholders for parameters `first…`: `$N` on PostgreSQL, plain `?` on
+/// SQLite, whose binding of numbered parameters looks each name up in a list of all of them
+/// (quadratic: it took 90 % of the time of a 7,000-parameter INSERT). So the parameters of a
+/// statement built with this must be bound in order, each used once.
+fn placeholders(backend: Backend, first: usize, count: usize) -> String {
+    let list: Vec<String> = (first..first + count)
+        .map(|n| match backend {
+            Backend::Postgres => format!("${n}"),
+            Backend::Sqlite => "?".to_string(),
+        })
+        .collect();
+    format!("({})", list.join(", "))
+}
+
 /// Rows per multi-row statement: at most 14 parameters each, well under SQLite's 32,766.
 const INSERT_ROWS: usize = 500;
 
@@ -227,16 +242,14 @@ pub async fn ingest(db: &Db, report: Uuid, events: &[ExposureDraft]) -> Result<(
     let oldest = events.iter().map(|e| e.seen).min().unwrap_or(touched) - DEDUP_WINDOW;
     let mut params: Vec<Arg> = ips.iter().map(|ip| Arg::from(*ip)).collect();
     params.push(oldest.into());
-    let placeholders = (1..=ips.len())
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let backend = tx.backend();
     let existing: Vec<Existing> = tx
         .fetch_all(
             &format!(
                 "SELECT id, source_ip, source_port, identifier, last_seen FROM exposure_events \
-                 WHERE source_ip IN ({placeholders}) AND last_seen >= ${}",
-                ips.len() + 1
+                 WHERE source_ip IN {} AND last_seen >= {}",
+                placeholders(backend, 1, ips.len()),
+                placeholders(backend, ips.len() + 1, 1).trim_matches(['(', ')'])
             ),
             params,
         )
@@ -304,19 +317,18 @@ pub async fn ingest(db: &Db, report: Uuid, events: &[ExposureDraft]) -> Result<(
     // One UPDATE per chunk, joined to a VALUES list (its columns are column1… on both
     // backends).
     for chunk in seen_again.chunks(INSERT_ROWS) {
-        let mut params: Vec<Arg> = Vec::with_capacity(chunk.len() * 4 + 1);
-        params.push(touched.into());
+        let mut params: Vec<Arg> = Vec::with_capacity(chunk.len() * 5);
         let rows: Vec<String> = chunk
             .iter()
             .map(|p| {
                 let b = params.len();
-                params.extend(args![p.id, p.added, p.last_seen, &p.draft.event]);
-                format!("(${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4)
+                params.extend(args![p.id, p.added, p.last_seen, &p.draft.event, touched]);
+                placeholders(backend, b + 1, 5)
             })
             .collect();
         tx.execute(
             &format!(
-                "UPDATE exposure_events SET count = count + v.column2, last_seen = v.column3, event = v.column4, touched_at = $1 \
+                "UPDATE exposure_events SET count = count + v.column2, last_seen = v.column3, event = v.column4, touched_at = v.column5 \
                  FROM (VALUES {}) AS v WHERE exposure_events.id = v.column1",
                 rows.join(", ")
             ),
@@ -331,23 +343,7 @@ pub async fn ingest(db: &Db, report: Uuid, events: &[ExposureDraft]) -> Result<(
         for p in chunk {
             let e = p.draft;
             let b = params.len();
-            rows.push(format!(
-                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6,
-                b + 7,
-                b + 8,
-                b + 9,
-                b + 10,
-                b + 11,
-                b + 12,
-                b + 13,
-                b + 14
-            ));
+            rows.push(placeholders(backend, b + 1, 14));
             params.extend(args![
                 p.id,
                 e.institution_id,
