@@ -18,7 +18,8 @@ use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
 pub const JOB_KIND: &str = "feed.ingest";
-const BATCH: usize = 1000;
+/// Findings stored per transaction (and per de-duplication lookup).
+const BATCH: usize = 5000;
 
 pub(crate) fn reports_dir(files: &Path) -> PathBuf {
     files.join("reports")
