@@ -267,8 +267,14 @@ async fn run(command: Command) -> Result<()> {
                 settings::DEMO_LOG_ORIGIN,
                 log.verifier_key()
             );
+            let inbox = data_dir.join("inbox");
+            println!(
+                "Report inbox: {} (files named YYYY-MM-DD-<type>-….csv are ingested)",
+                inbox.display()
+            );
             let web = centinela_web::WebSettings {
                 files_dir: Some(data_dir.join("files")),
+                feeds_watch: Some(inbox),
                 ..Default::default()
             };
             let tsa = centinela_web::tsa::development(&data_dir.join("tsa"))?;

@@ -10,7 +10,8 @@ use std::path::PathBuf;
 #[derive(Args, Debug)]
 pub struct ServeArgs {
     /// TOML file with any of: database, listen, behind_tls, cookie_secure,
-    /// require_totp_for_coordinators, metrics_token, body_limit, log_dir, log_origin, files_dir.
+    /// require_totp_for_coordinators, metrics_token, body_limit, log_dir, log_origin, files_dir,
+    /// feeds_watch, smtp_url, mail_from.
     #[arg(long, env = "CENTINELA_CONFIG")]
     config: Option<PathBuf>,
     /// sqlite://PATH or postgres://USER@HOST/DB
@@ -50,6 +51,10 @@ pub struct ServeArgs {
     /// Largest evidence file accepted, in MiB (default 50).
     #[arg(long, env = "CENTINELA_EVIDENCE_LIMIT_MIB")]
     evidence_limit_mib: Option<u64>,
+    /// A directory to watch for Shadowserver-style reports (`YYYY-MM-DD-<type>-….csv`):
+    /// each is ingested like an upload, then moved to `done/` or `failed/` (with the reason).
+    #[arg(long, env = "CENTINELA_FEEDS_WATCH")]
+    feeds_watch: Option<PathBuf>,
     /// Keep the transparency log in this directory (exactly one replica should).
     #[arg(long, env = "CENTINELA_LOG_DIR")]
     log_dir: Option<PathBuf>,
@@ -84,6 +89,7 @@ struct FileSettings {
     log_origin: Option<String>,
     files_dir: Option<PathBuf>,
     evidence_limit_mib: Option<u64>,
+    feeds_watch: Option<PathBuf>,
     tsa_key: Option<PathBuf>,
     tsa_chain: Option<PathBuf>,
     seal_ca_key: Option<PathBuf>,
@@ -172,6 +178,7 @@ impl Settings {
                     .or(file.evidence_limit_mib)
                     .map_or(defaults.evidence_limit, |m| m.saturating_mul(1024 * 1024)),
                 vuln_dir: a.vuln_dir.or(file.vuln_dir),
+                feeds_watch: a.feeds_watch.or(file.feeds_watch),
                 mail,
                 protocol,
                 ..defaults

@@ -22,6 +22,7 @@
 pub mod access;
 pub mod audit;
 pub mod constituency;
+pub mod exposure;
 pub mod password;
 pub mod principal;
 pub mod sector;

@@ -18,9 +18,10 @@ use tokio::io::AsyncWriteExt;
 use uuid::Uuid;
 
 pub const JOB_KIND: &str = "feed.ingest";
-const BATCH: usize = 1000;
+/// Findings stored per transaction (and per de-duplication lookup).
+const BATCH: usize = 5000;
 
-fn reports_dir(files: &Path) -> PathBuf {
+pub(crate) fn reports_dir(files: &Path) -> PathBuf {
     files.join("reports")
 }
 
@@ -104,14 +105,45 @@ pub async fn receive_upload(
             ]));
         }
     };
-    let report =
-        exposure::create_report(&state.db, &ctx.actor(), &filename, kind.name(), &sha, size)
-            .await?;
-    tokio::fs::rename(&part, dir.join(format!("{}.csv", report.id)))
+    queue_report(
+        &state.db,
+        &ctx.actor(),
+        &files,
+        Uuid::new_v4(),
+        &part,
+        &filename,
+        kind,
+        &sha,
+        size,
+    )
+    .await
+}
+
+/// Records a received report, moves its file (`part`, already in the reports directory)
+/// under the report's id and queues the ingestion job: the one path for uploads and
+/// watched files.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn queue_report(
+    db: &Db,
+    actor: &centinela_store::Actor,
+    files: &Path,
+    id: Uuid,
+    part: &Path,
+    filename: &str,
+    kind: feeds::ReportKind,
+    sha: &str,
+    size: i64,
+) -> Result<FeedReport, ApiError> {
+    let report = exposure::create_report(db, actor, id, filename, kind.name(), sha, size)
+        .await
+        .inspect_err(|_| {
+            let _ = std::fs::remove_file(part);
+        })?;
+    tokio::fs::rename(part, reports_dir(files).join(format!("{}.csv", report.id)))
         .await
         .map_err(|_| ApiError::internal())?;
     jobs::enqueue(
-        &state.db,
+        db,
         JOB_KIND,
         &serde_json::json!({"report": report.id}).to_string(),
         None,

@@ -25,6 +25,7 @@ mod assets;
 pub mod auth;
 pub mod cache;
 pub mod demo;
+pub mod digest;
 pub mod error;
 pub mod evidence;
 pub mod extract;
@@ -41,6 +42,7 @@ pub mod seals;
 pub mod security;
 pub mod transparency;
 pub mod tsa;
+pub mod watch;
 pub mod webhooks;
 pub mod worker;
 
@@ -87,6 +89,8 @@ pub struct WebSettings {
     pub webhooks_allow_local: bool,
     /// NVD/KEV files to match inventory software against (the binary loads them).
     pub vuln_dir: Option<std::path::PathBuf>,
+    /// A directory of reports to ingest as they arrive (see `watch`); needs `files_dir`.
+    pub feeds_watch: Option<std::path::PathBuf>,
 }
 
 impl Default for WebSettings {
@@ -104,6 +108,7 @@ impl Default for WebSettings {
             mail: None,
             protocol: None,
             vuln_dir: None,
+            feeds_watch: None,
             webhooks_allow_local: false,
         }
     }
@@ -230,6 +235,9 @@ pub fn app(state: AppState) -> Router {
             limit,
             security::limit_body,
         ))
+        // `limit_body` caps every body but uploads, which their handlers cap while streaming
+        // (`upload_limit`); axum's own 2 MiB default would refuse any larger report.
+        .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             Duration::from_secs(30),
@@ -257,6 +265,18 @@ pub async fn serve(
             state.clone(),
             std::time::Duration::from_secs(60),
         ));
+        tokio::spawn(digest::watch_forever(
+            state.clone(),
+            std::time::Duration::from_secs(60),
+        ));
+        if let (Some(dir), Some(files)) = (&state.settings.feeds_watch, &state.settings.files_dir) {
+            tokio::spawn(watch::watch_forever(
+                state.db.clone(),
+                dir.clone(),
+                files.clone(),
+                std::time::Duration::from_secs(5),
+            ));
+        }
         tokio::spawn(reminders::watch_forever(
             state.clone(),
             std::time::Duration::from_secs(300),

@@ -3,6 +3,7 @@
 
 use crate::routes::{RouteSpec, routes};
 use centinela_core::constituency::{ContactKind, Criticality, GovernmentLevel, NetworkKind};
+use centinela_core::exposure::Cadence;
 use centinela_core::principal::Role;
 use serde_json::{Map, Value, json};
 
@@ -239,8 +240,32 @@ fn schemas() -> Value {
             "identifier": {"type": "string"}, "source_ip": {"type": "string"}, "source_port": {"type": "integer"},
             "first_seen": time, "last_seen": time, "count": {"type": "integer", "minimum": 1},
             "event": {"type": "string", "description": "The event with IntelMQ field names (JSON text)"},
+            "suppressed": {"type": "boolean", "description": "Silenced by one of the institution's active suppression rules"},
         })),
         "ExposurePage": page_of("ExposureEvent"),
+        "SuppressionDraft": {
+            "type": "object", "additionalProperties": false, "required": ["identifier", "reason"],
+            "properties": {
+                "identifier": {"type": "string", "maxLength": 100, "description": "Classification identifier (accessible-http) or report type (scan_http)"},
+                "cidr": {"type": ["string", "null"], "maxLength": 60, "description": "Only findings within this IPv4/IPv6 prefix (a bare address is a host)"},
+                "port": {"type": ["integer", "null"], "minimum": 0, "maximum": 65535},
+                "reason": text(500),
+                "expires_on": {"type": ["string", "null"], "format": "date", "description": "Last day (UTC) the rule applies"},
+            },
+        },
+        "Suppression": object(&["id", "institution_id", "identifier", "cidr", "port", "reason", "expires_on", "created_by", "created_at", "active"], json!({
+            "id": uuid, "institution_id": uuid, "identifier": {"type": "string"},
+            "cidr": {"type": ["string", "null"]}, "port": {"type": ["integer", "null"]}, "reason": {"type": "string"},
+            "expires_on": nullable("string", Some("date")), "created_by": {"type": "string"}, "created_at": time,
+            "active": {"type": "boolean", "description": "Whether the rule applies today"},
+        })),
+        "SuppressionList": {"type": "array", "items": {"$ref": "#/components/schemas/Suppression"}},
+        "DigestRequest": {"type": "object", "additionalProperties": false, "required": ["cadence"], "properties": {
+            "cadence": {"type": "string", "enum": strings(&Cadence::ALL, Cadence::as_str)}}},
+        "DigestSetting": object(&["institution_id", "cadence", "updated_at"], json!({
+            "institution_id": uuid, "cadence": {"type": "string", "enum": strings(&Cadence::ALL, Cadence::as_str)},
+            "updated_at": nullable("string", Some("date-time")),
+        })),
         "ExposureSummary": {"type": "array", "items": object(&["sector", "identifier", "findings", "sightings"], json!({
             "sector": {"type": "string"}, "identifier": {"type": "string"}, "findings": {"type": "integer"}, "sightings": {"type": "integer"},
         }))},

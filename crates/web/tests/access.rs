@@ -383,6 +383,26 @@ const EXPECT: &[(&str, &str)] = &[
         "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
     ),
     (
+        "GET /api/v1/institutions/{id}/exposure/suppressions",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "POST /api/v1/institutions/{id}/exposure/suppressions",
+        "coordinator=201/201 admin=404/404 officer=201/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "DELETE /api/v1/institutions/{id}/exposure/suppressions/{suppression_id}",
+        "coordinator=204/204 admin=404/404 officer=204/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/exposure/digest",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "PUT /api/v1/institutions/{id}/exposure/digest",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
         "GET /api/v1/exposure/summary",
         "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
     ),
@@ -401,6 +421,22 @@ const EXPECT: &[(&str, &str)] = &[
     (
         "GET /exposure",
         "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
+        "GET /institutions/{id}/exposure",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "POST /institutions/{id}/exposure/suppressions",
+        "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "POST /institutions/{id}/exposure/suppressions/{suppression_id}/delete",
+        "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "POST /institutions/{id}/exposure/digest",
+        "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
     ),
     (
         "GET /api/v1/incidents",
@@ -907,6 +943,10 @@ async fn body_for(w: &World, spec: &RouteSpec, inst: Uuid, n: usize) -> Option<V
         ("POST", "/api/v1/institutions/{id}/contacts") => {
             Some(json!({"kind": "csirt", "name": "CSIRT", "email": "csirt@ejemplo.gob.mx"}))
         }
+        ("POST", "/api/v1/institutions/{id}/exposure/suppressions") => Some(
+            json!({"identifier": "accessible-http", "cidr": "10.0.0.0/8", "port": 8080, "reason": "Portal público aceptado"}),
+        ),
+        ("PUT", "/api/v1/institutions/{id}/exposure/digest") => Some(json!({"cadence": "weekly"})),
         ("POST", "/api/v1/institutions/{id}/networks") => {
             Some(json!({"kind": "domain", "value": format!("{unique}.ejemplo.gob.mx")}))
         }
@@ -1023,6 +1063,14 @@ fn form_for(spec: &RouteSpec, n: usize, inst: Uuid) -> Option<Vec<(String, Strin
             ("criticality", "other".into()),
             ("website", String::new()),
         ],
+        "/institutions/{id}/exposure/suppressions" => vec![
+            ("identifier", "scan_http".into()),
+            ("cidr", String::new()),
+            ("port", "443".into()),
+            ("reason", "Aceptado".into()),
+            ("expires_on", String::new()),
+        ],
+        "/institutions/{id}/exposure/digest" => vec![("cadence", "daily".into())],
         "/institutions/{id}/networks" => vec![
             ("kind", "domain".into()),
             ("value", format!("{unique}.ejemplo.gob.mx")),
@@ -1211,10 +1259,26 @@ async fn path_for(w: &World, spec: &RouteSpec, inst: Uuid, role: &str, n: usize)
         };
         path = path.replace("{software_id}", &id.to_string());
     }
+    if path.contains("{suppression_id}") {
+        let d = centinela_core::exposure::SuppressionDraft {
+            identifier: "accessible-http".into(),
+            reason: "tmp".into(),
+            ..Default::default()
+        };
+        let id =
+            match centinela_store::exposure::create_suppression(w.db(), &Actor::system(), inst, &d)
+                .await
+            {
+                Ok(s) => s.id,
+                Err(_) => Uuid::new_v4(),
+            };
+        path = path.replace("{suppression_id}", &id.to_string());
+    }
     if path.contains("{report_id}") {
         let r = centinela_store::exposure::create_report(
             w.db(),
             &Actor::system(),
+            Uuid::new_v4(),
             "x.csv",
             "scan_http",
             "00",

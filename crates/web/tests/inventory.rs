@@ -694,6 +694,7 @@ async fn per_sector_kpis_and_exposure_trend() {
         let report = exposure::create_report(
             w.db(),
             &centinela_store::Actor::system(),
+            uuid::Uuid::new_v4(),
             "r.csv",
             "scan_http",
             "00",

@@ -4,16 +4,19 @@ use crate::AppState;
 use crate::api::{Paged, authorize, created, scope};
 use crate::auth::Ctx;
 use crate::error::ApiError;
-use crate::extract::{ApiPath, ApiQuery};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::ingest;
 use axum::Json;
 use axum::extract::State;
 use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::http::StatusCode;
 use centinela_core::access::{Action, Resource, ResourceKind};
+use centinela_core::exposure::{Cadence, SuppressionDraft, validate_suppression};
+use centinela_core::validate::FieldError;
 use centinela_store::Page;
 use centinela_store::exposure::{
-    self, ExposureCount, ExposureEvent, ExposureFilter, ExposureOverview, FeedReport,
+    self, DigestSetting, ExposureCount, ExposureEvent, ExposureFilter, ExposureOverview,
+    FeedReport, Suppression,
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -102,5 +105,75 @@ pub async fn overview(
     )?;
     Ok(Json(
         exposure::overview(&state.db, &scope(p), time::OffsetDateTime::now_utc()).await?,
+    ))
+}
+
+pub async fn list_suppressions(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<Vec<Suppression>>, ApiError> {
+    centinela_store::constituency::get_institution(&state.db, id).await?;
+    Ok(Json(exposure::list_suppressions(&state.db, id).await?))
+}
+
+/// Validates a rule; a report type name (`scan_http`) stands for its classification
+/// identifier.
+pub fn checked_suppression(d: &SuppressionDraft) -> Result<SuppressionDraft, ApiError> {
+    let mut d = d.clone();
+    if let Some(kind) = feeds::ReportKind::from_name(d.identifier.trim()) {
+        d.identifier = kind.definition().classification.identifier.clone();
+    }
+    validate_suppression(&d, &exposure::today()).map_err(ApiError::invalid)
+}
+
+pub async fn create_suppression(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(d): ApiJson<SuppressionDraft>,
+) -> Result<(StatusCode, Json<Suppression>), ApiError> {
+    let d = checked_suppression(&d)?;
+    Ok(created(
+        exposure::create_suppression(&state.db, &ctx.actor(), id, &d).await?,
+    ))
+}
+
+pub async fn delete_suppression(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((id, suppression)): ApiPath<(Uuid, Uuid)>,
+) -> Result<StatusCode, ApiError> {
+    exposure::delete_suppression(&state.db, &ctx.actor(), id, suppression).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn get_digest(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<Uuid>,
+) -> Result<Json<DigestSetting>, ApiError> {
+    centinela_store::constituency::get_institution(&state.db, id).await?;
+    Ok(Json(exposure::digest_setting(&state.db, id).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DigestRequest {
+    pub cadence: String,
+}
+
+pub fn checked_cadence(cadence: &str) -> Result<Cadence, ApiError> {
+    Cadence::parse(cadence.trim())
+        .ok_or_else(|| ApiError::invalid(vec![FieldError::new("cadence", "err-cadence")]))
+}
+
+pub async fn set_digest(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(r): ApiJson<DigestRequest>,
+) -> Result<Json<DigestSetting>, ApiError> {
+    let cadence = checked_cadence(&r.cadence)?;
+    Ok(Json(
+        exposure::set_digest_cadence(&state.db, &ctx.actor(), id, cadence).await?,
     ))
 }

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod charts;
 pub mod constituency;
 pub mod docs;
+pub mod exposure;
 pub mod feeds;
 pub mod incidents;
 pub mod ncaf;

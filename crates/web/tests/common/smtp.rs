@@ -131,3 +131,21 @@ fn quoted_printable(s: &str) -> Vec<u8> {
     }
     out
 }
+
+/// Waits until the server holds `n` messages satisfying `keep` (or 20 s pass); the messages
+/// are given [`readable`].
+pub async fn wait_for(dir: &std::path::Path, n: usize, keep: impl Fn(&str) -> bool) -> Vec<String> {
+    let mut messages = vec![];
+    for _ in 0..200 {
+        messages = received(dir)
+            .iter()
+            .map(|m| readable(m))
+            .filter(|m| keep(m))
+            .collect();
+        if messages.len() >= n {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    messages
+}
