@@ -15,6 +15,7 @@ pub mod constituency;
 mod db;
 pub mod events;
 pub mod exposure;
+pub mod incident_stats;
 pub mod incident_work;
 pub mod incidents;
 pub mod inventory;

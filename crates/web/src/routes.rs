@@ -181,7 +181,7 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         route!(GET "/api/v1/exposure/summary", api::feeds::summary, Exposure, List, User, None,
             doc("feeds", "Findings by sector and identifier for the institutions the caller sees", &[], None, (200, Some("ExposureSummary")))),
         route!(GET "/api/v1/incidents", api::incidents::list, Incident, List, User, None,
-            doc("incidents", "Incidents the caller may see (by institution and TLP), newest first, with their reporting clocks; total is exact up to 10,000 matches past the page, a lower bound beyond", &["q", "institution", "class", "level", "state", "from", "to", "limit", "offset"], None, (200, Some("IncidentPage")))),
+            doc("incidents", "Incidents the caller may see (by institution and TLP), newest first, with their reporting clocks; total is exact up to 10,000 matches past the page, a lower bound beyond. Deep pages: follow `next` with `cursor` (total then counts from the cursor). `q` matches title, description and reference as a substring, ignoring case and accents (1–2 characters: title and reference only)", &["q", "institution", "class", "level", "state", "from", "to", "limit", "offset", "cursor"], None, (200, Some("IncidentPage")))),
         route!(POST "/api/v1/incidents", api::incidents::create, Incident, Create, User, None,
             doc("incidents", "Report an incident under the national protocol; the severity is computed and explained", &[], Some("IncidentDraft"), (201, Some("Incident")))),
         route!(POST "/api/v1/incidents/import", api::incident_import::import, Incident, Create, User, None,
