@@ -214,7 +214,7 @@ pub async fn figures(db: &Db, scope: &Scope, view: &StatsView) -> Result<Figures
     let rows = window(day - MARGIN + 1, day + MARGIN - 1).await?;
     let under: i64 = buckets
         .iter()
-        .filter(|(b, _)| bucket_range(*b).1 <= day - 1)
+        .filter(|(b, _)| bucket_range(*b).1 < day)
         .map(|b| b.1)
         .sum();
     let within_24h = under - rows.iter().filter(|r| r.delay_s < day).count() as i64
@@ -238,7 +238,7 @@ pub async fn figures(db: &Db, scope: &Scope, view: &StatsView) -> Result<Figures
             .await?,
         );
     }
-    timeline.sort_by(|a, b| (b.detected_at, b.id).cmp(&(a.detected_at, a.id)));
+    timeline.sort_by_key(|r| std::cmp::Reverse((r.detected_at, r.id)));
     timeline.truncate(TIMELINE_LIMIT as usize);
     timeline.reverse();
 

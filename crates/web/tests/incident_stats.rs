@@ -26,6 +26,7 @@ const LABELS: [&str; 5] = [
 const LEVELS: [&str; 5] = ["bajo", "medio", "alto", "muy-alto", "critico"];
 const CLASSES: [&str; 3] = ["fraud", "availability", "intrusions"];
 
+#[allow(clippy::too_many_arguments)] // a test fixture: every column the cases vary
 fn new_incident(
     institution: Uuid,
     title: &str,
@@ -147,7 +148,7 @@ async fn recount(w: &World, p: &Principal) -> Value {
     };
     hours.sort_by(f64::total_cmp);
     rows.retain(|r| r.level == "critico" || r.level == "muy-alto");
-    rows.sort_by(|a, b| (b.detected_at, b.id).cmp(&(a.detected_at, a.id)));
+    rows.sort_by_key(|r| std::cmp::Reverse((r.detected_at, r.id)));
     rows.truncate(100);
     rows.reverse();
     let n = dims

@@ -27,7 +27,9 @@ CREATE TABLE incident_first_reports (
     first_at TEXT NOT NULL,
     delay_s INTEGER NOT NULL
 );
-CREATE INDEX incident_first_reports_delay ON incident_first_reports (delay_s, institution_id, tlp, reported_by);
+-- Covering: the median's bucket is read from the index alone (a table read per row cost
+-- 80-120 ms for the 19,000 first reports of one hour bucket).
+CREATE INDEX incident_first_reports_delay ON incident_first_reports (delay_s, institution_id, tlp, reported_by, detected_at, first_at);
 
 CREATE TRIGGER incident_counts_insert AFTER INSERT ON incidents BEGIN
     INSERT INTO incident_counts (institution_id, tlp, reported_by, dim, key, n)

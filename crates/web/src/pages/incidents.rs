@@ -825,7 +825,7 @@ pub async fn statistics(State(state): State<AppState>, ctx: Ctx) -> Result<Respo
                 t.m1("stats-timeline-more", "n", TIMELINE_LIMIT),
                 SEVERE
                     .iter()
-                    .map(|l| (format!("/incidents?level={l}"), level_label(*l)))
+                    .map(|l| (format!("/incidents?level={l}"), level_label(l)))
                     .collect(),
             )
         }),
