@@ -297,6 +297,9 @@ impl std::str::FromStr for Cursor {
 /// references as before.
 pub const SEARCH_MIN_CHARS: usize = 3;
 
+/// Matches past which SQLite's search stops driving the list by the search index.
+const FTS_DRIVE_MAX: i64 = 2_000;
+
 /// The text search condition (`?` for its one argument) and that argument.
 fn search(backend: crate::Backend, q: &str) -> (&'static str, String) {
     if q.chars().count() < SEARCH_MIN_CHARS {
@@ -345,7 +348,22 @@ pub async fn list(
         conds.push(sql.replace('?', &format!("${}", params.len())));
     };
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let (sql, arg) = search(db.backend(), q);
+        let (mut sql, arg) = search(db.backend(), q);
+        if sql.starts_with("rowid IN") {
+            // SQLite reads every match by rowid and then sorts: right for a rare term, seconds
+            // for a common one. Past a few thousand matches, test membership while walking the
+            // list's own index instead (`+` keeps the planner from driving by rowid).
+            let n: Count = db
+                .fetch_one(
+                    "SELECT COUNT(*) AS n FROM (SELECT 1 FROM incident_search WHERE incident_search MATCH $1 LIMIT $2) AS m",
+                    args![&arg, FTS_DRIVE_MAX],
+                )
+                .await?;
+            if n.n >= FTS_DRIVE_MAX {
+                sql =
+                    "+rowid IN (SELECT rowid FROM incident_search WHERE incident_search MATCH ?1)";
+            }
+        }
         push(sql.replace("?1", "?"), arg.into(), &mut params);
     }
     if let Some(i) = f.institution {

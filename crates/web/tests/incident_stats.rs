@@ -357,8 +357,42 @@ async fn search_ignores_case_and_accents_on_both_backends() {
         // References are searchable too (by any part of them).
         let all = references(&w, "q=CEN-2026").await;
         assert_eq!(all.len(), 3, "{all:?}");
+        // A common term (thousands of matches: SQLite walks the list instead) gives the same.
+        let many: Vec<NewIncident> = (0..2100)
+            .map(|k| {
+                let t = at - Duration::minutes(k);
+                new_incident(
+                    w.other,
+                    "Phishing masivo",
+                    "",
+                    "TLP:GREEN",
+                    "bajo",
+                    "fraud",
+                    t,
+                    t,
+                )
+            })
+            .collect();
+        incidents::create_many(w.db(), &Actor::system(), "CEN", &many)
+            .await
+            .unwrap();
+        let page = Call::get("/api/v1/incidents?q=MASIVO&limit=50")
+            .token(Some(&w.tokens["coordinator"]))
+            .send(&w.app)
+            .await
+            .json();
+        assert_eq!(page["total"], 2100, "{}", w.t.label);
+        let items = page["items"].as_array().unwrap();
+        assert_eq!(items.len(), 50);
+        assert!(items.iter().all(|i| i["title"] == "Phishing masivo"));
+        assert_eq!(items[0]["reported_at"], page_first_reported(&at));
         w.cleanup().await;
     }
+}
+
+fn page_first_reported(at: &OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
 }
 
 fn url_encode(s: &str) -> String {

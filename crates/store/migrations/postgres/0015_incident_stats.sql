@@ -146,8 +146,9 @@ INSERT INTO incident_counts (institution_id, tlp, reported_by, dim, key, n)
 SELECT institution_id, tlp, reported_by, 'delay', (delay_s / 3600)::text, COUNT(*)
 FROM incident_first_reports GROUP BY 1, 2, 3, 5;
 
--- The statistics' timeline: the newest severe incidents.
+-- The statistics' timeline: the newest severe incidents, nationally and of an institution.
 CREATE INDEX incidents_level_detected ON incidents (level, detected_at);
+CREATE INDEX incidents_institution_level ON incidents (institution_id, level, detected_at);
 
 -- Text search `q`: substrings of title, description and reference, case and accents folded,
 -- through a trigram index. The extensions are trusted (no superuser needed) and live in

@@ -143,8 +143,9 @@ SELECT i.id, i.institution_id, i.tlp,
 FROM incidents i JOIN (SELECT incident_id, MIN(at) AS at FROM incident_submissions GROUP BY incident_id) s
   ON s.incident_id = i.id;
 
--- The statistics' timeline: the newest severe incidents.
+-- The statistics' timeline: the newest severe incidents, nationally and of an institution.
 CREATE INDEX incidents_level_detected ON incidents (level, detected_at);
+CREATE INDEX incidents_institution_level ON incidents (institution_id, level, detected_at);
 
 -- Text search `q`: substrings of title, description and reference, case and accents folded
 -- (trigrams). Contentless, keyed by the incidents' rowid (nothing here runs VACUUM, which
