@@ -24,7 +24,7 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-step "Python peers (rfc3161-client for the TSA, stix2 and pymisp for incident exchange, compliance-trestle for OSCAL, aiosmtpd for e-mail)"
+step "Python peers (rfc3161-client for the TSA, stix2 and pymisp for incident exchange, compliance-trestle for OSCAL and openpyxl for XLSX, aiosmtpd for e-mail)"
 # venv DIR "IMPORTS" PACKAGES…: installs only when the imports fail.
 venv() {
   local dir="$1" imports="$2"; shift 2
@@ -36,7 +36,7 @@ venv() {
 }
 venv /var/tmp/centinela-venv-trust "rfc3161_client" rfc3161-client
 venv /var/tmp/centinela-venv-incidents "stix2, stix2validator, pymisp" stix2 stix2-validator pymisp
-venv /var/tmp/centinela-venv-assess "trestle" compliance-trestle
+venv /var/tmp/centinela-venv-assess "trestle, openpyxl" compliance-trestle openpyxl
 venv /var/tmp/centinela-venv-mail "aiosmtpd" aiosmtpd
 
 step "PostgreSQL"

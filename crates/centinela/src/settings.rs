@@ -47,6 +47,9 @@ pub struct ServeArgs {
     /// Where uploaded files (third-party reports) are kept; replicas must share it.
     #[arg(long, env = "CENTINELA_FILES_DIR")]
     files_dir: Option<PathBuf>,
+    /// Largest evidence file accepted, in MiB (default 50).
+    #[arg(long, env = "CENTINELA_EVIDENCE_LIMIT_MIB")]
+    evidence_limit_mib: Option<u64>,
     /// Keep the transparency log in this directory (exactly one replica should).
     #[arg(long, env = "CENTINELA_LOG_DIR")]
     log_dir: Option<PathBuf>,
@@ -80,6 +83,7 @@ struct FileSettings {
     log_dir: Option<PathBuf>,
     log_origin: Option<String>,
     files_dir: Option<PathBuf>,
+    evidence_limit_mib: Option<u64>,
     tsa_key: Option<PathBuf>,
     tsa_chain: Option<PathBuf>,
     seal_ca_key: Option<PathBuf>,
@@ -163,6 +167,10 @@ impl Settings {
                         .or(file.files_dir)
                         .unwrap_or_else(|| PathBuf::from("./centinela-files")),
                 ),
+                evidence_limit: a
+                    .evidence_limit_mib
+                    .or(file.evidence_limit_mib)
+                    .map_or(defaults.evidence_limit, |m| m.saturating_mul(1024 * 1024)),
                 vuln_dir: a.vuln_dir.or(file.vuln_dir),
                 mail,
                 protocol,

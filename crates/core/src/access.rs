@@ -69,6 +69,8 @@ pub enum ResourceKind {
     Assessment,
     /// An auditor's verdict on an institution's answers.
     AssessmentVerdict,
+    /// Signed webhooks: an institution's (its own incidents) or national ones (the collection).
+    Webhook,
 }
 
 /// The record being acted on, reduced to what the policy needs.
@@ -158,9 +160,11 @@ fn allow_if(cond: bool) -> Decision {
 }
 
 fn tenant_rule(p: &Principal, action: Action, r: &Resource) -> Decision {
-    // Records owned by an institution the principal cannot see do not exist for them.
+    // Records owned by an institution the principal cannot see do not exist for them, unless
+    // shared with the principal's institution (a recipient reads, never writes).
     if let Some(owner) = r.owner
         && !sees(p, owner)
+        && !p.institution.is_some_and(|i| r.recipients.contains(&i))
     {
         return Decision::Hidden;
     }
@@ -265,6 +269,13 @@ fn tenant_rule(p: &Principal, action: Action, r: &Resource) -> Decision {
         },
         // Auditors judge the institutions assigned to them (others are already Hidden above);
         // an institution never judges itself.
+        // A subscription holds a signing secret and sends records out of the platform: only
+        // the institution's own officers and the national coordinators manage them.
+        ResourceKind::Webhook => match p.role {
+            Role::Coordinator => Decision::Allow,
+            Role::Officer => allow_if(own),
+            Role::Admin | Role::CrisisMember | Role::Auditor => Decision::Hidden,
+        },
         ResourceKind::AssessmentVerdict => match p.role {
             Role::Coordinator | Role::Auditor => Decision::Allow,
             Role::Officer => allow_if(read),
@@ -447,6 +458,14 @@ mod tests {
             ("officer_a", Read, AssessmentVerdict, "a", Allow),
             ("coordinator", Update, AssessmentVerdict, "b", Allow),
             ("crisis", Update, AssessmentVerdict, "a", Hidden),
+            ("officer_a", Create, Webhook, "a", Allow),
+            ("officer_a", Read, Webhook, "a", Allow),
+            ("officer_a", Read, Webhook, "b", Hidden),
+            ("officer_a", Create, Webhook, "-", Forbidden),
+            ("coordinator", Create, Webhook, "-", Allow),
+            ("coordinator", Delete, Webhook, "b", Allow),
+            ("auditor_a", Read, Webhook, "a", Hidden),
+            ("token_ro_a", Create, Webhook, "a", Forbidden),
             ("token_ro_a", Read, Network, "b", Hidden),
         ];
         for (name, action, kind, owner, expected) in cases {
@@ -490,6 +509,33 @@ mod tests {
             shared.recipients.push(w.b);
             let got = may(&p, Read, &shared);
             assert_eq!(got, expected, "{tlp} for {name}");
+        }
+    }
+
+    #[test]
+    fn recipients_read_what_is_shared_with_them_and_never_write() {
+        let w = world();
+        let officer_a = who(&w, "officer_a");
+        // (label, shared with a, action, expected for officer a on b's incident)
+        let cases = [
+            (Tlp::Amber, true, Read, Allow),
+            (Tlp::AmberStrict, true, Read, Allow),
+            (Tlp::Green, true, Read, Allow),
+            (Tlp::Amber, true, Update, Forbidden),
+            (Tlp::Amber, true, Delete, Forbidden),
+            (Tlp::Amber, false, Read, Hidden),
+            (Tlp::Green, false, Read, Hidden),
+            // RED stays with named people even when the institution is a recipient.
+            (Tlp::Red, true, Read, Hidden),
+        ];
+        for (tlp, shared, action, expected) in cases {
+            let recipients = if shared { vec![w.a] } else { vec![] };
+            let r = Resource::owned(Incident, w.b).labelled(tlp, recipients, vec![]);
+            assert_eq!(
+                may(&officer_a, action, &r),
+                expected,
+                "{tlp} shared={shared} {action:?}"
+            );
         }
     }
 

@@ -93,6 +93,8 @@ fn incident(observables: usize) -> Incident {
             pap: Pap::Amber,
             affected_assets: String::new(),
             affected_services: String::new(),
+            affected_asset_ids: vec![],
+            affected_service_ids: vec![],
             impact: ImpactFactors::default(),
             observables: obs,
         },

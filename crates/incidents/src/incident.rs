@@ -72,6 +72,8 @@ pub const MAX_DESCRIPTION: usize = 20_000;
 pub const MAX_AFFECTED: usize = 5_000;
 pub const MAX_CLASSIFICATIONS: usize = 10;
 pub const MAX_OBSERVABLES: usize = 5_000;
+/// Most inventory assets or services one report links.
+pub const MAX_LINKED: usize = 500;
 /// Reported times may be this far ahead of the server's `now` (clock skew of the reporter).
 pub const CLOCK_SKEW: Duration = Duration::minutes(5);
 
@@ -95,6 +97,12 @@ pub struct IncidentDraft {
     /// Affected digital services, free text.
     #[serde(default)]
     pub affected_services: String,
+    /// Affected assets from the institution's inventory.
+    #[serde(default)]
+    pub affected_asset_ids: Vec<Uuid>,
+    /// Affected digital services from the institution's inventory.
+    #[serde(default)]
+    pub affected_service_ids: Vec<Uuid>,
     #[serde(default)]
     pub impact: ImpactFactors,
     #[serde(default)]
@@ -119,6 +127,14 @@ impl IncidentDraft {
         c.text("description", &self.description, MAX_DESCRIPTION);
         c.optional_text("affected_assets", &self.affected_assets, MAX_AFFECTED);
         c.optional_text("affected_services", &self.affected_services, MAX_AFFECTED);
+        for (field, ids) in [
+            ("affected_asset_ids", &self.affected_asset_ids),
+            ("affected_service_ids", &self.affected_service_ids),
+        ] {
+            if ids.len() > MAX_LINKED {
+                c.push(FieldError::new(field, "err-too-many").arg("max", MAX_LINKED));
+            }
+        }
 
         let latest = now + CLOCK_SKEW;
         for (field, t) in [
@@ -266,6 +282,8 @@ pub(crate) mod tests {
             pap: Pap::Amber,
             affected_assets: "60 servidores Windows".into(),
             affected_services: "Ventanilla única".into(),
+            affected_asset_ids: vec![],
+            affected_service_ids: vec![],
             impact: ImpactFactors::default(),
             observables: vec![
                 Observable::new(ObservableKind::Ip, "198.51.100.7", Tlp::Green),

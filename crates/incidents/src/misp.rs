@@ -248,6 +248,8 @@ pub fn import_event(text: &str, reporter: Uuid) -> Result<MispImport, Vec<FieldE
             pap: event_pap.unwrap_or(Pap::Amber),
             affected_assets: String::new(),
             affected_services: String::new(),
+            affected_asset_ids: vec![],
+            affected_service_ids: vec![],
             impact: ImpactFactors::default(),
             observables,
         },

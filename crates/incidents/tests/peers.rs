@@ -103,6 +103,8 @@ fn incident() -> Incident {
             pap: Pap::Amber,
             affected_assets: "Servidor de participante".into(),
             affected_services: "SPEI".into(),
+            affected_asset_ids: vec![],
+            affected_service_ids: vec![],
             impact: ImpactFactors::default(),
             observables,
         },

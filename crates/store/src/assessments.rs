@@ -1115,6 +1115,37 @@ pub async fn profile_groups(db: &Db, campaign: Uuid) -> Result<Vec<ProfileGroup>
     .await
 }
 
+/// Attaches an evidence file (already stored under its digest) to one measure's answer of an
+/// assessment of `institution`; unknown assessments or measures are not found.
+pub async fn add_evidence(
+    db: &Db,
+    actor: &Actor,
+    institution: Uuid,
+    assessment: Uuid,
+    measure: &str,
+    new: &crate::evidence::NewEvidence,
+) -> Result<crate::evidence::EvidenceFile> {
+    let mut tx = db.begin().await?;
+    let a: AssessmentRow = tx
+        .fetch_one(
+            "SELECT id, campaign_id, institution_id, profile, created_at, updated_at FROM assessments WHERE id = $1 AND institution_id = $2",
+            args![assessment, institution],
+        )
+        .await?;
+    let known: Count = tx
+        .fetch_one(
+            "SELECT COUNT(*) AS n FROM campaign_measures WHERE campaign_id = $1 AND profile = $2 AND measure_id = $3",
+            args![a.campaign_id, &a.profile, measure],
+        )
+        .await?;
+    if known.n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    let file = crate::evidence::insert(&mut tx, actor, new).await?;
+    tx.commit().await?;
+    Ok(file)
+}
+
 #[cfg(test)]
 mod tests {
     use super::VersionStatus::{self, *};

@@ -368,3 +368,138 @@ pub async fn links(db: &Db, incident: Uuid) -> Result<Vec<Link>> {
     )
     .await
 }
+
+/// Attaches an evidence file (already stored under its digest) to the incident; the timeline
+/// names it with its SHA-256.
+pub async fn add_evidence(
+    db: &Db,
+    actor: &Actor,
+    incident: &IncidentRow,
+    new: &crate::evidence::NewEvidence,
+) -> Result<crate::evidence::EvidenceFile> {
+    let mut tx = db.begin().await?;
+    let file = crate::evidence::insert(&mut tx, actor, new).await?;
+    let note = format!(
+        "evidence: {} ({} bytes, SHA-256 {})",
+        file.file_name, file.size, file.sha256
+    );
+    insert_entry(
+        &mut tx,
+        actor,
+        incident.id,
+        "system",
+        &note,
+        file.uploaded_at,
+    )
+    .await?;
+    tx.execute(
+        "UPDATE incidents SET updated_at = $2 WHERE id = $1",
+        args![incident.id, file.uploaded_at],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(file)
+}
+
+/// An institution the incident is shared with (TLP AMBER recipients, beyond the reporter).
+#[derive(Debug, Clone, Serialize, FromRow)]
+pub struct Recipient {
+    pub incident_id: Uuid,
+    pub institution_id: Uuid,
+    pub shared_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub shared_at: OffsetDateTime,
+}
+
+/// Shares the incident with another institution; sharing twice is a conflict.
+pub async fn share(
+    db: &Db,
+    actor: &Actor,
+    incident: &IncidentRow,
+    institution: Uuid,
+) -> Result<Recipient> {
+    let mut tx = db.begin().await?;
+    crate::constituency::ensure_institution(&mut tx, institution).await?;
+    let r = Recipient {
+        incident_id: incident.id,
+        institution_id: institution,
+        shared_by: actor.email.clone(),
+        shared_at: now(),
+    };
+    let n = tx
+        .execute(
+            "INSERT INTO incident_recipients (incident_id, institution_id, shared_by, shared_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            args![r.incident_id, r.institution_id, &r.shared_by, r.shared_at],
+        )
+        .await?;
+    if n == 0 {
+        return Err(StoreError::Conflict("sharing with this institution"));
+    }
+    let note = format!("shared with institution {institution}");
+    insert_entry(&mut tx, actor, incident.id, "system", &note, r.shared_at).await?;
+    finish(tx, actor, incident, "share", "incident.shared", &r).await?;
+    Ok(r)
+}
+
+/// Stops sharing the incident with an institution.
+pub async fn unshare(
+    db: &Db,
+    actor: &Actor,
+    incident: &IncidentRow,
+    institution: Uuid,
+) -> Result<()> {
+    let mut tx = db.begin().await?;
+    let n = tx
+        .execute(
+            "DELETE FROM incident_recipients WHERE incident_id = $1 AND institution_id = $2",
+            args![incident.id, institution],
+        )
+        .await?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    let note = format!("no longer shared with institution {institution}");
+    insert_entry(&mut tx, actor, incident.id, "system", &note, now()).await?;
+    finish(
+        tx,
+        actor,
+        incident,
+        "unshare",
+        "incident.updated",
+        &serde_json::json!({"incident_id": incident.id, "institution_id": institution}),
+    )
+    .await
+}
+
+pub async fn recipients(db: &Db, incident: Uuid) -> Result<Vec<Recipient>> {
+    db.fetch_all(
+        "SELECT incident_id, institution_id, shared_by, shared_at FROM incident_recipients WHERE incident_id = $1 ORDER BY shared_at, institution_id",
+        args![incident],
+    )
+    .await
+}
+
+/// The recipients of several incidents at once (a list page), by incident.
+pub async fn recipients_of(
+    db: &Db,
+    incidents: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, Vec<Uuid>>> {
+    let mut out: std::collections::HashMap<Uuid, Vec<Uuid>> = Default::default();
+    if incidents.is_empty() {
+        return Ok(out);
+    }
+    let marks: Vec<String> = (1..=incidents.len()).map(|i| format!("${i}")).collect();
+    let rows: Vec<Recipient> = db
+        .fetch_all(
+            &format!(
+                "SELECT incident_id, institution_id, shared_by, shared_at FROM incident_recipients WHERE incident_id IN ({}) ORDER BY shared_at",
+                marks.join(", ")
+            ),
+            incidents.iter().map(|id| crate::Arg::from(*id)).collect(),
+        )
+        .await?;
+    for r in rows {
+        out.entry(r.incident_id).or_default().push(r.institution_id);
+    }
+    Ok(out)
+}

@@ -43,7 +43,7 @@ pub struct IncidentRow {
     pub assessment: String,
 }
 
-const COLUMNS: &str = "id, reference, institution_id, protocol_id, protocol_version, title, tlp, level, significant, \
+pub(crate) const COLUMNS: &str = "id, reference, institution_id, protocol_id, protocol_version, title, tlp, level, significant, \
      state, class, kind, detected_at, aware_at, reported_at, updated_at, closed_at, reported_by, draft, assessment, phase, triaged_at";
 
 /// What the server stores for a new report (validated and assessed by the caller).
@@ -190,12 +190,14 @@ pub async fn get(db: &Db, id: Uuid) -> Result<IncidentRow> {
 }
 
 /// Which labels a reader may see, as the list query applies them: the labels open to them,
-/// AMBER+STRICT of their own institution, and anything they reported themselves.
+/// AMBER+STRICT of their own institution, and anything they reported themselves; and which
+/// institution's shared incidents (AMBER recipients) they see beyond their scope.
 #[derive(Debug, Clone)]
 pub struct TlpView {
     pub open: Vec<&'static str>,
     pub strict_institution: Option<Uuid>,
     pub user: Uuid,
+    pub shared_with: Option<Uuid>,
 }
 
 /// The SQL condition (columns prefixed with `prefix`) selecting what a reader may see, and
@@ -222,6 +224,19 @@ pub(crate) fn visibility(scope: &Scope, view: &TlpView, prefix: &str) -> (String
             params.len()
         );
     }
+    // Incidents shared with the reader's institution: in scope, and AMBER+STRICT readable.
+    let scope_sql = match view.shared_with {
+        Some(inst) => {
+            params.push(inst.into());
+            let shared = format!(
+                "{prefix}id IN (SELECT r.incident_id FROM incident_recipients r WHERE r.institution_id = ${})",
+                params.len()
+            );
+            tlp = format!("{tlp} OR ({prefix}tlp = 'TLP:AMBER+STRICT' AND {shared})");
+            format!("({scope_sql} OR {shared})")
+        }
+        None => scope_sql,
+    };
     params.push(view.user.into());
     (
         format!(
@@ -243,6 +258,10 @@ pub struct IncidentFilter {
     pub state: Option<String>,
     pub from: Option<OffsetDateTime>,
     pub to: Option<OffsetDateTime>,
+    /// The reporting institution's sector.
+    pub sector: Option<String>,
+    /// Only incidents with (`true`) or without (`false`) a reporting stage that ran late.
+    pub late: Option<bool>,
 }
 
 /// A position in the list (newest first, then by id): the last row of a page.
@@ -378,11 +397,23 @@ pub async fn list(
             push(format!("{column} = ?"), v.into(), &mut params);
         }
     }
+    if let Some(sector) = f.sector.as_deref().filter(|v| !v.is_empty()) {
+        push(
+            "institution_id IN (SELECT s.id FROM institutions s WHERE s.sector = ?)".into(),
+            sector.into(),
+            &mut params,
+        );
+    }
     if let Some(from) = f.from {
         push("reported_at >= ?".into(), from.into(), &mut params);
     }
     if let Some(to) = f.to {
         push("reported_at < ?".into(), to.into(), &mut params);
+    }
+    match f.late {
+        Some(true) => conds.push("id IN (SELECT l.incident_id FROM late_notices l)".into()),
+        Some(false) => conds.push("id NOT IN (SELECT l.incident_id FROM late_notices l)".into()),
+        None => {}
     }
     if let Some(c) = f.after {
         params.push(c.reported_at.into());
@@ -606,4 +637,26 @@ pub async fn find_by_reference(db: &Db, reference: &str) -> Result<Option<Incide
         args![reference],
     )
     .await
+}
+
+/// Open incidents with a reporting stage that ran late, per sector of the reporting
+/// institution, among those the reader may see (the national dashboard's chart).
+pub async fn late_by_sector(db: &Db, scope: &Scope, view: &TlpView) -> Result<Vec<(String, i64)>> {
+    #[derive(FromRow)]
+    struct Row {
+        sector: String,
+        n: i64,
+    }
+    let (visible, params) = visibility(scope, view, "i.");
+    let rows: Vec<Row> = db
+        .fetch_all(
+            &format!(
+                "SELECT inst.sector AS sector, COUNT(*) AS n FROM incidents i JOIN institutions inst ON inst.id = i.institution_id \
+                 WHERE {visible} AND i.closed_at IS NULL AND i.id IN (SELECT l.incident_id FROM late_notices l) \
+                 GROUP BY inst.sector ORDER BY n DESC, inst.sector"
+            ),
+            params,
+        )
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.sector, r.n)).collect())
 }

@@ -14,6 +14,7 @@ pub mod audit;
 pub mod constituency;
 mod db;
 pub mod events;
+pub mod evidence;
 pub mod exposure;
 pub mod incident_stats;
 pub mod incident_work;
@@ -24,6 +25,7 @@ pub mod seed;
 pub mod stats;
 pub mod testing;
 pub mod trust;
+pub mod webhooks;
 
 pub use db::{Arg, Backend, Db, PoolStats, Tx};
 

@@ -169,6 +169,8 @@ impl Seed<'_> {
             pap: Pap::Amber,
             affected_assets: String::new(),
             affected_services: String::new(),
+            affected_asset_ids: vec![],
+            affected_service_ids: vec![],
             impact,
             observables: vec![],
         };

@@ -24,7 +24,7 @@ fn reports_dir(files: &Path) -> PathBuf {
     files.join("reports")
 }
 
-fn too_large() -> ApiError {
+pub(crate) fn too_large() -> ApiError {
     ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "err-too-large")
 }
 
@@ -120,7 +120,7 @@ pub async fn receive_upload(
     Ok(report)
 }
 
-fn multipart_error(detail: &str) -> ApiError {
+pub(crate) fn multipart_error(detail: &str) -> ApiError {
     if detail.contains("limit") {
         too_large()
     } else {
@@ -129,7 +129,7 @@ fn multipart_error(detail: &str) -> ApiError {
     }
 }
 
-async fn small_text(mut field: Field<'_>) -> Result<String, ApiError> {
+pub(crate) async fn small_text(mut field: Field<'_>) -> Result<String, ApiError> {
     let mut buf = Vec::new();
     while let Some(chunk) = field
         .chunk()
@@ -144,7 +144,7 @@ async fn small_text(mut field: Field<'_>) -> Result<String, ApiError> {
     String::from_utf8(buf).map_err(|_| ApiError::bad_request("err-multipart"))
 }
 
-async fn save_field(
+pub(crate) async fn save_field(
     mut field: Field<'_>,
     path: &Path,
     limit: u64,

@@ -94,6 +94,14 @@ pub async fn check_once(state: &AppState, now: OffsetDateTime) -> Result<Pass, S
                     .await
                     .map_err(|e| format!("late-stage notice: {}", e.key))?;
             }
+            centinela_store::webhooks::emit_late_stage(
+                &state.db,
+                row.id,
+                row.institution_id,
+                &c.stage,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
             pass.notified += 1;
             if state.settings.mail.is_some() {
                 let to = store::notify_addresses(&state.db, row.institution_id, &c.notify_on_late)

@@ -26,6 +26,7 @@ pub mod auth;
 pub mod cache;
 pub mod demo;
 pub mod error;
+pub mod evidence;
 pub mod extract;
 pub mod i18n;
 pub mod ingest;
@@ -39,6 +40,7 @@ pub mod seals;
 pub mod security;
 pub mod transparency;
 pub mod tsa;
+pub mod webhooks;
 pub mod worker;
 
 use axum::Router;
@@ -70,6 +72,8 @@ pub struct WebSettings {
     pub files_dir: Option<std::path::PathBuf>,
     /// Largest uploaded report, in bytes.
     pub upload_limit: u64,
+    /// Largest evidence file, in bytes.
+    pub evidence_limit: u64,
     /// Run background job workers (feed ingestion, e-mail, late-stage watch) in this process.
     pub workers: bool,
     /// The incident protocol new reports are made under (`mx-apf-2025` when unset); past
@@ -77,6 +81,9 @@ pub struct WebSettings {
     pub protocol: Option<String>,
     /// Outgoing e-mail (SMTP relay and sender); without it, no e-mail is queued or sent.
     pub mail: Option<mail::MailSettings>,
+    /// Let webhooks call loopback and link-local addresses (tests, a relay on the same host);
+    /// off in production, so a subscription cannot reach the host's own services.
+    pub webhooks_allow_local: bool,
     /// NVD/KEV files to match inventory software against (the binary loads them).
     pub vuln_dir: Option<std::path::PathBuf>,
 }
@@ -91,10 +98,12 @@ impl Default for WebSettings {
             body_limit: 1024 * 1024,
             files_dir: None,
             upload_limit: 512 * 1024 * 1024,
+            evidence_limit: 50 * 1024 * 1024,
             workers: true,
             mail: None,
             protocol: None,
             vuln_dir: None,
+            webhooks_allow_local: false,
         }
     }
 }
@@ -133,6 +142,11 @@ impl AppState {
                 db.clone(),
                 settings.files_dir.clone(),
                 settings.mail.clone(),
+                settings.webhooks_allow_local,
+            ));
+            tokio::spawn(webhooks::dispatch_forever(
+                db.clone(),
+                std::time::Duration::from_secs(1),
             ));
         }
         Ok(AppState {

@@ -271,12 +271,52 @@ fn schemas() -> Value {
             "created_at": time, "done_at": nullable("string", Some("date-time"))})),
         "IncidentLink": object(&["incident_id", "related_id", "relation", "created_at"], json!({
             "incident_id": uuid, "related_id": uuid, "relation": {"type": "string"}, "created_at": time})),
-        "IncidentWork": object(&["phase", "triaged_at", "state", "phases", "tasks", "timeline", "links"], json!({
+        "WebhookRequest": {"type": "object", "additionalProperties": false, "required": ["url"], "properties": {
+            "url": {"type": "string", "maxLength": 500, "description": "http or https URL receiving POSTs"},
+            "events": {"type": "array", "minItems": 1, "items": {"type": "string", "enum": ["incident.reported", "incident.severity_changed", "incident.late"]}}}},
+        "Webhook": object(&["id", "institution_id", "url", "events", "active", "created_by", "created_at"], json!({
+            "id": uuid, "institution_id": nullable("string", Some("uuid")), "url": {"type": "string"},
+            "events": {"type": "string", "description": "Space-separated event names"}, "active": {"type": "boolean"},
+            "created_by": {"type": "string"}, "created_at": time})),
+        "WebhookList": {"type": "array", "items": {"$ref": "#/components/schemas/Webhook"}},
+        "WebhookCreated": object(&["id", "institution_id", "url", "events", "active", "created_by", "created_at", "secret"], json!({
+            "id": uuid, "institution_id": nullable("string", Some("uuid")), "url": {"type": "string"},
+            "events": {"type": "string"}, "active": {"type": "boolean"}, "created_by": {"type": "string"}, "created_at": time,
+            "secret": {"type": "string", "description": "HMAC-SHA256 key (hex) for X-Centinela-Signature: sha256=HMAC(secret, timestamp + '.' + body); shown once"}})),
+        "WebhookDelivery": object(&["id", "webhook_id", "event_id", "event", "payload", "state", "attempts", "last_status", "last_error", "created_at", "delivered_at"], json!({
+            "id": uuid, "webhook_id": uuid, "event_id": {"type": "integer"}, "event": {"type": "string"}, "payload": {"type": "string"},
+            "state": {"type": "string", "enum": ["queued", "delivered", "failed"]}, "attempts": {"type": "integer"},
+            "last_status": nullable("integer", None), "last_error": nullable("string", None),
+            "created_at": time, "delivered_at": nullable("string", Some("date-time"))})),
+        "WebhookDeliveryList": {"type": "array", "items": {"$ref": "#/components/schemas/WebhookDelivery"}},
+        "ShareRequest": {"type": "object", "additionalProperties": false, "required": ["institution_id"], "properties": {"institution_id": uuid}},
+        "Recipient": object(&["incident_id", "institution_id", "shared_by", "shared_at"], json!({
+            "incident_id": uuid, "institution_id": uuid, "shared_by": {"type": "string"}, "shared_at": time})),
+        "EvidenceUpload": {
+            "type": "object", "required": ["file"],
+            "properties": {
+                "file": {"type": "string", "format": "binary", "description": "The file (size limit: serve --evidence-limit-mib, 50 MiB by default)"},
+                "tlp": {"type": "string", "enum": ["TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED"], "description": "The file's label; the incident's by default"},
+                "description": {"type": "string", "maxLength": 500},
+                "effective_on": {"type": "string", "format": "date", "description": "From when the evidence holds"},
+                "expires_on": {"type": "string", "format": "date", "description": "Until when it holds; not before effective_on"},
+            },
+        },
+        "EvidenceFile": object(&["id", "institution_id", "subject_kind", "subject_id", "file_name", "media_type", "size", "sha256", "tlp", "description", "effective_on", "expires_on", "uploaded_by", "uploaded_by_email", "uploaded_at"], json!({
+            "id": uuid, "institution_id": uuid, "subject_kind": {"type": "string", "enum": ["incident", "assessment"]}, "subject_id": {"type": "string"},
+            "file_name": {"type": "string"}, "media_type": {"type": "string", "description": "As declared by the uploader; downloads are always application/octet-stream"},
+            "size": {"type": "integer", "minimum": 1}, "sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"}, "tlp": {"type": "string"},
+            "description": {"type": "string"}, "effective_on": nullable("string", Some("date")), "expires_on": nullable("string", Some("date")),
+            "uploaded_by": uuid, "uploaded_by_email": {"type": "string"}, "uploaded_at": time})),
+        "EvidenceList": {"type": "array", "items": {"$ref": "#/components/schemas/EvidenceFile"}},
+        "IncidentWork": object(&["phase", "triaged_at", "state", "phases", "tasks", "timeline", "links", "recipients", "evidence"], json!({
             "phase": {"type": "string"}, "triaged_at": nullable("string", Some("date-time")), "state": {"type": "string"},
             "phases": {"type": "array", "items": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2}},
             "tasks": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}},
             "timeline": {"type": "array", "items": {"$ref": "#/components/schemas/TimelineEntry"}},
-            "links": {"type": "array", "items": {"$ref": "#/components/schemas/IncidentLink"}}})),
+            "links": {"type": "array", "items": {"$ref": "#/components/schemas/IncidentLink"}},
+            "recipients": {"type": "array", "items": {"$ref": "#/components/schemas/Recipient"}},
+            "evidence": {"type": "array", "items": {"$ref": "#/components/schemas/EvidenceFile"}}})),
         "SealRequest": {"type": "object", "additionalProperties": false, "required": ["document_name", "document_sha256"], "properties": {
             "document_name": text(200), "document_sha256": {"type": "string", "pattern": "^[0-9a-fA-F]{64}$", "description": "SHA-256 of the document, hex; the document itself is not sent"}}},
         "Seal": object(&["id", "institution_id", "document_name", "document_sha256", "seal", "signer", "sealed_by", "created_at"], json!({
@@ -613,9 +653,12 @@ fn assessment_schemas() -> Value {
         "Assessment": object(&["id", "campaign_id", "institution_id", "profile", "created_at", "updated_at", "campaign_title", "due_on", "measures", "overall", "groups", "gaps", "plan"], json!({
             "id": uuid, "campaign_id": uuid, "institution_id": uuid, "profile": {"type": "string"},
             "created_at": time, "updated_at": time, "campaign_title": {"type": "string"}, "due_on": date,
-            "measures": {"type": "array", "items": object(&["id", "group", "weight", "title", "answer"], json!({
+            "measures": {"type": "array", "items": object(&["id", "group", "weight", "title", "answer", "files"], json!({
                 "id": {"type": "string"}, "group": {"type": "string"}, "weight": {"type": "number"}, "title": {"type": "string"},
-                "answer": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Answer"}]}}))},
+                "answer": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Answer"}]},
+                "files": {"type": "array", "description": "Evidence files, oldest first (each upload is a revision); expired: past expires_on", "items": {"allOf": [
+                    {"$ref": "#/components/schemas/EvidenceFile"},
+                    {"type": "object", "required": ["expired"], "properties": {"expired": {"type": "boolean"}}}]}}}))},
             "overall": score.clone(), "groups": {"type": "object", "additionalProperties": score},
             "gaps": {"type": "array", "items": object(&["measure_id", "title", "group", "weight", "status"], json!({
                 "measure_id": {"type": "string"}, "title": {"type": "string"}, "group": {"type": "string"},
@@ -656,6 +699,8 @@ fn incident_draft_schema() -> Value {
             "tlp": tlp.clone(),
             "pap": {"type": "string", "enum": ["PAP:CLEAR", "PAP:GREEN", "PAP:AMBER", "PAP:RED"]},
             "affected_assets": text(5000), "affected_services": text(5000),
+            "affected_asset_ids": {"type": "array", "maxItems": 500, "items": {"type": "string", "format": "uuid"}, "description": "Assets of the reporting institution's inventory"},
+            "affected_service_ids": {"type": "array", "maxItems": 500, "items": {"type": "string", "format": "uuid"}, "description": "Digital services of the reporting institution's inventory"},
             "impact": {"type": "object", "required": ["functional_impact", "information_impact", "recoverability", "people_affected", "essential_service", "institutions_affected", "cross_border"], "properties": {
                 "functional_impact": {"type": "string", "enum": strings(FunctionalImpact::ALL, FunctionalImpact::as_str)},
                 "information_impact": {"type": "string", "enum": strings(InformationImpact::ALL, InformationImpact::as_str)},
@@ -685,7 +730,7 @@ fn query_param(name: &str) -> Value {
         }
         "institution" => json!({"type": "string", "format": "uuid"}),
         "from" | "to" => json!({"type": "string", "format": "date-time"}),
-        "partial" => json!({"type": "boolean"}),
+        "partial" | "late" => json!({"type": "boolean"}),
         "cursor" => json!({"type": "string", "maxLength": 100,
             "description": "Keyset pagination: the `next` of the previous page; constant time at any depth (offset reads and skips every earlier row)"}),
         "type" => {
@@ -731,6 +776,12 @@ fn operation(spec: &RouteSpec) -> Option<Value> {
         Some("P7s") => {
             json!({"description": "Detached CAdES signature (DER)", "content": {"application/pkcs7-signature": {"schema": {"type": "string", "format": "binary"}}}})
         }
+        Some("Xlsx") => {
+            json!({"description": "XLSX workbook", "content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}}})
+        }
+        Some("Binary") => {
+            json!({"description": "The file, as an attachment", "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}})
+        }
         Some("Text") => {
             json!({"description": "Text", "content": {"text/plain": {"schema": {"type": "string"}}}})
         }
@@ -758,7 +809,7 @@ fn operation(spec: &RouteSpec) -> Option<Value> {
         let mut content = Map::new();
         let schema = json!({"schema": {"$ref": format!("#/components/schemas/{body}")}});
         match body {
-            "ReportUpload" => {
+            "ReportUpload" | "EvidenceUpload" => {
                 content.insert("multipart/form-data".into(), schema);
             }
             "IncidentImport" => {

@@ -81,7 +81,11 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
 /// Paths that take file uploads; they stream to disk under their own limit.
 pub const UPLOAD_PATHS: &[&str] = &[
     "/api/v1/feeds/reports",
+    "/api/v1/incidents/{incident_id}/evidence",
+    "/api/v1/institutions/{id}/assessments/{assessment_id}/answers/{measure_id}/evidence",
     "/feeds/upload",
+    "/incidents/{incident_id}/evidence",
+    "/institutions/{id}/assessments/{assessment_id}/answers/{measure_id}/evidence",
     "/institutions/{id}/seals",
     "/seals/verify",
 ];

@@ -349,6 +349,19 @@ pub async fn audit_receipt(
     Ok(Json(receipt_for(&state, entry).await?))
 }
 
+/// The receipt of the latest audit entry of a record the caller may see (404 when it has
+/// none, 409 until it is anchored).
+pub async fn record_receipt(
+    state: &AppState,
+    kind: &str,
+    record_id: &str,
+) -> Result<AuditReceipt, ApiError> {
+    let entry = centinela_store::audit::find_for_record(&state.db, kind, record_id)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    receipt_for(state, entry).await
+}
+
 /// The receipt of an audit entry the caller may see (409 until it is anchored).
 pub async fn receipt_for(state: &AppState, entry: AuditEntry) -> Result<AuditReceipt, ApiError> {
     let t = state.log.clone().ok_or_else(ApiError::not_found)?;

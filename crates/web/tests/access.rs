@@ -75,6 +75,94 @@ const EXPECT: &[(&str, &str)] = &[
         "coordinator=201 admin=404 officer=201 ro=403 auditor=403 crisis=404",
     ),
     (
+        "POST /api/v1/incidents/{incident_id}/recipients",
+        "coordinator=201 admin=404 officer=201 ro=403 auditor=403 crisis=404",
+    ),
+    (
+        "DELETE /api/v1/incidents/{incident_id}/recipients/{institution_id}",
+        "coordinator=204 admin=404 officer=204 ro=403 auditor=403 crisis=404",
+    ),
+    (
+        "POST /api/v1/incidents/{incident_id}/evidence",
+        "coordinator=201 admin=404 officer=201 ro=403 auditor=403 crisis=404",
+    ),
+    (
+        "GET /api/v1/incidents/{incident_id}/evidence",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
+        "GET /api/v1/incidents/{incident_id}/evidence/{evidence_id}",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
+        "GET /api/v1/incidents/{incident_id}/evidence/{evidence_id}/receipt",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
+        "POST /incidents/{incident_id}/evidence",
+        "coordinator=303 admin=404 officer=303 ro=403 auditor=403 crisis=404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/webhooks",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=404/404 crisis=404/404",
+    ),
+    (
+        "POST /api/v1/institutions/{id}/webhooks",
+        "coordinator=201/201 admin=404/404 officer=201/404 ro=403/404 auditor=404/404 crisis=404/404",
+    ),
+    (
+        "DELETE /api/v1/institutions/{id}/webhooks/{webhook_id}",
+        "coordinator=204/204 admin=404/404 officer=204/404 ro=403/404 auditor=404/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/webhooks/{webhook_id}/deliveries",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=404/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/webhooks",
+        "coordinator=200 admin=404 officer=403 ro=403 auditor=404 crisis=404",
+    ),
+    (
+        "POST /api/v1/webhooks",
+        "coordinator=201 admin=404 officer=403 ro=403 auditor=404 crisis=404",
+    ),
+    (
+        "DELETE /api/v1/webhooks/{webhook_id}",
+        "coordinator=204 admin=404 officer=403 ro=403 auditor=404 crisis=404",
+    ),
+    (
+        "GET /api/v1/webhooks/{webhook_id}/deliveries",
+        "coordinator=200 admin=404 officer=403 ro=403 auditor=404 crisis=404",
+    ),
+    (
+        "POST /api/v1/institutions/{id}/assessments/{assessment_id}/answers/{measure_id}/evidence",
+        "coordinator=201/201 admin=404/404 officer=201/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/assessments/{assessment_id}/evidence",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/assessments/{assessment_id}/evidence/{evidence_id}",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/assessments/{assessment_id}/evidence/{evidence_id}/receipt",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "POST /institutions/{id}/assessments/{assessment_id}/answers/{measure_id}/evidence",
+        "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/assessments/{assessment_id}/export.xlsx",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "GET /institutions/{id}/assessments/{assessment_id}/report",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
         "GET /institutions/{id}/seals",
         "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
     ),
@@ -788,6 +876,12 @@ async fn body_for(w: &World, spec: &RouteSpec, inst: Uuid, n: usize) -> Option<V
         ("POST", "/api/v1/incidents/{incident_id}/tasks/{task_id}") => {
             Some(json!({"status": "done"}))
         }
+        ("POST", "/api/v1/institutions/{id}/webhooks") | ("POST", "/api/v1/webhooks") => Some(
+            json!({"url": "https://soc.example.gob.mx/hooks", "events": ["incident.reported"]}),
+        ),
+        ("POST", "/api/v1/incidents/{incident_id}/recipients") => {
+            Some(json!({"institution_id": w.other}))
+        }
         ("POST", "/api/v1/incidents/{incident_id}/links") => {
             let other = new_incident(w, inst).await;
             Some(json!({"related_id": other, "relation": "related"}))
@@ -1038,8 +1132,47 @@ async fn path_for(w: &World, spec: &RouteSpec, inst: Uuid, role: &str, n: usize)
         .unwrap();
         path = path.replace("{report_id}", &r.id.to_string());
     }
+    if path.contains("{webhook_id}") {
+        let hook = centinela_store::webhooks::create(
+            w.db(),
+            &Actor::system(),
+            &centinela_store::webhooks::NewWebhook {
+                institution_id: spec
+                    .path
+                    .starts_with("/api/v1/institutions/")
+                    .then_some(inst),
+                url: "https://soc.example.gob.mx/hooks".into(),
+                secret: "s".into(),
+                events: vec!["incident.reported".into()],
+            },
+        )
+        .await
+        .unwrap();
+        path = path.replace("{webhook_id}", &hook.id.to_string());
+    }
     if path.contains("{incident_id}") {
         let id = new_incident(w, inst).await;
+        if path.contains("{evidence_id}") {
+            let row = centinela_store::incidents::get(w.db(), id).await.unwrap();
+            let new = stored_evidence(
+                w,
+                row.institution_id,
+                centinela_store::evidence::Subject::Incident,
+                id.to_string(),
+            );
+            let file =
+                centinela_store::incident_work::add_evidence(w.db(), &Actor::system(), &row, &new)
+                    .await
+                    .unwrap();
+            path = path.replace("{evidence_id}", &file.id.to_string());
+        }
+        if path.contains("{institution_id}") {
+            let row = centinela_store::incidents::get(w.db(), id).await.unwrap();
+            centinela_store::incident_work::share(w.db(), &Actor::system(), &row, w.other)
+                .await
+                .unwrap();
+            path = path.replace("{institution_id}", &w.other.to_string());
+        }
         if spec.path.ends_with("/receipt") {
             w.anchored_entry(inst).await;
         }
@@ -1224,6 +1357,18 @@ async fn assessment_fixtures(w: &World, spec: &RouteSpec, inst: Uuid, mut path: 
                 .await
                 .unwrap();
         }
+        if path.contains("{evidence_id}") {
+            let new = stored_evidence(
+                w,
+                inst,
+                centinela_store::evidence::Subject::Assessment,
+                format!("{a}/gob-1"),
+            );
+            let file = assessments::add_evidence(w.db(), &actor, inst, a, "gob-1", &new)
+                .await
+                .unwrap();
+            path = path.replace("{evidence_id}", &file.id.to_string());
+        }
         if spec.path.ends_with("/receipt") {
             w.anchored_entry(inst).await;
         }
@@ -1243,6 +1388,39 @@ async fn assessment_fixtures(w: &World, spec: &RouteSpec, inst: Uuid, mut path: 
         path = path.replace("{assessment_id}", &a.to_string());
     }
     path
+}
+
+/// A small file kept where the server keeps evidence, described for recording.
+fn stored_evidence(
+    w: &World,
+    institution: Uuid,
+    subject: centinela_store::evidence::Subject,
+    subject_id: String,
+) -> centinela_store::evidence::NewEvidence {
+    let bytes = format!("evidence {}", Uuid::new_v4());
+    let sha: String = {
+        use sha2::Digest;
+        sha2::Sha256::digest(bytes.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    let dir = w.log_dir.join("files").join("evidence").join(&sha[..2]);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(&sha), &bytes).unwrap();
+    centinela_store::evidence::NewEvidence {
+        institution_id: institution,
+        subject,
+        subject_id,
+        file_name: "e.txt".into(),
+        media_type: "text/plain".into(),
+        size: bytes.len() as i64,
+        sha256: sha,
+        tlp: "TLP:AMBER".into(),
+        description: String::new(),
+        effective_on: None,
+        expires_on: None,
+    }
 }
 
 async fn other_institution_fingerprint(w: &World) -> (Value, usize) {
@@ -1304,6 +1482,8 @@ async fn access_matrix() {
                         call = call.raw("vendor,product,version\nnginx,nginx,1.24.0\n", "text/csv");
                     } else if spec.path == "/institutions/{id}/seals" {
                         call = call.multipart(&[], "oficio.pdf", "contenido del oficio");
+                    } else if spec.path.ends_with("/evidence") {
+                        call = call.multipart(&[("description", "x")], "e.txt", "contenido");
                     } else if centinela_web::security::UPLOAD_PATHS.contains(&spec.path) {
                         call =
                             call.multipart(&[("report", "scan_http")], "report.csv", SAMPLE_REPORT);

@@ -208,6 +208,55 @@ async fn a_late_stage_is_notified_once_in_the_application_and_by_email() {
         assert!(rcpt.contains("coordinador@centinela.example"), "{rcpt}");
         assert!(!m.contains("Antiguo") && !m.contains("Reportado"));
         assert!(m.contains("X-MailFrom: centinela@csirt.gob.example"));
+
+        // The list filters on late stages; the dashboard charts them by sector.
+        let coordinator = w.tokens["coordinator"].as_str();
+        let list = |query: &'static str| {
+            common::Call::get(format!("/api/v1/incidents?{query}&limit=200"))
+                .token(Some(coordinator))
+        };
+        let late_list = list("late=true").send(&w.app).await;
+        assert_eq!(late_list.status, axum::http::StatusCode::OK);
+        assert!(
+            late_list.body.contains(&late.reference),
+            "{}",
+            late_list.body
+        );
+        assert!(late_list.body.contains("Antiguo"));
+        assert!(!late_list.body.contains(&on_time.reference) && !late_list.body.contains("Menor"));
+        let timely = list("late=false").send(&w.app).await;
+        assert!(timely.body.contains(&on_time.reference) && timely.body.contains("Menor"));
+        assert!(!timely.body.contains(&late.reference));
+        let by_sector = list("late=true&sector=health").send(&w.app).await;
+        assert!(
+            !by_sector.body.contains(&late.reference),
+            "SAT is not in health"
+        );
+        let sat_sector = centinela_store::constituency::get_institution(w.db(), w.own)
+            .await
+            .unwrap()
+            .sector;
+        let r = common::Call::get(format!(
+            "/api/v1/incidents?late=true&sector={sat_sector}&limit=200"
+        ))
+        .token(Some(coordinator))
+        .send(&w.app)
+        .await;
+        assert!(r.body.contains(&late.reference), "{sat_sector}");
+        let dashboard = common::Call::get("/dashboard")
+            .token(Some(coordinator))
+            .send(&w.app)
+            .await;
+        assert!(
+            dashboard.body.contains("id=\"late-chart\""),
+            "{}",
+            dashboard.body
+        );
+        let page = common::Call::get("/incidents?late=true")
+            .token(Some(coordinator))
+            .send(&w.app)
+            .await;
+        assert!(page.body.contains(&late.reference) && !page.body.contains(&on_time.reference));
         w.cleanup().await;
     }
 }

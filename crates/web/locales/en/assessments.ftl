@@ -99,3 +99,6 @@ err-comments-unanswered = Some consultation comments have no reply.
 err-consultation-closed = This version's consultation is not open.
 err-consultation-over = This version's consultation is over.
 err-version-not-adopted = Only adopted or mandatory versions can be assessed.
+report-printable = Printable report
+report-generated = Generated on { $time }
+report-back = Back to the assessment

@@ -99,3 +99,6 @@ err-comments-unanswered = Hay comentarios de la consulta sin respuesta.
 err-consultation-closed = La consulta de esta versión no está abierta.
 err-consultation-over = La consulta de esta versión ya terminó.
 err-version-not-adopted = Solo se evalúan versiones adoptadas u obligatorias.
+report-printable = Informe para imprimir
+report-generated = Generado el { $time }
+report-back = Volver a la evaluación

@@ -16,8 +16,7 @@ use assess::score::{ImplementationStatus, MaturityRule, Requirement};
 use assess::{AssessError, Catalog, Document, Loaded, Profile, ResolveOptions, resolve_profile};
 use axum::Json;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
 use centinela_core::access::{Action, Resource, ResourceKind};
 use centinela_core::validate::{Checks, FieldError};
 use centinela_store::assessments::{
@@ -1065,6 +1064,16 @@ pub struct MeasureItem {
     pub weight: f64,
     pub title: String,
     pub answer: Option<AnswerView>,
+    /// Evidence files of this measure, oldest first: each upload is a revision.
+    pub files: Vec<FileView>,
+}
+
+#[derive(Debug, Serialize, Clone)]
+pub struct FileView {
+    #[serde(flatten)]
+    pub file: centinela_store::evidence::EvidenceFile,
+    /// Past its expiry date: evidence that no longer holds.
+    pub expired: bool,
 }
 
 #[derive(Debug, Serialize, Clone, Copy)]
@@ -1183,6 +1192,20 @@ pub async fn assessment_view(
         .into_iter()
         .map(|x| (x.measure_id.clone(), x))
         .collect();
+    let today = time::OffsetDateTime::now_utc().date();
+    let mut files: HashMap<String, Vec<FileView>> = HashMap::new();
+    for f in centinela_store::evidence::list_of_assessment(db, id).await? {
+        let measure = f
+            .subject_id
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        files.entry(measure).or_default().push(FileView {
+            expired: f.expires_on.is_some_and(|d| d < today),
+            file: f,
+        });
+    }
     let mut reqs = vec![];
     let mut items = vec![];
     for m in &measures {
@@ -1205,6 +1228,7 @@ pub async fn assessment_view(
             }
             .clone(),
             answer: answer.map(AnswerView::from),
+            files: files.remove(&m.measure_id).unwrap_or_default(),
         });
     }
     let report = assess::score::report(&reqs, MaturityRule::WeightedAverage).map_err(|e| {
@@ -1489,223 +1513,6 @@ pub async fn update_plan_item(
     ))
 }
 
-// ---- exports ----
-
-fn csv_response(name: &str, body: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
-}
-
-/// Neutralises spreadsheet formulas in a CSV cell.
-fn cell(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    }
-}
-
-pub async fn export_csv(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    ApiPath((institution, id)): ApiPath<(Uuid, Uuid)>,
-) -> Result<Response, ApiError> {
-    let view = assessment_view(&state.db, institution, id, ctx.lang.tag_short()).await?;
-    let mut w = csv::Writer::from_writer(vec![]);
-    let header = [
-        "measure_id",
-        "group",
-        "weight",
-        "title",
-        "status",
-        "reason",
-        "maturity",
-        "comment",
-        "evidence",
-        "carried_over",
-        "verdict",
-        "verdict_comment",
-    ];
-    let fail = |_| ApiError::internal();
-    w.write_record(header).map_err(fail)?;
-    for m in &view.measures {
-        let a = m.answer.as_ref();
-        w.write_record([
-            m.id.clone(),
-            m.group.clone(),
-            m.weight.to_string(),
-            cell(&m.title),
-            a.map(|a| a.status.clone()).unwrap_or_default(),
-            a.map(|a| cell(&a.reason)).unwrap_or_default(),
-            a.and_then(|a| a.maturity)
-                .map(|v| v.to_string())
-                .unwrap_or_default(),
-            a.map(|a| cell(&a.comment)).unwrap_or_default(),
-            a.map(|a| a.evidence.join(" ")).unwrap_or_default(),
-            a.map(|a| a.carried_over.to_string()).unwrap_or_default(),
-            a.and_then(|a| a.verdict.clone()).unwrap_or_default(),
-            a.map(|a| cell(&a.verdict_comment)).unwrap_or_default(),
-        ])
-        .map_err(fail)?;
-    }
-    let body = w.into_inner().map_err(|_| ApiError::internal())?;
-    Ok(csv_response(&format!("assessment-{id}.csv"), body))
-}
-
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| "1970-01-01T00:00:00Z".into())
-}
-
-async fn profile_catalog(db: &Db, a: &AssessmentRow, lang: &str) -> Result<Catalog, ApiError> {
-    let text = store::profile_catalog(db, a.campaign_id, &a.profile, lang).await?;
-    Catalog::from_json_str(&text, "profile").map_err(|e| {
-        tracing::error!(error = %e, "stored profile does not parse");
-        ApiError::internal()
-    })
-}
-
-pub async fn export_results(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    ApiPath((institution, id)): ApiPath<(Uuid, Uuid)>,
-) -> Result<Json<Value>, ApiError> {
-    let lang = ctx.lang.tag_short();
-    let view = assessment_view(&state.db, institution, id, lang).await?;
-    let catalog = profile_catalog(&state.db, &view.assessment, lang).await?;
-    let answers: Vec<assess::assessment_results::ControlAnswer> = view
-        .measures
-        .iter()
-        .filter_map(|m| {
-            let a = m.answer.as_ref()?;
-            let stored = Answer {
-                measure_id: a.measure_id.clone(),
-                status: a.status.clone(),
-                reason: a.reason.clone(),
-                maturity: a.maturity,
-                comment: a.comment.clone(),
-                evidence: String::new(),
-                carried_over: a.carried_over,
-                verdict: None,
-                verdict_comment: String::new(),
-                verdict_by: None,
-                updated_by: String::new(),
-                updated_at: a.updated_at,
-            };
-            Some(assess::assessment_results::ControlAnswer {
-                control_id: m.id.clone(),
-                status: status_of(&stored),
-                maturity: a.maturity.and_then(|v| u8::try_from(v).ok()),
-                comment: (!a.comment.is_empty()).then(|| a.comment.clone()),
-                collected: rfc3339(a.updated_at),
-                evidence: a
-                    .evidence
-                    .iter()
-                    .map(|href| assess::assessment_results::Evidence {
-                        href: href.clone(),
-                        description: href.clone(),
-                        sha256: None,
-                    })
-                    .collect(),
-            })
-        })
-        .collect();
-    let input = assess::assessment_results::ResultsInput {
-        title: view.campaign_title.clone(),
-        description: format!("{} — {}", view.campaign_title, view.assessment.profile),
-        version: "1".into(),
-        last_modified: rfc3339(view.assessment.updated_at),
-        start: rfc3339(view.assessment.created_at),
-        end: None,
-        institution_id: institution.to_string(),
-        profile_href: format!(
-            "urn:centinela:campaign:{}:{}",
-            view.assessment.campaign_id, view.assessment.profile
-        ),
-        catalog: &catalog,
-        answers: &answers,
-        compliance: view.overall.compliance,
-        maturity: view.overall.maturity,
-    };
-    assess::assessment_results::assessment_results(&input)
-        .map(Json)
-        .map_err(|e| {
-            ApiError::new(StatusCode::CONFLICT, "not_exportable", "err-export")
-                .arg("detail", e.to_string())
-        })
-}
-
-pub async fn export_poam(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    ApiPath((institution, id)): ApiPath<(Uuid, Uuid)>,
-) -> Result<Json<Value>, ApiError> {
-    use assess::poam::{ItemStatus, PlanItem as PoamItem, PoamInput, poam};
-    let view = assessment_view(&state.db, institution, id, ctx.lang.tag_short()).await?;
-    let found = |measure: &str| match view
-        .gaps
-        .iter()
-        .find(|g| g.measure_id == measure)
-        .map(|g| g.status.as_str())
-    {
-        Some("partial") => ImplementationStatus::Partial,
-        Some("planned") => ImplementationStatus::Planned,
-        _ => ImplementationStatus::NotImplemented,
-    };
-    let items: Vec<PoamItem> = if view.plan.is_empty() {
-        view.gaps
-            .iter()
-            .map(|g| PoamItem {
-                control_id: g.measure_id.clone(),
-                title: g.title.clone(),
-                description: g.title.clone(),
-                status_found: found(&g.measure_id),
-                owner: None,
-                due: None,
-                status: ItemStatus::Open,
-            })
-            .collect()
-    } else {
-        view.plan
-            .iter()
-            .map(|p| PoamItem {
-                control_id: p.measure_id.clone(),
-                title: p.title.clone(),
-                description: p.title.clone(),
-                status_found: found(&p.measure_id),
-                owner: (!p.owner.is_empty()).then(|| p.owner.clone()),
-                due: p.due_on.map(|d| format!("{d}T23:59:59-06:00")),
-                status: match p.status.as_str() {
-                    "done" => ItemStatus::Completed,
-                    "in_progress" => ItemStatus::InProgress,
-                    _ => ItemStatus::Open,
-                },
-            })
-            .collect()
-    };
-    let input = PoamInput {
-        title: format!("{} — POA&M", view.campaign_title),
-        version: "1".into(),
-        last_modified: rfc3339(view.assessment.updated_at),
-        institution_id: institution.to_string(),
-        id_scheme: "urn:centinela:institution".into(),
-        items: &items,
-    };
-    poam(&input).map(Json).map_err(|e| {
-        ApiError::new(StatusCode::CONFLICT, "not_exportable", "err-export")
-            .arg("detail", e.to_string())
-    })
-}
-
 // ---- roll-up ----
 
 #[derive(Debug, Serialize, Clone, Default)]
@@ -1919,12 +1726,12 @@ pub async fn answer_receipt(
     ApiPath((institution, id, measure)): ApiPath<(Uuid, Uuid, String)>,
 ) -> Result<Json<crate::transparency::AuditReceipt>, ApiError> {
     store::get_assessment(&state.db, institution, id).await?;
-    let entry = centinela_store::audit::find_for_record(
-        &state.db,
-        "assessment-answer",
-        &format!("{id}/{measure}"),
-    )
-    .await?
-    .ok_or_else(ApiError::not_found)?;
-    Ok(Json(crate::transparency::receipt_for(&state, entry).await?))
+    Ok(Json(
+        crate::transparency::record_receipt(
+            &state,
+            "assessment-answer",
+            &format!("{id}/{measure}"),
+        )
+        .await?,
+    ))
 }

@@ -14,7 +14,9 @@ use axum::http::StatusCode;
 use centinela_core::access::Action;
 use centinela_core::principal::Role;
 use centinela_core::validate::FieldError;
-use centinela_store::incident_work::{self as store, Link, NewTask, Task, TimelineEntry};
+use centinela_store::incident_work::{
+    self as store, Link, NewTask, Recipient, Task, TimelineEntry,
+};
 use centinela_store::incidents::IncidentRow;
 use incidents::incident::IncidentDraft;
 use incidents::playbook::Playbooks;
@@ -54,7 +56,7 @@ fn coordinator_only(ctx: &Ctx) -> Result<(), ApiError> {
     }
 }
 
-fn open(row: &IncidentRow) -> Result<(), ApiError> {
+pub(crate) fn open(row: &IncidentRow) -> Result<(), ApiError> {
     if row.closed_at.is_some() {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
@@ -77,9 +79,14 @@ pub struct Work {
     pub tasks: Vec<Task>,
     pub timeline: Vec<TimelineEntry>,
     pub links: Vec<Link>,
+    /// Institutions the incident is shared with (TLP AMBER recipients).
+    pub recipients: Vec<Recipient>,
+    /// Evidence files the caller may see.
+    pub evidence: Vec<centinela_store::evidence::EvidenceFile>,
 }
 
-pub async fn work_of(state: &AppState, row: &IncidentRow, lang: &str) -> Result<Work, ApiError> {
+pub async fn work_of(state: &AppState, ctx: &Ctx, row: &IncidentRow) -> Result<Work, ApiError> {
+    let lang = ctx.lang.tag();
     Ok(Work {
         phase: row.phase.clone(),
         triaged_at: row.triaged_at,
@@ -95,6 +102,8 @@ pub async fn work_of(state: &AppState, row: &IncidentRow, lang: &str) -> Result<
         tasks: store::tasks(&state.db, row.id).await?,
         timeline: store::entries(&state.db, row.id).await?,
         links: store::links(&state.db, row.id).await?,
+        recipients: store::recipients(&state.db, row.id).await?,
+        evidence: crate::api::evidence::files_of(state, ctx, row).await?,
     })
 }
 
@@ -104,12 +113,12 @@ pub async fn get_work(
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<Work>, ApiError> {
     let row = load(&state, &ctx, id, Action::Read).await?;
-    Ok(Json(work_of(&state, &row, ctx.lang.tag()).await?))
+    Ok(Json(work_of(&state, &ctx, &row).await?))
 }
 
 async fn reload(state: &AppState, ctx: &Ctx, id: Uuid) -> Result<Json<Work>, ApiError> {
     let row = load(state, ctx, id, Action::Read).await?;
-    Ok(Json(work_of(state, &row, ctx.lang.tag()).await?))
+    Ok(Json(work_of(state, ctx, &row).await?))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -468,4 +477,67 @@ pub async fn link(
         StatusCode::CREATED,
         Json(link_incident(&state, &ctx, id, &req).await?),
     ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShareRequest {
+    pub institution_id: Uuid,
+}
+
+/// Shares the incident with another institution, whose staff then read it (AMBER and
+/// AMBER+STRICT included) but never change it. TLP:RED is for named people only, so a RED
+/// incident is never shared with an institution.
+pub async fn share_incident(
+    state: &AppState,
+    ctx: &Ctx,
+    id: Uuid,
+    institution: Uuid,
+) -> Result<Recipient, ApiError> {
+    let row = load(state, ctx, id, Action::Update).await?;
+    if row.tlp == "TLP:RED" {
+        return Err(invalid("institution_id", "err-share-red"));
+    }
+    if institution == row.institution_id {
+        return Err(invalid("institution_id", "err-share-own"));
+    }
+    store::share(&state.db, &ctx.actor(), &row, institution)
+        .await
+        .map_err(|e| match e {
+            centinela_store::StoreError::NotFound => {
+                invalid("institution_id", "err-unknown-institution")
+            }
+            e => e.into(),
+        })
+}
+
+pub async fn share(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(req): ApiJson<ShareRequest>,
+) -> Result<(StatusCode, Json<Recipient>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(share_incident(&state, &ctx, id, req.institution_id).await?),
+    ))
+}
+
+pub async fn unshare_incident(
+    state: &AppState,
+    ctx: &Ctx,
+    id: Uuid,
+    institution: Uuid,
+) -> Result<(), ApiError> {
+    let row = load(state, ctx, id, Action::Update).await?;
+    Ok(store::unshare(&state.db, &ctx.actor(), &row, institution).await?)
+}
+
+pub async fn unshare(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((id, institution)): ApiPath<(Uuid, Uuid)>,
+) -> Result<StatusCode, ApiError> {
+    unshare_incident(&state, &ctx, id, institution).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -48,17 +48,27 @@ pub fn default_protocol(state: &AppState) -> Result<&'static Protocol, ApiError>
 }
 
 /// The incident as the access policy sees it: owned by the reporting institution, labelled,
-/// with its reporter named (TLP:RED reaches only them).
-pub fn resource(row: &IncidentRow) -> Resource {
+/// shared with its recipients, with its reporter named (TLP:RED reaches only them).
+pub fn labelled(row: &IncidentRow, recipients: Vec<Uuid>) -> Resource {
     let tlp = row.tlp.parse::<Tlp>().unwrap_or(Tlp::Red);
     Resource::owned(ResourceKind::Incident, row.institution_id).labelled(
         tlp,
-        vec![],
+        recipients,
         vec![row.reported_by],
     )
 }
 
-fn tlp_view(p: &Principal) -> TlpView {
+/// [`labelled`], with the incident's recipients read from the database.
+pub async fn resource(state: &AppState, row: &IncidentRow) -> Result<Resource, ApiError> {
+    let recipients = centinela_store::incident_work::recipients(&state.db, row.id)
+        .await?
+        .into_iter()
+        .map(|r| r.institution_id)
+        .collect();
+    Ok(labelled(row, recipients))
+}
+
+pub fn tlp_view(p: &Principal) -> TlpView {
     TlpView {
         open: vec!["TLP:CLEAR", "TLP:GREEN", "TLP:AMBER"],
         strict_institution: match p.role {
@@ -66,6 +76,10 @@ fn tlp_view(p: &Principal) -> TlpView {
             Role::Auditor | Role::Admin | Role::CrisisMember => None,
         },
         user: p.user,
+        shared_with: match p.role {
+            Role::Officer => p.institution,
+            _ => None,
+        },
     }
 }
 
@@ -182,6 +196,43 @@ pub async fn report(
     Ok(store::create(&state.db, &ctx.actor(), REFERENCE_PREFIX, &new).await?)
 }
 
+/// Linked inventory entries must be the reporting institution's own.
+async fn linked_inventory(state: &AppState, draft: &IncidentDraft) -> Result<(), ApiError> {
+    use centinela_store::inventory;
+    let mut errors = vec![];
+    if !draft.affected_asset_ids.is_empty() {
+        let own = inventory::list_assets(&state.db, draft.reporter_institution).await?;
+        if let Some(missing) = draft
+            .affected_asset_ids
+            .iter()
+            .find(|id| !own.iter().any(|a| a.id == **id))
+        {
+            errors.push(
+                FieldError::new("affected_asset_ids", "err-unknown-asset")
+                    .arg("id", missing.to_string()),
+            );
+        }
+    }
+    if !draft.affected_service_ids.is_empty() {
+        let own = inventory::list_services(&state.db, draft.reporter_institution).await?;
+        if let Some(missing) = draft
+            .affected_service_ids
+            .iter()
+            .find(|id| !own.iter().any(|a| a.id == **id))
+        {
+            errors.push(
+                FieldError::new("affected_service_ids", "err-unknown-service")
+                    .arg("id", missing.to_string()),
+            );
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::invalid(errors))
+    }
+}
+
 /// Validates and assesses a report: what `report` stores (bulk import stores many at once).
 pub async fn prepare(
     state: &AppState,
@@ -212,6 +263,7 @@ pub async fn prepare(
                 "err-no-institution",
             )])
         })?;
+    linked_inventory(state, &draft).await?;
     let assessment = protocol.severity.assess(&draft.impact);
     let first = draft.classifications.first().cloned().ok_or_else(|| {
         ApiError::invalid(vec![FieldError::new(
@@ -260,6 +312,8 @@ pub struct IncidentQuery {
     pub from: Option<OffsetDateTime>,
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub to: Option<OffsetDateTime>,
+    pub sector: Option<String>,
+    pub late: Option<bool>,
     pub limit: Option<i64>,
     pub offset: Option<i64>,
     /// Keyset pagination: the `next` of the previous page (deep pages stay fast).
@@ -290,15 +344,22 @@ pub async fn visible(
         state: q.state,
         from: q.from,
         to: q.to,
+        sector: q.sector,
+        late: q.late,
     };
     let (rows, total) = store::list(&state.db, &scope(p), &tlp_view(p), &filter, page).await?;
     let next = (rows.len() as i64 == page.limit)
         .then(|| rows.last().map(|r| store::Cursor::of(r).to_string()))
         .flatten();
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut shared = centinela_store::incident_work::recipients_of(&state.db, &ids).await?;
     // The list query applies the same rule; this keeps one decision authoritative.
     let rows: Vec<IncidentRow> = rows
         .into_iter()
-        .filter(|row| may(p, Action::Read, &resource(row)) == Decision::Allow)
+        .filter(|row| {
+            let recipients = shared.remove(&row.id).unwrap_or_default();
+            may(p, Action::Read, &labelled(row, recipients)) == Decision::Allow
+        })
         .collect();
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let mut submissions = store::submissions_of(&state.db, &ids).await?;
@@ -340,7 +401,7 @@ pub async fn load(
     action: Action,
 ) -> Result<IncidentRow, ApiError> {
     let row = store::get(&state.db, id).await?;
-    authorize(ctx.principal()?, action, &resource(&row))?;
+    authorize(ctx.principal()?, action, &resource(state, &row).await?)?;
     Ok(row)
 }
 
@@ -503,7 +564,13 @@ pub async fn compute_stats(state: &AppState, ctx: &Ctx) -> Result<Stats, ApiErro
     // The list's visibility lets through what the policy may still hide (AMBER from a crisis
     // member, another institution's AMBER+STRICT); RED ones the caller reported count.
     let labels = [Tlp::Clear, Tlp::Green, Tlp::Amber, Tlp::AmberStrict].map(|t| t.as_str());
-    let view = StatsView::new(&state.db, &scope, tlp_view(p), &labels, |label, inst| {
+    // Incidents shared with the caller's institution never counted (the policy hides another
+    // institution's records from its statistics), and the counts do not know recipients.
+    let tlp = TlpView {
+        shared_with: None,
+        ..tlp_view(p)
+    };
+    let view = StatsView::new(&state.db, &scope, tlp, &labels, |label, inst| {
         let tlp = label.parse::<Tlp>().unwrap_or(Tlp::Red);
         let res = Resource::owned(ResourceKind::Incident, inst).labelled(tlp, vec![], vec![]);
         may(p, Action::Read, &res) == Decision::Allow
@@ -588,8 +655,7 @@ pub async fn receipt(
     ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<crate::transparency::AuditReceipt>, ApiError> {
     load(&state, &ctx, id, Action::Read).await?;
-    let entry = centinela_store::audit::find_for_record(&state.db, "incident", &id.to_string())
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    Ok(Json(crate::transparency::receipt_for(&state, entry).await?))
+    Ok(Json(
+        crate::transparency::record_receipt(&state, "incident", &id.to_string()).await?,
+    ))
 }

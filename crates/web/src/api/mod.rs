@@ -1,9 +1,11 @@
 //! JSON API handlers (`/api/v1`). Thin: extract, check the record's owner, call the store.
 
 pub mod accounts;
+pub mod assessment_exports;
 pub mod assessments;
 pub mod constituency;
 pub mod events;
+pub mod evidence;
 pub mod feeds;
 pub mod incident_import;
 pub mod incident_work;
@@ -12,6 +14,7 @@ pub mod inventory;
 pub mod ops;
 pub mod reference;
 pub mod trust;
+pub mod webhooks;
 
 use crate::error::ApiError;
 use axum::http::StatusCode;

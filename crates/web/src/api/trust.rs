@@ -8,7 +8,7 @@ use crate::auth::Ctx;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::seals::{self, SealAuthority, hex, parse_sha256_hex, sha256};
-use crate::transparency::{AuditReceipt, receipt_for};
+use crate::transparency::{AuditReceipt, record_receipt};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -188,18 +188,6 @@ pub async fn seal_p7s(
 ) -> Result<Response, ApiError> {
     let seal = load_seal(&state, &ctx, id).await?;
     p7s_response(&seal.seal, &seal.document_name)
-}
-
-/// The audit entry of a record and its transparency-log receipt.
-async fn record_receipt(
-    state: &AppState,
-    kind: &str,
-    record_id: &str,
-) -> Result<AuditReceipt, ApiError> {
-    let entry = audit::find_for_record(&state.db, kind, record_id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    receipt_for(state, entry).await
 }
 
 pub async fn seal_receipt(

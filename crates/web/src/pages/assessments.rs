@@ -469,6 +469,36 @@ pub async fn assessment(
     ctx: Ctx,
     ApiPath((institution, id)): ApiPath<(Uuid, Uuid)>,
 ) -> Result<Response, ApiError> {
+    Ok(render(&assessment_page(&state, &ctx, institution, id).await?)?.into_response())
+}
+
+/// The printable report of an assessment: scores, gaps by weight, the remediation plan and
+/// every answer, on one page without the application's navigation (print it, or save it as
+/// PDF from the browser).
+#[derive(Template)]
+#[template(path = "assessment_report.html")]
+struct ReportPage {
+    p: AssessmentPage,
+    generated: String,
+}
+
+pub async fn report(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((institution, id)): ApiPath<(Uuid, Uuid)>,
+) -> Result<Response, ApiError> {
+    let p = assessment_page(&state, &ctx, institution, id).await?;
+    let now = time::OffsetDateTime::now_utc();
+    let generated = format!("{} {:02}:{:02} UTC", now.date(), now.hour(), now.minute());
+    Ok(render(&ReportPage { p, generated })?.into_response())
+}
+
+async fn assessment_page(
+    state: &AppState,
+    ctx: &Ctx,
+    institution: Uuid,
+    id: Uuid,
+) -> Result<AssessmentPage, ApiError> {
     let t = Tr { lang: ctx.lang };
     let a = api::assessment_view(&state.db, institution, id, ctx.lang.tag_short()).await?;
     let inst = centinela_store::constituency::get_institution(&state.db, institution).await?;
@@ -484,7 +514,7 @@ pub async fn assessment(
         })
         .collect();
     let page = AssessmentPage {
-        nav: Nav::new(&ctx, &format!("/institutions/{institution}")),
+        nav: Nav::new(ctx, &format!("/institutions/{institution}")),
         institution: format!("{} — {}", inst.acronym, inst.name(t.tag())),
         statuses: api::STATUSES,
         plan_statuses: store::PLAN_STATUSES,
@@ -494,13 +524,13 @@ pub async fn assessment(
         bars_height: bars.len() as i64 * 26 + 4,
         bars,
         can_answer: may_on(
-            &ctx,
+            ctx,
             ResourceKind::Assessment,
             Action::Update,
             Some(institution),
         ),
         can_judge: may_on(
-            &ctx,
+            ctx,
             ResourceKind::AssessmentVerdict,
             Action::Update,
             Some(institution),
@@ -508,7 +538,7 @@ pub async fn assessment(
         a,
         t,
     };
-    Ok(render(&page)?.into_response())
+    Ok(page)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -554,6 +584,23 @@ pub async fn answer(
     };
     let n = d.check(&measure).map_err(ApiError::invalid)?;
     store::save_answer(&state.db, &ctx.actor(), institution, id, &n).await?;
+    Ok(redirect(&format!(
+        "/institutions/{institution}/assessments/{id}#m-{measure}"
+    )))
+}
+
+/// The evidence upload form of one measure (multipart); back to the measure when kept.
+pub async fn add_evidence(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((institution, id, measure)): ApiPath<(Uuid, Uuid, String)>,
+    multipart: Result<
+        axum::extract::multipart::Multipart,
+        axum::extract::multipart::MultipartRejection,
+    >,
+) -> Result<Response, ApiError> {
+    crate::api::evidence::attach_to_answer(&state, &ctx, institution, id, &measure, multipart)
+        .await?;
     Ok(redirect(&format!(
         "/institutions/{institution}/assessments/{id}#m-{measure}"
     )))

@@ -65,6 +65,9 @@ struct DashboardPage {
     assets_ipv6_percent: i64,
     open_source_percent: i64,
     complete_percent: i64,
+    /// Open incidents with a late reporting stage, per sector.
+    late: Vec<Bar>,
+    late_height: i64,
 }
 
 pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Response, ApiError> {
@@ -80,12 +83,25 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Respon
         }
     };
     let sector_bars = bars(&d.by_sector, |k| t.sector(k));
+    let p = ctx.principal()?;
+    let late: Vec<centinela_store::stats::Bucket> = centinela_store::incidents::late_by_sector(
+        &state.db,
+        &scope(p),
+        &crate::api::incidents::tlp_view(p),
+    )
+    .await?
+    .into_iter()
+    .map(|(key, n)| centinela_store::stats::Bucket { key, n })
+    .collect();
+    let late_bars = bars(&late, |k| t.sector(k));
     let page = DashboardPage {
         t,
         nav: Nav::new(&ctx, "/dashboard"),
         criticality: bars(&d.by_criticality, |k| t.label("crit", k)),
         sectors_height: sector_bars.len() as i64 * 26,
         sectors: sector_bars,
+        late_height: late_bars.len() as i64 * 26,
+        late: late_bars,
         ipv6_percent: percent(d.with_ipv6),
         officers_percent: percent(d.officers_complete),
         assets_ipv6_percent: share(inv.assets_ipv6, inv.assets),

@@ -94,11 +94,17 @@ struct ListPage {
     total: i64,
     q: String,
     can_report: bool,
+    sector: String,
+    late: bool,
+    sectors: Vec<(String, String)>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ListQuery {
     q: Option<String>,
+    sector: Option<String>,
+    /// `true` (the checkbox) for incidents with a late reporting stage.
+    late: Option<String>,
     offset: Option<i64>,
     /// A severity level (the statistics' timeline links here for the older severe ones).
     level: Option<String>,
@@ -126,6 +132,8 @@ pub async fn list(
         &ctx,
         IncidentQuery {
             q: q.q.clone(),
+            sector: q.sector.clone().filter(|s| !s.is_empty()),
+            late: q.late.as_deref().map(|l| l == "true"),
             offset: q.offset,
             level: q.level.clone(),
             limit: Some(50),
@@ -158,6 +166,12 @@ pub async fn list(
         rows,
         total,
         q: q.q.unwrap_or_default(),
+        sector: q.sector.unwrap_or_default(),
+        late: q.late.as_deref() == Some("true"),
+        sectors: centinela_core::sector::sectors()
+            .iter()
+            .map(|s| (s.id.clone(), t.sector(&s.id)))
+            .collect(),
         can_report: may(
             p,
             Action::Create,
@@ -383,6 +397,8 @@ fn draft_of(f: &ReportForm) -> (IncidentDraft, Vec<FieldError>) {
         pap: serde_json::from_value::<Pap>(serde_json::json!(f.pap)).unwrap_or(Pap::Amber),
         affected_assets: String::new(),
         affected_services: f.affected_services.clone(),
+        affected_asset_ids: vec![],
+        affected_service_ids: vec![],
         impact,
         observables,
     };
@@ -445,6 +461,14 @@ struct ShowPage {
     is_coordinator: bool,
     levels: Vec<(String, String)>,
     error: String,
+    /// Institutions the incident is shared with (id, name).
+    shared: Vec<(Uuid, String)>,
+    /// Institutions it could be shared with, for the sharing form.
+    institutions: Vec<(Uuid, String)>,
+    evidence_limit_mib: u64,
+    /// What the report names as affected: free text and linked inventory entries.
+    affected_assets: String,
+    affected_services: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -469,9 +493,9 @@ async fn show_page_with(
     error: String,
 ) -> Result<ShowPage, ApiError> {
     let row = api::load(state, ctx, id, Action::Read).await?;
-    let work = crate::api::incident_work::work_of(state, &row, ctx.lang.tag()).await?;
+    let work = crate::api::incident_work::work_of(state, ctx, &row).await?;
     let p = ctx.principal()?;
-    let can_update = may(p, Action::Update, &api::resource(&row)) == Decision::Allow;
+    let can_update = may(p, Action::Update, &api::resource(state, &row).await?) == Decision::Allow;
     let t = Tr { lang: ctx.lang };
     let v = api::view(state, row, t.tag()).await?;
     let institution = repo::get_institution(&state.db, v.row.institution_id)
@@ -534,7 +558,35 @@ async fn show_page_with(
                 .collect()
         })
         .unwrap_or_default();
+    let mut shared = vec![];
+    for r in &work.recipients {
+        if let Ok(i) = repo::get_institution(&state.db, r.institution_id).await {
+            shared.push((i.id, i.name(t.tag()).to_string()));
+        }
+    }
+    let institutions = if can_update {
+        repo::list_institutions(
+            &state.db,
+            &Scope::All,
+            &Default::default(),
+            Page::new(Some(Page::MAX_LIMIT), None),
+        )
+        .await?
+        .0
+        .into_iter()
+        .filter(|i| i.id != v.row.institution_id && !shared.iter().any(|(s, _)| *s == i.id))
+        .map(|i| (i.id, i.name(t.tag()).to_string()))
+        .collect()
+    } else {
+        vec![]
+    };
+    let (affected_assets, affected_services) = affected(state, &v, &t).await?;
     Ok(ShowPage {
+        affected_assets,
+        affected_services,
+        shared,
+        institutions,
+        evidence_limit_mib: state.settings.evidence_limit / (1024 * 1024),
         level: level_name(&v, t.tag()),
         score: format!("{:.1}", v.assessment["score"].as_f64().unwrap_or(0.0)),
         description: v.draft["description"].as_str().unwrap_or("").to_string(),
@@ -552,6 +604,63 @@ async fn show_page_with(
         error,
         v,
     })
+}
+
+/// The affected assets and services as shown: the report's free text, then the names of the
+/// linked inventory entries.
+async fn affected(
+    state: &AppState,
+    v: &IncidentView,
+    t: &Tr,
+) -> Result<(String, String), ApiError> {
+    let ids = |key: &str| -> Vec<Uuid> {
+        v.draft[key]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().and_then(|s| Uuid::try_parse(s).ok()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let join = |free: &str, linked: Vec<String>| {
+        let mut parts: Vec<String> = vec![];
+        if !free.trim().is_empty() {
+            parts.push(free.trim().to_string());
+        }
+        if !linked.is_empty() {
+            parts.push(format!(
+                "{}: {}",
+                t.m("incident-linked-inventory"),
+                linked.join(", ")
+            ));
+        }
+        parts.join(" · ")
+    };
+    let (asset_ids, service_ids) = (ids("affected_asset_ids"), ids("affected_service_ids"));
+    let mut assets = vec![];
+    if !asset_ids.is_empty() {
+        for a in centinela_store::inventory::list_assets(&state.db, v.row.institution_id).await? {
+            if asset_ids.contains(&a.id) {
+                assets.push(a.name);
+            }
+        }
+    }
+    let mut services = vec![];
+    if !service_ids.is_empty() {
+        for s in centinela_store::inventory::list_services(&state.db, v.row.institution_id).await? {
+            if service_ids.contains(&s.id) {
+                services.push(s.name);
+            }
+        }
+    }
+    Ok((
+        join(v.draft["affected_assets"].as_str().unwrap_or(""), assets),
+        join(
+            v.draft["affected_services"].as_str().unwrap_or(""),
+            services,
+        ),
+    ))
 }
 
 /// One form on the incident page for all its work: `action` says which.
@@ -661,10 +770,43 @@ pub async fn work(
                 )])),
             }
         }
+        "share" | "unshare" => match Uuid::try_parse(f.related.trim()) {
+            Ok(inst) if f.action == "share" => {
+                w::share_incident(&state, &ctx, id, inst).await.map(|_| ())
+            }
+            Ok(inst) => w::unshare_incident(&state, &ctx, id, inst).await,
+            Err(_) => Err(ApiError::invalid(vec![FieldError::new(
+                "institution_id",
+                "err-unknown-institution",
+            )])),
+        },
         _ => Err(ApiError::bad_request("err-form").arg("detail", "action")),
     };
     match done {
         Ok(()) => Ok(redirect(&format!("/incidents/{id}#work"))),
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            let msg = e.message(ctx.lang);
+            let status = e.status;
+            let view = show_page_with(&state, &ctx, id, false, msg).await?;
+            Ok((status, render(&view)?).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The evidence upload form (multipart): the file is kept, then the page shows it; a refused
+/// upload shows the page again with the reason.
+pub async fn add_evidence(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath(id): ApiPath<Uuid>,
+    multipart: Result<
+        axum::extract::multipart::Multipart,
+        axum::extract::multipart::MultipartRejection,
+    >,
+) -> Result<Response, ApiError> {
+    match crate::api::evidence::attach(&state, &ctx, id, multipart).await {
+        Ok(_) => Ok(redirect(&format!("/incidents/{id}#evidence"))),
         Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
             let msg = e.message(ctx.lang);
             let status = e.status;

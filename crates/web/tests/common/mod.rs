@@ -346,3 +346,27 @@ pub fn csrf_in(page: &str) -> String {
     let start = page.find(marker).expect("a CSRF field") + marker.len();
     page[start..start + page[start..].find('"').unwrap()].to_string()
 }
+
+/// A write token for a new officer of `institution` (another institution than the world's
+/// own officer, to prove what one institution cannot see of another's).
+pub async fn officer_token(w: &World, institution: Uuid, email: &str) -> String {
+    let u = accounts::create_user(
+        w.db(),
+        &Actor::system(),
+        &accounts::NewUser {
+            email,
+            name: "Oficial",
+            role: centinela_core::principal::Role::Officer,
+            institution_id: Some(institution),
+            password_hash: "x".into(),
+            locale: "es-MX",
+            audits: &[],
+        },
+    )
+    .await
+    .unwrap();
+    accounts::create_token(w.db(), &Actor::system(), u.id, "t", true, None)
+        .await
+        .unwrap()
+        .0
+}
