@@ -464,6 +464,30 @@ async fn lists(s: &Setup) {
     for (name, token, path) in cases {
         case(s, name, token, &path).await;
     }
+    // Keyset pagination at the same depth: the cursor of the page before offset 100,000.
+    let (status, body) = send(
+        &s.app,
+        Method::GET,
+        &format!("{base}?limit=50&offset=99950"),
+        &s.coordinator,
+        None,
+    )
+    .await;
+    let next = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v["next"].as_str().map(str::to_string));
+    match next {
+        Some(c) => {
+            case(
+                s,
+                "coord: cursor at 100000 (deep)",
+                &s.coordinator,
+                &format!("{base}?limit=50&cursor={c}"),
+            )
+            .await
+        }
+        None => println!("  coord: cursor at 100000: no cursor ({status})"),
+    }
 }
 
 async fn stats(s: &Setup) {

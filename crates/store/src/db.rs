@@ -15,7 +15,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 use time::{Date, OffsetDateTime};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, mpsc};
 use uuid::Uuid;
 
 /// A value bound to a `$N` placeholder.
@@ -100,6 +100,33 @@ enum Pool {
 pub struct Db {
     pool: Pool,
     pub(crate) wake: Arc<Notify>,
+    /// PostgreSQL: asks the task that notifies other replicas to send one `NOTIFY`.
+    replicas: Option<mpsc::Sender<()>>,
+}
+
+/// Sends `NOTIFY` for events committed since the last one, one at a time. A `NOTIFY` inside
+/// a write transaction serialises every such commit, fsync included, behind one global lock
+/// (reports capped at a few hundred a second); here requests arriving while one is sent
+/// collapse into the next, and its own commit need not wait for the disk. Ends when the last
+/// `Db` clone is dropped.
+fn spawn_replica_notifier(pool: PgPool) -> mpsc::Sender<()> {
+    let (tx, mut rx) = mpsc::channel::<()>(1);
+    tokio::spawn(async move {
+        let sql = format!(
+            "BEGIN; SET LOCAL synchronous_commit = off; SELECT pg_notify('{}', ''); COMMIT",
+            crate::events::CHANNEL
+        );
+        while rx.recv().await.is_some() {
+            if let Err(e) = sqlx::raw_sql(sqlx::AssertSqlSafe(sql.clone()))
+                .execute(&pool)
+                .await
+            {
+                // Replicas still poll the outbox; they only hear of it later.
+                tracing::debug!(error = %e, "NOTIFY failed");
+            }
+        }
+    });
+    tx
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -159,9 +186,14 @@ impl Db {
         } else {
             return Err(StoreError::BadUrl(url.to_string()));
         };
+        let replicas = match &pool {
+            Pool::Pg(p) => Some(spawn_replica_notifier(p.clone())),
+            Pool::Sqlite(_) => None,
+        };
         Ok(Db {
             pool,
             wake: Arc::new(Notify::new()),
+            replicas,
         })
     }
 
@@ -224,10 +256,12 @@ impl Db {
             Pool::Sqlite(p) => Tx {
                 inner: TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
                 wake: self.wake.clone(),
+                replicas: None,
             },
             Pool::Pg(p) => Tx {
                 inner: TxInner::Pg(p.begin().await?),
                 wake: self.wake.clone(),
+                replicas: self.replicas.clone().map(|s| (s, false)),
             },
         })
     }
@@ -266,6 +300,8 @@ enum TxInner {
 pub struct Tx {
     inner: TxInner,
     wake: Arc<Notify>,
+    /// PostgreSQL: the replica notifier, and whether this transaction wrote events.
+    replicas: Option<(mpsc::Sender<()>, bool)>,
 }
 
 impl Tx {
@@ -274,9 +310,20 @@ impl Tx {
             TxInner::Sqlite(t) => t.commit().await?,
             TxInner::Pg(t) => t.commit().await?,
         }
-        // Events written in this transaction are now visible: wake the local bus reader.
+        // Events written in this transaction are now visible: wake the local bus reader, and
+        // the other replicas' (a full channel means a NOTIFY is pending already).
         self.wake.notify_one();
+        if let Some((s, true)) = &self.replicas {
+            let _ = s.try_send(());
+        }
         Ok(())
+    }
+
+    /// Other replicas are told of this transaction's events once it commits.
+    pub(crate) fn notify_replicas(&mut self) {
+        if let Some((_, emitted)) = &mut self.replicas {
+            *emitted = true;
+        }
     }
 
     pub fn backend(&self) -> Backend {

@@ -1,7 +1,7 @@
 //! The event bus: an outbox table written in each change's transaction, read by one task per
 //! process and fanned out to that process's subscribers (server-sent events).
 //!
-//! On PostgreSQL a `NOTIFY` at commit wakes every replica's reader; on SQLite the committing
+//! On PostgreSQL a `NOTIFY` sent after commit (coalesced, see `Db`) wakes every replica's reader; on SQLite the committing
 //! transaction wakes the local reader. Either way the reader then reads the outbox from the
 //! last id it saw, so a lost notification only delays delivery until the next poll.
 
@@ -43,12 +43,9 @@ pub async fn emit(
         args![now(), topic, institution, payload],
     )
     .await?;
-    if tx.backend() == Backend::Postgres {
-        // Delivered at commit, to every replica listening; the payload stays empty (ids are
-        // read from the outbox).
-        tx.execute(&format!("SELECT pg_notify('{CHANNEL}', '')"), args![])
-            .await?;
-    }
+    // After commit every replica listening hears of it (PostgreSQL); the notification is
+    // empty, readers read the outbox from their last id.
+    tx.notify_replicas();
     Ok(())
 }
 

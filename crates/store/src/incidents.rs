@@ -70,10 +70,32 @@ struct Value {
     value: i64,
 }
 
+/// Takes the next number of a counter (creating it at 1).
+const NEXT_NUMBER: &str = "INSERT INTO counters (name, value) VALUES ($1, 1) \
+     ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value";
+
+fn counter(at: OffsetDateTime) -> String {
+    format!("incident-{}", at.year())
+}
+
 /// Records a report, numbering it `PREFIX-YEAR-NNNNNN` within the year.
+///
+/// On PostgreSQL the number is taken in a statement of its own before the transaction, so
+/// concurrent reports do not queue on the counter row until each commits (that capped
+/// reports at a few hundred a second); a report that then fails leaves a gap in the
+/// numbering. SQLite runs one writer at a time anyway and numbers inside the transaction.
 pub async fn create(db: &Db, actor: &Actor, prefix: &str, n: &NewIncident) -> Result<IncidentRow> {
+    let at = n.reported_at.unwrap_or_else(now);
+    let number = match db.backend() {
+        crate::Backend::Postgres => Some(
+            db.fetch_one::<Value>(NEXT_NUMBER, args![counter(at)])
+                .await?
+                .value,
+        ),
+        crate::Backend::Sqlite => None,
+    };
     let mut tx = db.begin().await?;
-    let row = create_in(&mut tx, actor, prefix, n).await?;
+    let row = create_in(&mut tx, actor, prefix, n, at, number).await?;
     tx.commit().await?;
     Ok(row)
 }
@@ -88,34 +110,33 @@ pub async fn create_many(
     let mut tx = db.begin().await?;
     let mut out = Vec::with_capacity(rows.len());
     for n in rows {
-        out.push(create_in(&mut tx, actor, prefix, n).await?);
+        let at = n.reported_at.unwrap_or_else(now);
+        out.push(create_in(&mut tx, actor, prefix, n, at, None).await?);
     }
     tx.commit().await?;
     Ok(out)
 }
 
+/// Stores a report reported at `now`, numbered `number` (taken here when `None`).
 async fn create_in(
     tx: &mut crate::Tx,
     actor: &Actor,
     prefix: &str,
     n: &NewIncident,
+    now: OffsetDateTime,
+    number: Option<i64>,
 ) -> Result<IncidentRow> {
-    let now = n.reported_at.unwrap_or_else(now);
-    let counter = format!("incident-{}", now.year());
-    tx.execute(
-        "INSERT INTO counters (name, value) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING",
-        args![&counter],
-    )
-    .await?;
-    let v: Value = tx
-        .fetch_one(
-            "UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value",
-            args![&counter],
-        )
-        .await?;
+    let number = match number {
+        Some(v) => v,
+        None => {
+            tx.fetch_one::<Value>(NEXT_NUMBER, args![counter(now)])
+                .await?
+                .value
+        }
+    };
     let row = IncidentRow {
         id: Uuid::new_v4(),
-        reference: format!("{prefix}-{}-{:06}", now.year(), v.value),
+        reference: format!("{prefix}-{}-{:06}", now.year(), number),
         institution_id: n.institution_id,
         protocol_id: n.protocol_id.clone(),
         protocol_version: n.protocol_version.clone(),
@@ -181,7 +202,7 @@ pub struct TlpView {
 
 /// The SQL condition (columns prefixed with `prefix`) selecting what a reader may see, and
 /// its arguments from `$1`.
-fn visibility(scope: &Scope, view: &TlpView, prefix: &str) -> (String, Vec<Arg>) {
+pub(crate) fn visibility(scope: &Scope, view: &TlpView, prefix: &str) -> (String, Vec<Arg>) {
     let (scope_sql, mut params) = scope.condition(&format!("{prefix}institution_id"), 1);
     let mut labels = vec![];
     for l in &view.open {
@@ -228,6 +249,8 @@ fn visibility(scope: &Scope, view: &TlpView, prefix: &str) -> (String, Vec<Arg>)
 
 #[derive(Debug, Clone, Default)]
 pub struct IncidentFilter {
+    /// Keyset pagination: only incidents after this one in the list's order.
+    pub after: Option<Cursor>,
     pub q: Option<String>,
     pub institution: Option<Uuid>,
     pub class: Option<String>,
@@ -239,6 +262,86 @@ pub struct IncidentFilter {
     pub sector: Option<String>,
     /// Only incidents with (`true`) or without (`false`) a reporting stage that ran late.
     pub late: Option<bool>,
+}
+
+/// A position in the list (newest first, then by id): the last row of a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub reported_at: OffsetDateTime,
+    pub id: Uuid,
+}
+
+impl Cursor {
+    pub fn of(row: &IncidentRow) -> Self {
+        Cursor {
+            reported_at: row.reported_at,
+            id: row.id,
+        }
+    }
+}
+
+/// URL-safe and lossless (SQLite compares the stored text, offset and all): nanoseconds since
+/// the epoch, the UTC offset in seconds, the id.
+impl std::fmt::Display for Cursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}.{}.{}",
+            self.reported_at.unix_timestamp_nanos(),
+            self.reported_at.offset().whole_seconds(),
+            self.id.simple()
+        )
+    }
+}
+
+impl std::str::FromStr for Cursor {
+    type Err = ();
+
+    fn from_str(s: &str) -> std::result::Result<Self, ()> {
+        let mut parts = s.splitn(3, '.');
+        let mut next = || parts.next().ok_or(());
+        let nanos: i128 = next()?.parse().map_err(|_| ())?;
+        let offset: i32 = next()?.parse().map_err(|_| ())?;
+        let id = Uuid::parse_str(next()?).map_err(|_| ())?;
+        let offset = time::UtcOffset::from_whole_seconds(offset).map_err(|_| ())?;
+        let at = OffsetDateTime::from_unix_timestamp_nanos(nanos).map_err(|_| ())?;
+        Ok(Cursor {
+            reported_at: at.to_offset(offset),
+            id,
+        })
+    }
+}
+
+/// The shortest text `q` the search index serves (trigrams); shorter ones scan titles and
+/// references as before.
+pub const SEARCH_MIN_CHARS: usize = 3;
+
+/// Matches past which SQLite's search stops driving the list by the search index.
+const FTS_DRIVE_MAX: i64 = 2_000;
+
+/// The text search condition (`?` for its one argument) and that argument.
+fn search(backend: crate::Backend, q: &str) -> (&'static str, String) {
+    if q.chars().count() < SEARCH_MIN_CHARS {
+        let pattern = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
+        return (
+            "(LOWER(title) LIKE ?1 OR LOWER(reference) LIKE ?1)",
+            pattern,
+        );
+    }
+    match backend {
+        // A phrase of trigrams: the substring, case and accents folded by the tokenizer.
+        crate::Backend::Sqlite => (
+            "rowid IN (SELECT rowid FROM incident_search WHERE incident_search MATCH ?1)",
+            format!("\"{}\"", q.replace('"', "\"\"")),
+        ),
+        // The same folding (lower, unaccent) of the same text, served by the trigram index.
+        crate::Backend::Postgres => (
+            "incident_search_text(title, draft, reference) LIKE ('%' || lower(public.unaccent('public.unaccent'::regdictionary, ?1)) || '%')",
+            q.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_"),
+        ),
+    }
 }
 
 #[derive(FromRow)]
@@ -264,12 +367,23 @@ pub async fn list(
         conds.push(sql.replace('?', &format!("${}", params.len())));
     };
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let pattern = format!("%{}%", q.to_lowercase().replace(['%', '_'], ""));
-        push(
-            "(LOWER(title) LIKE ? OR LOWER(reference) LIKE ?)".into(),
-            pattern.into(),
-            &mut params,
-        );
+        let (mut sql, arg) = search(db.backend(), q);
+        if sql.starts_with("rowid IN") {
+            // SQLite reads every match by rowid and then sorts: right for a rare term, seconds
+            // for a common one. Past a few thousand matches, test membership while walking the
+            // list's own index instead (`+` keeps the planner from driving by rowid).
+            let n: Count = db
+                .fetch_one(
+                    "SELECT COUNT(*) AS n FROM (SELECT 1 FROM incident_search WHERE incident_search MATCH $1 LIMIT $2) AS m",
+                    args![&arg, FTS_DRIVE_MAX],
+                )
+                .await?;
+            if n.n >= FTS_DRIVE_MAX {
+                sql =
+                    "+rowid IN (SELECT rowid FROM incident_search WHERE incident_search MATCH ?1)";
+            }
+        }
+        push(sql.replace("?1", "?"), arg.into(), &mut params);
     }
     if let Some(i) = f.institution {
         push("institution_id = ?".into(), i.into(), &mut params);
@@ -300,6 +414,16 @@ pub async fn list(
         Some(true) => conds.push("id IN (SELECT l.incident_id FROM late_notices l)".into()),
         Some(false) => conds.push("id NOT IN (SELECT l.incident_id FROM late_notices l)".into()),
         None => {}
+    }
+    if let Some(c) = f.after {
+        params.push(c.reported_at.into());
+        let t = params.len();
+        params.push(c.id.into());
+        // The first term lets the report-order index start at the cursor.
+        conds.push(format!(
+            "reported_at <= ${t} AND (reported_at < ${t} OR id > ${})",
+            t + 1
+        ));
     }
     let cond = conds.join(" AND ");
     // Counting every match of a broad filter over the national history is a scan of the
@@ -340,6 +464,37 @@ pub async fn submissions(db: &Db, incident: Uuid) -> Result<Vec<SubmissionRow>> 
         args![incident],
     )
     .await
+}
+
+/// The submissions of several incidents in one query (a list page), in order of `at`.
+pub async fn submissions_of(
+    db: &Db,
+    incidents: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, Vec<SubmissionRow>>> {
+    #[derive(FromRow)]
+    struct Of {
+        incident_id: Uuid,
+        #[sqlx(flatten)]
+        row: SubmissionRow,
+    }
+    let mut out: std::collections::HashMap<Uuid, Vec<SubmissionRow>> = Default::default();
+    if incidents.is_empty() {
+        return Ok(out);
+    }
+    let marks: Vec<String> = (1..=incidents.len()).map(|i| format!("${i}")).collect();
+    let rows: Vec<Of> = db
+        .fetch_all(
+            &format!(
+                "SELECT incident_id, stage, at, by_email FROM incident_submissions WHERE incident_id IN ({}) ORDER BY at",
+                marks.join(", ")
+            ),
+            incidents.iter().map(|i| Arg::from(*i)).collect(),
+        )
+        .await?;
+    for r in rows {
+        out.entry(r.incident_id).or_default().push(r.row);
+    }
+    Ok(out)
 }
 
 /// Records that a reporting stage was submitted now.
@@ -393,38 +548,6 @@ pub async fn submit_stage_at(
     .await?;
     tx.commit().await?;
     Ok(row)
-}
-
-/// What the national statistics need of each visible incident.
-#[derive(Debug, Clone, Serialize, FromRow)]
-pub struct StatRow {
-    pub id: Uuid,
-    pub reference: String,
-    pub title: String,
-    pub institution_id: Uuid,
-    pub sector: String,
-    pub class: String,
-    pub kind: String,
-    pub level: String,
-    pub tlp: String,
-    pub detected_at: OffsetDateTime,
-    pub reported_at: OffsetDateTime,
-    /// The first stage submitted, if any.
-    pub first_submission: Option<OffsetDateTime>,
-}
-
-pub async fn stat_rows(db: &Db, scope: &Scope, view: &TlpView) -> Result<Vec<StatRow>> {
-    let (cond, params) = visibility(scope, view, "i.");
-    db.fetch_all(
-        &format!(
-            "SELECT i.id, i.reference, i.title, i.institution_id, inst.sector AS sector, i.class, i.kind, i.level, i.tlp, \
-             i.detected_at, i.reported_at, \
-             (SELECT MIN(s.at) FROM incident_submissions s WHERE s.incident_id = i.id) AS first_submission \
-             FROM incidents i JOIN institutions inst ON inst.id = i.institution_id WHERE {cond} ORDER BY i.detected_at"
-        ),
-        params,
-    )
-    .await
 }
 
 #[derive(FromRow)]

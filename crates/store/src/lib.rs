@@ -16,6 +16,7 @@ mod db;
 pub mod events;
 pub mod evidence;
 pub mod exposure;
+pub mod incident_stats;
 pub mod incident_work;
 pub mod incidents;
 pub mod inventory;

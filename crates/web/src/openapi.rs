@@ -109,6 +109,10 @@ fn schemas() -> Value {
         .push(json!("token"));
     token_created["properties"]["token"] =
         json!({"type": "string", "description": "The secret; shown only once."});
+    let mut incident_page = page_of("Incident");
+    incident_page["properties"]["next"] = nullable("string", None);
+    incident_page["properties"]["next"]["description"] =
+        json!("Cursor of the next page (pass it as `cursor`); null on the last page");
     let mut out = json!({
         "Error": object(&["error"], json!({"error": object(&["code", "message"], json!({
             "code": {"type": "string"},
@@ -368,7 +372,8 @@ fn schemas() -> Value {
             "by_sector": {"type": "array", "items": {"type": "object", "required": ["key", "n"], "properties": {"key": {"type": "string"}, "n": {"type": "integer"}}}},
             "median_hours_to_report": {"type": ["number", "null"]},
             "reported_within_24h": {"type": ["number", "null"]},
-            "timeline": {"type": "array", "items": {"type": "object", "required": ["id", "date", "reference", "title", "institution_id", "level"], "properties": {
+            "timeline": {"type": "array", "maxItems": 100, "description": "The newest severe (critico, muy-alto) incidents, at most 100, oldest first; the list's level filter gives the rest",
+                "items": {"type": "object", "required": ["id", "date", "reference", "title", "institution_id", "level"], "properties": {
                 "id": {"type": "string", "format": "uuid"}, "date": {"type": "string"}, "reference": {"type": "string"},
                 "title": {"type": "string"}, "institution_id": {"type": "string", "format": "uuid"}, "level": {"type": "string"},
             }}},
@@ -469,7 +474,7 @@ fn schemas() -> Value {
                 "submissions": {"type": "array", "items": {"type": "object", "required": ["stage", "at", "by_email"], "properties": {"stage": {"type": "string"}, "at": time, "by_email": {"type": "string"}}}},
             },
         },
-        "IncidentPage": page_of("Incident"),
+        "IncidentPage": incident_page,
         "EventStream": {"type": "string", "description": "text/event-stream: one event per committed change the caller may see"},
     });
     for extra in [assessment_schemas(), ncaf_schemas()] {
@@ -871,6 +876,8 @@ fn query_param(name: &str) -> Value {
         "institution" | "before" | "after" => json!({"type": "string", "format": "uuid"}),
         "from" | "to" => json!({"type": "string", "format": "date-time"}),
         "partial" | "late" => json!({"type": "boolean"}),
+        "cursor" => json!({"type": "string", "maxLength": 100,
+            "description": "Keyset pagination: the `next` of the previous page; constant time at any depth (offset reads and skips every earlier row)"}),
         "type" => {
             json!({"type": "string", "maxLength": 100, "description": "RSIT classification type"})
         }

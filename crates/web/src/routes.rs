@@ -205,7 +205,7 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         route!(GET "/api/v1/exposure/overview", api::feeds::overview, Exposure, List, User, None,
             doc("feeds", "Findings by sector, by classification type and by both, and a weekly trend over the last 12 weeks (new and active findings), for the institutions the caller sees", &[], None, (200, Some("ExposureOverview")))),
         route!(GET "/api/v1/incidents", api::incidents::list, Incident, List, User, None,
-            doc("incidents", "Incidents the caller may see (by institution and TLP), newest first, with their reporting clocks; total is exact up to 10,000 matches past the page, a lower bound beyond", &["q", "institution", "sector", "class", "level", "state", "late", "from", "to", "limit", "offset"], None, (200, Some("IncidentPage")))),
+            doc("incidents", "Incidents the caller may see (by institution and TLP), newest first, with their reporting clocks; total is exact up to 10,000 matches past the page, a lower bound beyond. Deep pages: follow `next` with `cursor` (total then counts from the cursor). `q` matches title, description and reference as a substring, ignoring case and accents (1–2 characters: title and reference only)", &["q", "institution", "sector", "class", "level", "state", "late", "from", "to", "limit", "offset", "cursor"], None, (200, Some("IncidentPage")))),
         route!(POST "/api/v1/incidents", api::incidents::create, Incident, Create, User, None,
             doc("incidents", "Report an incident under the national protocol; the severity is computed and explained", &[], Some("IncidentDraft"), (201, Some("Incident")))),
         route!(POST "/api/v1/incidents/import", api::incident_import::import, Incident, Create, User, None,

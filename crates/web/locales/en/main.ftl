@@ -365,6 +365,7 @@ stats-by-class = By class (RSIT)
 stats-by-level = By severity
 stats-by-sector = By sector
 stats-timeline = Timeline of serious incidents against public institutions
+stats-timeline-more = The newest { $n } serious incidents. All of them, by level:
 err-cpe = Not a valid CPE 2.3 string (cpe:2.3:a:vendor:product:version:…).
 err-purl = Not a valid Package URL (pkg:type/name@version).
 err-csv-header = The CSV must start with the headers { $columns }.

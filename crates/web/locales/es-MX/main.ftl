@@ -365,6 +365,7 @@ stats-by-class = Por clase (RSIT)
 stats-by-level = Por severidad
 stats-by-sector = Por sector
 stats-timeline = Cronología de incidentes graves contra instituciones públicas
+stats-timeline-more = Los { $n } incidentes graves más recientes. Todos, por nivel:
 err-cpe = No es una cadena CPE 2.3 válida (cpe:2.3:a:proveedor:producto:versión:…).
 err-purl = No es un Package URL válido (pkg:tipo/nombre@versión).
 err-csv-header = El CSV debe empezar con los encabezados { $columns }.

@@ -15,6 +15,7 @@ use centinela_core::access::{Action, Decision, Resource, ResourceKind, may};
 use centinela_core::principal::{Principal, Role};
 use centinela_core::tlp::Tlp;
 use centinela_core::validate::FieldError;
+use centinela_store::incident_stats::{self, StatsView};
 use centinela_store::incidents::{
     self as store, IncidentFilter, IncidentRow, NewIncident, SubmissionRow, TlpView,
 };
@@ -169,15 +170,20 @@ pub async fn view(
     lang: &str,
 ) -> Result<IncidentView, ApiError> {
     let submissions = store::submissions(&state.db, row.id).await?;
+    Ok(view_of(row, submissions, lang))
+}
+
+/// The view of a row whose submissions are known (none yet for a new report).
+fn view_of(row: IncidentRow, submissions: Vec<SubmissionRow>, lang: &str) -> IncidentView {
     let clocks = clocks(&row, &submissions, lang);
-    Ok(IncidentView {
+    IncidentView {
         draft: serde_json::from_str(&row.draft).unwrap_or_default(),
         assessment: serde_json::from_str(&row.assessment).unwrap_or_default(),
         late: clocks.iter().any(|c| c.state == StageState::Late),
         clocks,
         submissions,
         row,
-    })
+    }
 }
 
 /// Validates, assesses and records a report; shared by the API and the report form.
@@ -291,7 +297,7 @@ pub async fn create(
     ApiJson(draft): ApiJson<IncidentDraft>,
 ) -> Result<(StatusCode, Json<IncidentView>), ApiError> {
     let row = report(&state, &ctx, draft).await?;
-    Ok(created(view(&state, row, ctx.lang.tag()).await?))
+    Ok(created(view_of(row, vec![], ctx.lang.tag())))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -310,17 +316,27 @@ pub struct IncidentQuery {
     pub late: Option<bool>,
     pub limit: Option<i64>,
     pub offset: Option<i64>,
+    /// Keyset pagination: the `next` of the previous page (deep pages stay fast).
+    pub cursor: Option<String>,
 }
 
-/// The incidents the caller may see, with their clocks.
+/// The incidents the caller may see, with their clocks, and the cursor of the next page when
+/// this one is full.
 pub async fn visible(
     state: &AppState,
     ctx: &Ctx,
     q: IncidentQuery,
-) -> Result<(Vec<IncidentView>, i64, Page), ApiError> {
+) -> Result<(Vec<IncidentView>, i64, Page, Option<String>), ApiError> {
     let p = ctx.principal()?;
     let page = Page::new(q.limit, q.offset);
+    let after = match q.cursor.as_deref().filter(|c| !c.is_empty()) {
+        None => None,
+        Some(c) => Some(c.parse::<store::Cursor>().map_err(|_| {
+            ApiError::invalid(vec![FieldError::new("cursor", "err-invalid-value")])
+        })?),
+    };
     let filter = IncidentFilter {
+        after,
         q: q.q,
         institution: q.institution,
         class: q.class,
@@ -332,26 +348,49 @@ pub async fn visible(
         late: q.late,
     };
     let (rows, total) = store::list(&state.db, &scope(p), &tlp_view(p), &filter, page).await?;
+    let next = (rows.len() as i64 == page.limit)
+        .then(|| rows.last().map(|r| store::Cursor::of(r).to_string()))
+        .flatten();
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
     let mut shared = centinela_store::incident_work::recipients_of(&state.db, &ids).await?;
-    let mut items = Vec::with_capacity(rows.len());
-    for row in rows {
-        let recipients = shared.remove(&row.id).unwrap_or_default();
-        // The list query applies the same rule; this keeps one decision authoritative.
-        if may(p, Action::Read, &labelled(&row, recipients)) == Decision::Allow {
-            items.push(view(state, row, ctx.lang.tag()).await?);
-        }
-    }
-    Ok((items, total, page))
+    // The list query applies the same rule; this keeps one decision authoritative.
+    let rows: Vec<IncidentRow> = rows
+        .into_iter()
+        .filter(|row| {
+            let recipients = shared.remove(&row.id).unwrap_or_default();
+            may(p, Action::Read, &labelled(row, recipients)) == Decision::Allow
+        })
+        .collect();
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut submissions = store::submissions_of(&state.db, &ids).await?;
+    let items = rows
+        .into_iter()
+        .map(|row| {
+            let subs = submissions.remove(&row.id).unwrap_or_default();
+            view_of(row, subs, ctx.lang.tag())
+        })
+        .collect();
+    Ok((items, total, page, next))
+}
+
+/// A page of incidents: `next` continues after its last row (absent on the last page).
+#[derive(Debug, Serialize)]
+pub struct IncidentPage {
+    #[serde(flatten)]
+    pub page: Paged<IncidentView>,
+    pub next: Option<String>,
 }
 
 pub async fn list(
     State(state): State<AppState>,
     ctx: Ctx,
     ApiQuery(q): ApiQuery<IncidentQuery>,
-) -> Result<Json<Paged<IncidentView>>, ApiError> {
-    let (items, total, page) = visible(&state, &ctx, q).await?;
-    Ok(Json(Paged::new(items, total, page)))
+) -> Result<Json<IncidentPage>, ApiError> {
+    let (items, total, page, next) = visible(&state, &ctx, q).await?;
+    Ok(Json(IncidentPage {
+        page: Paged::new(items, total, page),
+        next,
+    }))
 }
 
 /// The incident if the caller may do `action` to it; hidden ones answer as missing.
@@ -491,7 +530,7 @@ pub struct Stats {
     pub median_hours_to_report: Option<f64>,
     /// Share (0–1) of incidents whose first report reached the CSIRT within 24 h of detection.
     pub reported_within_24h: Option<f64>,
-    /// The most severe incidents, oldest first.
+    /// The newest severe incidents (at most `TIMELINE_LIMIT`), oldest first.
     pub timeline: Vec<TimelineItem>,
 }
 
@@ -521,65 +560,56 @@ fn counted(m: std::collections::BTreeMap<String, i64>, by_count: bool) -> Vec<Ke
 
 pub async fn compute_stats(state: &AppState, ctx: &Ctx) -> Result<Stats, ApiError> {
     let p = ctx.principal()?;
-    let rows = store::stat_rows(&state.db, &scope(p), &tlp_view(p)).await?;
-    let rows: Vec<_> = rows
-        .into_iter()
-        .filter(|r| {
-            let tlp = r.tlp.parse::<Tlp>().unwrap_or(Tlp::Red);
-            let res = Resource::owned(ResourceKind::Incident, r.institution_id).labelled(
-                tlp,
-                vec![],
-                vec![],
-            );
-            // RED ones the caller reported are theirs to count too (the query let them through).
-            may(p, Action::Read, &res) == Decision::Allow || tlp == Tlp::Red
-        })
-        .collect();
-    let mut month = std::collections::BTreeMap::new();
-    let mut class = std::collections::BTreeMap::new();
-    let mut level = std::collections::BTreeMap::new();
-    let mut sector = std::collections::BTreeMap::new();
-    let mut hours = vec![];
-    for r in &rows {
-        *month
-            .entry(format!(
-                "{:04}-{:02}",
-                r.detected_at.year(),
-                u8::from(r.detected_at.month())
-            ))
-            .or_insert(0) += 1;
-        *class.entry(r.class.clone()).or_insert(0) += 1;
-        *level.entry(r.level.clone()).or_insert(0) += 1;
-        *sector.entry(r.sector.clone()).or_insert(0) += 1;
-        if let Some(first) = r.first_submission {
-            hours.push((first - r.detected_at).as_seconds_f64() / 3600.0);
-        }
+    let scope = scope(p);
+    // The list's visibility lets through what the policy may still hide (AMBER from a crisis
+    // member, another institution's AMBER+STRICT); RED ones the caller reported count.
+    let labels = [Tlp::Clear, Tlp::Green, Tlp::Amber, Tlp::AmberStrict].map(|t| t.as_str());
+    // Incidents shared with the caller's institution never counted (the policy hides another
+    // institution's records from its statistics), and the counts do not know recipients.
+    let tlp = TlpView {
+        shared_with: None,
+        ..tlp_view(p)
+    };
+    let view = StatsView::new(&state.db, &scope, tlp, &labels, |label, inst| {
+        let tlp = label.parse::<Tlp>().unwrap_or(Tlp::Red);
+        let res = Resource::owned(ResourceKind::Incident, inst).labelled(tlp, vec![], vec![]);
+        may(p, Action::Read, &res) == Decision::Allow
+    })
+    .await?;
+    let f = incident_stats::figures(&state.db, &scope, &view).await?;
+    let mut dims: std::collections::BTreeMap<&str, std::collections::BTreeMap<String, i64>> =
+        Default::default();
+    for c in &f.counts {
+        *dims
+            .entry(c.dim.as_str())
+            .or_default()
+            .entry(c.key.clone())
+            .or_insert(0) += c.n;
     }
-    hours.sort_by(f64::total_cmp);
-    let median = (!hours.is_empty()).then(|| hours[hours.len() / 2]);
-    let within = (!hours.is_empty())
-        .then(|| hours.iter().filter(|h| **h <= 24.0).count() as f64 / hours.len() as f64);
-    let severe = ["critico", "muy-alto"];
-    let timeline = rows
-        .iter()
-        .filter(|r| severe.contains(&r.level.as_str()))
+    let mut dim =
+        |name: &str, by_count: bool| counted(dims.remove(name).unwrap_or_default(), by_count);
+    let by_month = dim("month", false);
+    let total = by_month.iter().map(|k| k.n).sum::<i64>() as usize;
+    let timeline = f
+        .timeline
+        .into_iter()
         .map(|r| TimelineItem {
             id: r.id,
             date: r.detected_at.date().to_string(),
-            reference: r.reference.clone(),
-            title: r.title.clone(),
+            reference: r.reference,
+            title: r.title,
             institution_id: r.institution_id,
-            level: r.level.clone(),
+            level: r.level,
         })
         .collect();
     Ok(Stats {
-        total: rows.len(),
-        by_month: counted(month, false),
-        by_class: counted(class, true),
-        by_level: counted(level, true),
-        by_sector: counted(sector, true),
-        median_hours_to_report: median,
-        reported_within_24h: within,
+        total,
+        by_month,
+        by_class: dim("class", true),
+        by_level: dim("level", true),
+        by_sector: dim("sector", true),
+        median_hours_to_report: f.median_hours,
+        reported_within_24h: (f.reported > 0).then(|| f.within_24h as f64 / f.reported as f64),
         timeline,
     })
 }

@@ -17,6 +17,7 @@ use centinela_core::principal::Role;
 use centinela_core::tlp::Tlp;
 use centinela_core::validate::FieldError;
 use centinela_store::constituency::{self as repo, Institution};
+use centinela_store::incident_stats::{SEVERE, TIMELINE_LIMIT};
 use centinela_store::{Page, Scope};
 use incidents::incident::{IncidentDraft, Pap};
 use incidents::observable::{Observable, ObservableKind};
@@ -105,6 +106,8 @@ pub struct ListQuery {
     /// `true` (the checkbox) for incidents with a late reporting stage.
     late: Option<String>,
     offset: Option<i64>,
+    /// A severity level (the statistics' timeline links here for the older severe ones).
+    level: Option<String>,
 }
 
 async fn acronyms(state: &AppState) -> Result<HashMap<Uuid, String>, ApiError> {
@@ -124,7 +127,7 @@ pub async fn list(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
     let t = Tr { lang: ctx.lang };
-    let (views, total, _) = api::visible(
+    let (views, total, _, _) = api::visible(
         &state,
         &ctx,
         IncidentQuery {
@@ -132,6 +135,7 @@ pub async fn list(
             sector: q.sector.clone().filter(|s| !s.is_empty()),
             late: q.late.as_deref().map(|l| l == "true"),
             offset: q.offset,
+            level: q.level.clone(),
             limit: Some(50),
             ..Default::default()
         },
@@ -886,6 +890,8 @@ struct StatsPage {
     months_width: i64,
     charts: Vec<(String, i64, Vec<Bar>)>,
     timeline: Vec<(String, String, String, String, String)>,
+    /// Shown when the timeline is cut at its limit: the list filtered by each severe level.
+    timeline_more: Option<(String, Vec<(String, String)>)>,
 }
 
 pub async fn statistics(State(state): State<AppState>, ctx: Ctx) -> Result<Response, ApiError> {
@@ -956,6 +962,15 @@ pub async fn statistics(State(state): State<AppState>, ctx: Ctx) -> Result<Respo
         .into_iter()
         .map(|(caption, bars)| (caption, bars.len() as i64 * 26, bars))
         .collect(),
+        timeline_more: (s.timeline.len() as i64 >= TIMELINE_LIMIT).then(|| {
+            (
+                t.m1("stats-timeline-more", "n", TIMELINE_LIMIT),
+                SEVERE
+                    .iter()
+                    .map(|l| (format!("/incidents?level={l}"), level_label(l)))
+                    .collect(),
+            )
+        }),
         timeline: s
             .timeline
             .iter()

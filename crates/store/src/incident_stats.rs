@@ -1,0 +1,328 @@
+//! The national incident statistics over a million incidents: sums over the counts that
+//! migration 0015's triggers keep per (institution, label, reporter), the exact median delay
+//! from the one delay bucket that holds it, and the newest severe incidents.
+
+use crate::incidents::{TlpView, visibility};
+use crate::{Arg, Backend, Db, Result, Scope, args};
+use sqlx::FromRow;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// Severity levels the timeline lists.
+pub const SEVERE: [&str; 2] = ["critico", "muy-alto"];
+
+/// How many severe incidents the timeline lists (the newest; the list filters by level for
+/// the rest).
+pub const TIMELINE_LIMIT: i64 = 100;
+
+/// Who may count what: the list's visibility, minus (label, institution) pairs the access
+/// policy hides from this caller although the visibility condition lets them through.
+#[derive(Debug, Clone)]
+pub struct StatsView {
+    tlp: TlpView,
+    /// For a label: the only institutions whose incidents with it count.
+    only: Vec<(String, Vec<Uuid>)>,
+}
+
+#[derive(FromRow)]
+struct Id {
+    id: Uuid,
+}
+
+impl StatsView {
+    /// `allowed(label, institution)`: whether the caller may count an incident of that
+    /// institution with that label (the labels not named are counted as `tlp` lets through).
+    pub async fn new(
+        db: &Db,
+        scope: &Scope,
+        tlp: TlpView,
+        labels: &[&str],
+        allowed: impl Fn(&str, Uuid) -> bool,
+    ) -> Result<Self> {
+        let ids: Vec<Uuid> = match scope {
+            Scope::All => db
+                .fetch_all::<Id>("SELECT id FROM institutions", args![])
+                .await?
+                .into_iter()
+                .map(|i| i.id)
+                .collect(),
+            Scope::Only(ids) => ids.clone(),
+        };
+        let mut only = vec![];
+        for label in labels {
+            let ok: Vec<Uuid> = ids.iter().copied().filter(|i| allowed(label, *i)).collect();
+            if ok.len() < ids.len() {
+                only.push((label.to_string(), ok));
+            }
+        }
+        Ok(StatsView { tlp, only })
+    }
+}
+
+/// The condition on `institution_id`, `tlp` and `reported_by` (prefixed) and its arguments.
+fn condition(scope: &Scope, view: &StatsView, prefix: &str) -> (String, Vec<Arg>) {
+    let (mut cond, mut params) = visibility(scope, &view.tlp, prefix);
+    for (label, institutions) in &view.only {
+        params.push(label.into());
+        let l = params.len();
+        let marks: Vec<String> = institutions
+            .iter()
+            .map(|i| {
+                params.push((*i).into());
+                format!("${}", params.len())
+            })
+            .collect();
+        cond = if marks.is_empty() {
+            format!("{cond} AND {prefix}tlp <> ${l}")
+        } else {
+            format!(
+                "{cond} AND ({prefix}tlp <> ${l} OR {prefix}institution_id IN ({}))",
+                marks.join(", ")
+            )
+        };
+    }
+    (cond, params)
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct DimCount {
+    pub dim: String,
+    pub key: String,
+    pub n: i64,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct TimelineRow {
+    pub id: Uuid,
+    pub reference: String,
+    pub title: String,
+    pub institution_id: Uuid,
+    pub level: String,
+    pub detected_at: OffsetDateTime,
+}
+
+/// The figures the statistics page shows.
+#[derive(Debug, Clone, Default)]
+pub struct Figures {
+    /// (`month` | `class` | `level` | `sector`, key, incidents), zero counts left out.
+    pub counts: Vec<DimCount>,
+    /// Incidents with a first stage submitted, and their hours from detection to it.
+    pub reported: i64,
+    pub median_hours: Option<f64>,
+    pub within_24h: i64,
+    /// The newest severe incidents (at most `TIMELINE_LIMIT`), oldest first.
+    pub timeline: Vec<TimelineRow>,
+}
+
+#[derive(FromRow)]
+struct Delay {
+    detected_at: OffsetDateTime,
+    first_at: OffsetDateTime,
+    delay_s: i64,
+}
+
+impl Delay {
+    /// Hours exactly as they were always computed (the stored `delay_s` is rounded).
+    fn hours(&self) -> f64 {
+        (self.first_at - self.detected_at).as_seconds_f64() / 3600.0
+    }
+}
+
+/// `delay_s` of a bucket (`delay_s / 3600` truncated toward zero), inclusive.
+fn bucket_range(b: i64) -> (i64, i64) {
+    match b {
+        0 => (-3599, 3599),
+        b if b > 0 => (3600 * b, 3600 * b + 3599),
+        b => (3600 * b - 3599, 3600 * b),
+    }
+}
+
+#[derive(FromRow)]
+struct Approx {
+    delay_s: i64,
+    ms: f64,
+}
+
+/// Milliseconds from detection to the first report as the database computes them: exact on
+/// PostgreSQL, within 2 ms on SQLite (its date functions keep milliseconds).
+fn approx_ms(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "((julianday(first_at) - julianday(detected_at)) * 86400000.0)",
+        Backend::Postgres => "(EXTRACT(EPOCH FROM (first_at - detected_at)) * 1000)::float8",
+    }
+}
+
+/// Twice the largest error of `approx_ms`.
+const MS_MARGIN: f64 = 5.0;
+
+/// The stored delay is within a second of the exact one; windows widen by this much.
+const MARGIN: i64 = 2;
+
+pub async fn figures(db: &Db, scope: &Scope, view: &StatsView) -> Result<Figures> {
+    let (cond, params) = condition(scope, view, "");
+    let mut counts: Vec<DimCount> = db
+        .fetch_all(
+            &format!(
+                "SELECT dim, key, CAST(SUM(n) AS BIGINT) AS n FROM incident_counts WHERE {cond} GROUP BY dim, key"
+            ),
+            params.clone(),
+        )
+        .await?;
+    let (ccond, cparams) = condition(scope, view, "c.");
+    let sectors: Vec<DimCount> = db
+        .fetch_all(
+            &format!(
+                "SELECT 'sector' AS dim, inst.sector AS key, CAST(SUM(c.n) AS BIGINT) AS n FROM incident_counts c \
+                 JOIN institutions inst ON inst.id = c.institution_id WHERE c.dim = 'month' AND {ccond} GROUP BY inst.sector"
+            ),
+            cparams,
+        )
+        .await?;
+    counts.extend(sectors);
+    counts.retain(|c| c.n != 0);
+
+    let mut buckets: Vec<(i64, i64)> = counts
+        .iter()
+        .filter(|c| c.dim == "delay")
+        .filter_map(|c| Some((c.key.parse().ok()?, c.n)))
+        .collect();
+    buckets.sort();
+    counts.retain(|c| c.dim != "delay");
+    let reported: i64 = buckets.iter().map(|b| b.1).sum();
+
+    let window = |lo: i64, hi: i64| {
+        let (cond, mut params) = (cond.clone(), params.clone());
+        params.extend(args![lo, hi]);
+        let n = params.len();
+        async move {
+            db.fetch_all::<Delay>(
+                &format!(
+                    "SELECT detected_at, first_at, delay_s FROM incident_first_reports \
+                     WHERE delay_s >= ${} AND delay_s <= ${} AND {cond}",
+                    n - 1,
+                    n
+                ),
+                params,
+            )
+            .await
+        }
+    };
+
+    // The median is the element at index reported / 2 of the exact hours in order; the bucket
+    // holding that index (by stored delay), widened by the margin, holds it too. The bucket
+    // is ranked by the database's own delay (`approx_ms`); only the rows within its error of
+    // the one at the median's rank are read whole and ordered exactly.
+    let mut median_hours = None;
+    let m = reported / 2;
+    let mut before = 0;
+    for &(b, n) in &buckets {
+        if before + n > m {
+            let (lo, hi) = bucket_range(b);
+            let mut p = params.clone();
+            p.extend(args![lo - MARGIN, hi + MARGIN]);
+            let k = p.len();
+            let ms_sql = approx_ms(db.backend());
+            let approx: Vec<Approx> = db
+                .fetch_all(
+                    &format!(
+                        "SELECT delay_s, {ms_sql} AS ms FROM incident_first_reports \
+                         WHERE delay_s >= ${} AND delay_s <= ${k} AND {cond}",
+                        k - 1
+                    ),
+                    p.clone(),
+                )
+                .await?;
+            let below = approx.iter().filter(|r| r.delay_s < lo).count() as i64;
+            let idx = (m - (before - below)) as usize;
+            let mut ms: Vec<f64> = approx.iter().map(|a| a.ms).collect();
+            ms.sort_by(f64::total_cmp);
+            if let Some(&v) = ms.get(idx) {
+                // Positions of the rows within the error of v, in the database's order.
+                let from = ms.iter().filter(|x| **x < v - MS_MARGIN).count();
+                let to = ms.iter().filter(|x| **x <= v + MS_MARGIN).count();
+                p.extend(args![(to - from) as i64, from as i64]);
+                let rows: Vec<Delay> = db
+                    .fetch_all(
+                        &format!(
+                            "SELECT detected_at, first_at, delay_s FROM incident_first_reports \
+                             WHERE delay_s >= ${} AND delay_s <= ${k} AND {cond} \
+                             ORDER BY {ms_sql} LIMIT ${} OFFSET ${}",
+                            k - 1,
+                            k + 1,
+                            k + 2
+                        ),
+                        p,
+                    )
+                    .await?;
+                let mut hours: Vec<f64> = rows.iter().map(Delay::hours).collect();
+                hours.sort_by(f64::total_cmp);
+                median_hours = hours.get(idx - from).copied();
+            }
+            break;
+        }
+        before += n;
+    }
+
+    // Within 24 h: every stored delay up to a day less the margin, and the few around the
+    // line checked exactly.
+    let day = 24 * 3600;
+    let rows = window(day - MARGIN + 1, day + MARGIN - 1).await?;
+    let under: i64 = buckets
+        .iter()
+        .filter(|(b, _)| bucket_range(*b).1 < day)
+        .map(|b| b.1)
+        .sum();
+    let within_24h = under - rows.iter().filter(|r| r.delay_s < day).count() as i64
+        + rows.iter().filter(|r| r.hours() <= 24.0).count() as i64;
+
+    let (icond, iparams) = condition(scope, view, "");
+    let mut timeline: Vec<TimelineRow> = vec![];
+    for level in SEVERE {
+        let mut params = iparams.clone();
+        params.extend(args![level, TIMELINE_LIMIT]);
+        let n = params.len();
+        timeline.extend(
+            db.fetch_all::<TimelineRow>(
+                &format!(
+                    "SELECT id, reference, title, institution_id, level, detected_at FROM incidents \
+                     WHERE level = ${} AND {icond} ORDER BY detected_at DESC, id DESC LIMIT ${n}",
+                    n - 1
+                ),
+                params,
+            )
+            .await?,
+        );
+    }
+    timeline.sort_by_key(|r| std::cmp::Reverse((r.detected_at, r.id)));
+    timeline.truncate(TIMELINE_LIMIT as usize);
+    timeline.reverse();
+
+    Ok(Figures {
+        counts,
+        reported,
+        median_hours,
+        within_24h,
+        timeline,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn buckets_cover_every_delay_once_in_order() {
+        let mut last = None;
+        for b in -3..=3 {
+            let (lo, hi) = bucket_range(b);
+            assert!(lo <= hi);
+            if let Some(prev) = last {
+                assert_eq!(lo, prev + 1, "bucket {b}");
+            }
+            for d in [lo, hi] {
+                assert_eq!(d / 3600, b, "delay {d}");
+            }
+            last = Some(hi);
+        }
+    }
+}

@@ -1,0 +1,494 @@
+//! The incident statistics read from counts kept by triggers (migration 0015), the keyset
+//! cursor, text search and concurrent numbering: each checked against a plain recomputation.
+
+mod common;
+
+use axum::http::StatusCode;
+use centinela_core::access::{Action, Decision, Resource, ResourceKind, may};
+use centinela_core::principal::{Principal, Via};
+use centinela_core::tlp::Tlp;
+use centinela_store::incidents::{self, NewIncident};
+use centinela_store::{Actor, accounts, args, constituency};
+use common::{Call, World, worlds};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use time::macros::datetime;
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+const LABELS: [&str; 5] = [
+    "TLP:CLEAR",
+    "TLP:GREEN",
+    "TLP:AMBER",
+    "TLP:AMBER+STRICT",
+    "TLP:RED",
+];
+const LEVELS: [&str; 5] = ["bajo", "medio", "alto", "muy-alto", "critico"];
+const CLASSES: [&str; 3] = ["fraud", "availability", "intrusions"];
+
+#[allow(clippy::too_many_arguments)] // a test fixture: every column the cases vary
+fn new_incident(
+    institution: Uuid,
+    title: &str,
+    description: &str,
+    tlp: &str,
+    level: &str,
+    class: &str,
+    detected_at: OffsetDateTime,
+    reported_at: OffsetDateTime,
+) -> NewIncident {
+    NewIncident {
+        institution_id: institution,
+        protocol_id: "mx-apf-2025".into(),
+        protocol_version: "2025.1".into(),
+        title: title.into(),
+        tlp: tlp.into(),
+        level: level.into(),
+        significant: false,
+        class: class.into(),
+        kind: "other".into(),
+        detected_at,
+        aware_at: detected_at,
+        draft: json!({ "description": description }).to_string(),
+        assessment: "{}".into(),
+        reported_at: Some(reported_at),
+    }
+}
+
+async fn actor(w: &World, email: &str) -> (Actor, Principal) {
+    let user = accounts::find_user_by_email(w.db(), email)
+        .await
+        .unwrap()
+        .unwrap();
+    let p = accounts::principal_for(w.db(), &user, Via::Token { write: true })
+        .await
+        .unwrap();
+    (
+        Actor {
+            user_id: Some(user.id),
+            email: email.into(),
+        },
+        p,
+    )
+}
+
+#[derive(sqlx::FromRow)]
+struct Plain {
+    id: Uuid,
+    reference: String,
+    title: String,
+    institution_id: Uuid,
+    sector: String,
+    class: String,
+    level: String,
+    tlp: String,
+    reported_by: Uuid,
+    detected_at: OffsetDateTime,
+    first: Option<OffsetDateTime>,
+}
+
+/// The statistics as the first version computed them: every incident the caller may read,
+/// counted in Rust.
+async fn recount(w: &World, p: &Principal) -> Value {
+    let rows: Vec<Plain> = w
+        .db()
+        .fetch_all(
+            "SELECT i.id, i.reference, i.title, i.institution_id, inst.sector AS sector, i.class, i.level, i.tlp, \
+             i.reported_by, i.detected_at, (SELECT MIN(s.at) FROM incident_submissions s WHERE s.incident_id = i.id) AS first \
+             FROM incidents i JOIN institutions inst ON inst.id = i.institution_id",
+            args![],
+        )
+        .await
+        .unwrap();
+    let mut rows: Vec<Plain> = rows
+        .into_iter()
+        .filter(|r| {
+            let tlp = r.tlp.parse::<Tlp>().unwrap_or(Tlp::Red);
+            let res = Resource::owned(ResourceKind::Incident, r.institution_id).labelled(
+                tlp,
+                vec![],
+                vec![r.reported_by],
+            );
+            may(p, Action::Read, &res) == Decision::Allow
+        })
+        .collect();
+    let mut dims: BTreeMap<&str, BTreeMap<String, i64>> = BTreeMap::new();
+    let mut hours = vec![];
+    for r in &rows {
+        let month = format!(
+            "{:04}-{:02}",
+            r.detected_at.year(),
+            u8::from(r.detected_at.month())
+        );
+        for (d, k) in [
+            ("month", month),
+            ("class", r.class.clone()),
+            ("level", r.level.clone()),
+            ("sector", r.sector.clone()),
+        ] {
+            *dims.entry(d).or_default().entry(k).or_insert(0) += 1;
+        }
+        if let Some(first) = r.first {
+            hours.push((first - r.detected_at).as_seconds_f64() / 3600.0);
+        }
+    }
+    let list = |d: &str, by_count: bool| {
+        let mut v: Vec<(String, i64)> = dims
+            .get(d)
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        if by_count {
+            v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        }
+        v.into_iter()
+            .map(|(key, n)| json!({"key": key, "n": n}))
+            .collect::<Vec<_>>()
+    };
+    hours.sort_by(f64::total_cmp);
+    rows.retain(|r| r.level == "critico" || r.level == "muy-alto");
+    rows.sort_by_key(|r| std::cmp::Reverse((r.detected_at, r.id)));
+    rows.truncate(100);
+    rows.reverse();
+    let n = dims
+        .get("month")
+        .map(|m| m.values().sum::<i64>())
+        .unwrap_or(0);
+    json!({
+        "total": n,
+        "by_month": list("month", false),
+        "by_class": list("class", true),
+        "by_level": list("level", true),
+        "by_sector": list("sector", true),
+        "median_hours_to_report": (!hours.is_empty()).then(|| hours[hours.len() / 2]),
+        "reported_within_24h": (!hours.is_empty())
+            .then(|| hours.iter().filter(|h| **h <= 24.0).count() as f64 / hours.len() as f64),
+        "timeline": rows.iter().map(|r| json!({
+            "id": r.id, "date": r.detected_at.date().to_string(), "reference": r.reference,
+            "title": r.title, "institution_id": r.institution_id, "level": r.level,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+async fn stats(w: &World, role: &str) -> Value {
+    let r = Call::get("/api/v1/incidents/stats")
+        .token(Some(&w.tokens[role]))
+        .send(&w.app)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{role}: {}", r.body);
+    r.json()
+}
+
+#[tokio::test]
+async fn statistics_from_the_counts_equal_a_recount() {
+    for w in worlds().await {
+        let (officer, officer_p) = actor(&w, "oficial.sat@centinela.example").await;
+        let (coord, coord_p) = actor(&w, "coordinador@centinela.example").await;
+        let (_, auditor_p) = actor(&w, "auditoria@centinela.example").await;
+        let third = constituency::find_institution_by_slug(w.db(), "imss")
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let institutions = [w.own, w.other, third];
+        let actors = [officer.clone(), coord.clone(), Actor::system()];
+        let base = datetime!(2025-01-15 10:00 UTC);
+        let mut made = vec![];
+        // 200 incidents over institutions, labels, levels (most severe, so the timeline is
+        // cut), classes, reporters and months (one detected at a local time whose UTC month
+        // differs), most with a first stage whose delay crosses the 24 h line in every way.
+        for k in 0..200usize {
+            let detected = if k == 7 {
+                datetime!(2025-03-31 23:30 -06:00)
+            } else {
+                base + Duration::days((k * 5) as i64) + Duration::minutes(k as i64 * 7)
+            };
+            let n = new_incident(
+                institutions[k % 3],
+                &format!("Incidente {k}"),
+                "Descripción",
+                LABELS[k % 5],
+                if k % 10 == 0 {
+                    LEVELS[(k / 10) % 3]
+                } else {
+                    LEVELS[3 + k % 2]
+                },
+                CLASSES[(k / 3) % 3],
+                detected,
+                detected + Duration::hours(1),
+            );
+            let row = incidents::create(w.db(), &actors[(k / 5) % 3], "CEN", &n)
+                .await
+                .unwrap();
+            let delays = [
+                Duration::hours(24),
+                Duration::hours(24) + Duration::milliseconds(500),
+                Duration::hours(24) - Duration::milliseconds(300),
+                Duration::minutes(90),
+                Duration::seconds(3600 * 30 + 1),
+                Duration::hours(2) + Duration::nanoseconds(1),
+            ];
+            if k % 7 != 0 {
+                incidents::submit_stage_at(
+                    w.db(),
+                    &officer,
+                    &row,
+                    "initial-report",
+                    detected + delays[k % delays.len()],
+                )
+                .await
+                .unwrap();
+            }
+            if k % 11 == 0 {
+                // A later stage does not move the first; an earlier one does.
+                for (stage, after) in [
+                    ("update", Duration::hours(50)),
+                    ("early", Duration::minutes(5)),
+                ] {
+                    incidents::submit_stage_at(w.db(), &officer, &row, stage, detected + after)
+                        .await
+                        .unwrap();
+                }
+            }
+            made.push(row);
+        }
+        // Changes after the report: a severity override and a relabel keep the counts right.
+        for row in made.iter().step_by(13) {
+            w.db()
+                .execute(
+                    "UPDATE incidents SET level = 'critico', tlp = 'TLP:GREEN' WHERE id = $1",
+                    args![row.id],
+                )
+                .await
+                .unwrap();
+        }
+        for (role, p) in [
+            ("coordinator", &coord_p),
+            ("officer", &officer_p),
+            ("auditor", &auditor_p),
+        ] {
+            let fast = stats(&w, role).await;
+            let slow = recount(&w, p).await;
+            assert_eq!(fast, slow, "{} {role}", w.t.label);
+        }
+        let coord_stats = stats(&w, "coordinator").await;
+        assert_eq!(
+            coord_stats["timeline"].as_array().unwrap().len(),
+            100,
+            "the timeline is capped"
+        );
+        let officer_stats = stats(&w, "officer").await;
+        assert!(
+            officer_stats["total"].as_i64().unwrap() < coord_stats["total"].as_i64().unwrap()
+                && officer_stats["total"].as_i64().unwrap() > 0
+        );
+        let page = Call::get("/incidents/statistics")
+            .token(Some(&w.tokens["coordinator"]))
+            .send(&w.app)
+            .await;
+        assert!(
+            page.body.contains("/incidents?level=critico"),
+            "the capped timeline links to the rest"
+        );
+        w.cleanup().await;
+    }
+}
+
+async fn references(w: &World, query: &str) -> Vec<String> {
+    let r = Call::get(format!("/api/v1/incidents?{query}"))
+        .token(Some(&w.tokens["coordinator"]))
+        .send(&w.app)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{query}: {}", r.body);
+    let mut refs: Vec<String> = r.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["title"].as_str().unwrap().to_string())
+        .collect();
+    refs.sort();
+    refs
+}
+
+#[tokio::test]
+async fn search_ignores_case_and_accents_on_both_backends() {
+    for w in worlds().await {
+        let at = datetime!(2026-02-01 12:00 UTC);
+        for (title, description) in [
+            ("Intrusión en el servidor", "Acceso no autorizado"),
+            ("Campaña de correo", "RANSOMWARE en estaciones"),
+            ("Escaneo", "Puertos abiertos 50%_off"),
+        ] {
+            let n = new_incident(
+                w.own,
+                title,
+                description,
+                "TLP:GREEN",
+                "bajo",
+                "fraud",
+                at,
+                at,
+            );
+            incidents::create(w.db(), &Actor::system(), "CEN", &n)
+                .await
+                .unwrap();
+        }
+        for (q, expected) in [
+            ("intrusion", vec!["Intrusión en el servidor"]),
+            ("INTRUSIÓN", vec!["Intrusión en el servidor"]),
+            ("campana", vec!["Campaña de correo"]),
+            ("ransomware", vec!["Campaña de correo"]),
+            ("Ransom", vec!["Campaña de correo"]),
+            ("50%_off", vec!["Escaneo"]),
+            ("50%", vec!["Escaneo"]),
+            ("0%_", vec!["Escaneo"]),
+            ("nada de esto", vec![]),
+            ("%%%", vec![]),
+        ] {
+            let q_enc: String = url_encode(q);
+            assert_eq!(
+                references(&w, &format!("q={q_enc}")).await,
+                expected,
+                "{} q={q}",
+                w.t.label
+            );
+        }
+        // References are searchable too (by any part of them).
+        let all = references(&w, "q=CEN-2026").await;
+        assert_eq!(all.len(), 3, "{all:?}");
+        // A common term (thousands of matches: SQLite walks the list instead) gives the same.
+        let many: Vec<NewIncident> = (0..2100)
+            .map(|k| {
+                let t = at - Duration::minutes(k);
+                new_incident(
+                    w.other,
+                    "Phishing masivo",
+                    "",
+                    "TLP:GREEN",
+                    "bajo",
+                    "fraud",
+                    t,
+                    t,
+                )
+            })
+            .collect();
+        incidents::create_many(w.db(), &Actor::system(), "CEN", &many)
+            .await
+            .unwrap();
+        let page = Call::get("/api/v1/incidents?q=MASIVO&limit=50")
+            .token(Some(&w.tokens["coordinator"]))
+            .send(&w.app)
+            .await
+            .json();
+        assert_eq!(page["total"], 2100, "{}", w.t.label);
+        let items = page["items"].as_array().unwrap();
+        assert_eq!(items.len(), 50);
+        assert!(items.iter().all(|i| i["title"] == "Phishing masivo"));
+        assert_eq!(items[0]["reported_at"], page_first_reported(&at));
+        w.cleanup().await;
+    }
+}
+
+fn page_first_reported(at: &OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap()
+}
+
+fn url_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_cursor_walks_the_whole_list_in_order() {
+    for w in worlds().await {
+        let at = datetime!(2026-03-01 12:00 UTC);
+        for k in 0..7i64 {
+            // Pairs share a report time: the cursor must order them by id.
+            let reported = at + Duration::minutes(k / 2);
+            let n = new_incident(
+                w.own,
+                "Listado",
+                "",
+                "TLP:GREEN",
+                "bajo",
+                "fraud",
+                reported,
+                reported,
+            );
+            incidents::create(w.db(), &Actor::system(), "CEN", &n)
+                .await
+                .unwrap();
+        }
+        let full = Call::get("/api/v1/incidents?q=Listado&limit=50")
+            .token(Some(&w.tokens["officer"]))
+            .send(&w.app)
+            .await
+            .json();
+        let ids = |v: &Value| -> Vec<String> {
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["id"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let want = ids(&full);
+        assert_eq!(want.len(), 7);
+        assert!(full["next"].is_null(), "one page: no next");
+        let mut got = vec![];
+        let mut path = "/api/v1/incidents?q=Listado&limit=3".to_string();
+        for _ in 0..5 {
+            let page = Call::get(path.clone())
+                .token(Some(&w.tokens["officer"]))
+                .send(&w.app)
+                .await
+                .json();
+            got.extend(ids(&page));
+            match page["next"].as_str() {
+                Some(c) => path = format!("/api/v1/incidents?q=Listado&limit=3&cursor={c}"),
+                None => break,
+            }
+        }
+        assert_eq!(got, want, "{}", w.t.label);
+        let bad = Call::get("/api/v1/incidents?cursor=yesterday")
+            .token(Some(&w.tokens["officer"]))
+            .send(&w.app)
+            .await;
+        assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(bad.json()["error"].is_object(), "{}", bad.body);
+        w.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn concurrent_reports_get_distinct_references() {
+    for w in worlds().await {
+        let at = OffsetDateTime::now_utc();
+        let mut tasks = vec![];
+        for k in 0..24 {
+            let db = w.db().clone();
+            let inst = if k % 2 == 0 { w.own } else { w.other };
+            tasks.push(tokio::spawn(async move {
+                let n = new_incident(inst, "Paralelo", "", "TLP:AMBER", "bajo", "fraud", at, at);
+                incidents::create(&db, &Actor::system(), "CEN", &n)
+                    .await
+                    .unwrap()
+                    .reference
+            }));
+        }
+        let mut refs = vec![];
+        for t in tasks {
+            refs.push(t.await.unwrap());
+        }
+        refs.sort();
+        refs.dedup();
+        assert_eq!(refs.len(), 24, "{} {refs:?}", w.t.label);
+        w.cleanup().await;
+    }
+}
