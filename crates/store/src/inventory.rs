@@ -204,18 +204,44 @@ pub struct Service {
     pub institution_id: Uuid,
     pub name: String,
     pub url: String,
+    /// The host of `url`, lower case (derived, not stored).
+    #[sqlx(skip)]
+    pub domain: String,
+    /// The unit or person responsible for the service.
+    pub owner: String,
     pub personal_data: bool,
     pub payments: bool,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
 }
 
+/// The host of an `http(s)://` URL, lower case, without port or credentials.
+pub fn domain_of(url: &str) -> String {
+    let rest = url
+        .split_once("://")
+        .map(|(_, r)| r)
+        .unwrap_or(url);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit('@').next().unwrap_or("");
+    let host = if host.starts_with('[') {
+        host.split_inclusive(']').next().unwrap_or("")
+    } else {
+        host.split(':').next().unwrap_or("")
+    };
+    host.trim_end_matches('.').to_ascii_lowercase()
+}
+
 pub async fn list_services(db: &Db, institution: Uuid) -> Result<Vec<Service>> {
-    db.fetch_all(
-        "SELECT id, institution_id, name, url, personal_data, payments, created_at FROM services WHERE institution_id = $1 ORDER BY name, id",
-        args![institution],
-    )
-    .await
+    let mut rows: Vec<Service> = db
+        .fetch_all(
+            "SELECT id, institution_id, name, url, owner, personal_data, payments, created_at FROM services WHERE institution_id = $1 ORDER BY name, id",
+            args![institution],
+        )
+        .await?;
+    for s in &mut rows {
+        s.domain = domain_of(&s.url);
+    }
+    Ok(rows)
 }
 
 /// A digital service to add (already validated).
@@ -223,6 +249,7 @@ pub async fn list_services(db: &Db, institution: Uuid) -> Result<Vec<Service>> {
 pub struct NewService {
     pub name: String,
     pub url: String,
+    pub owner: String,
     pub personal_data: bool,
     pub payments: bool,
 }
@@ -241,6 +268,8 @@ pub async fn add_services(
             institution_id: institution,
             name: n.name.trim().to_string(),
             url: n.url.trim().to_string(),
+            domain: domain_of(n.url.trim()),
+            owner: n.owner.trim().to_string(),
             personal_data: n.personal_data,
             payments: n.payments,
             created_at: now(),
@@ -251,10 +280,10 @@ pub async fn add_services(
         actor,
         institution,
         "service",
-        "INSERT INTO services (id, institution_id, name, url, personal_data, payments, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO services (id, institution_id, name, url, owner, personal_data, payments, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         &out,
         |s| s.id,
-        |s| args![s.id, s.institution_id, &s.name, &s.url, s.personal_data, s.payments, s.created_at],
+        |s| args![s.id, s.institution_id, &s.name, &s.url, &s.owner, s.personal_data, s.payments, s.created_at],
     )
     .await?;
     Ok(out)
@@ -381,4 +410,23 @@ pub async fn kpis(db: &Db, scope: &Scope) -> Result<InventoryKpis> {
         ipv6_target_percent: IPV6_TARGET_PERCENT,
         by_sector,
     })
+}
+
+#[cfg(test)]
+mod service_tests {
+    use super::domain_of;
+
+    #[test]
+    fn the_domain_is_the_urls_host() {
+        for (url, domain) in [
+            ("https://www.sat.gob.mx/declaracion", "www.sat.gob.mx"),
+            ("http://Tramites.Gob.MX:8080/x?y=1", "tramites.gob.mx"),
+            ("https://user:pw@portal.gob.mx/", "portal.gob.mx"),
+            ("https://portal.gob.mx.", "portal.gob.mx"),
+            ("https://[2001:db8::1]:443/", "[2001:db8::1]"),
+            ("https://portal.gob.mx#top", "portal.gob.mx"),
+        ] {
+            assert_eq!(domain_of(url), domain, "{url}");
+        }
+    }
 }

@@ -425,6 +425,7 @@ pub async fn seed_inventory(db: &Db) -> Result<usize, StoreError> {
             let service = inv::NewService {
                 name: name.to_string(),
                 url: url.to_string(),
+                owner: String::new(),
                 personal_data: *personal,
                 payments: false,
             };

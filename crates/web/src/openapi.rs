@@ -414,13 +414,15 @@ fn schemas() -> Value {
             "address": text(200), "ipv6": {"type": "boolean"},
             "criticality": {"type": "string", "enum": crate::api::inventory::ASSET_CRITICALITY},
         }},
-        "Service": object(&["id", "institution_id", "name", "url", "personal_data", "payments", "created_at"], json!({
+        "Service": object(&["id", "institution_id", "name", "url", "domain", "owner", "personal_data", "payments", "created_at"], json!({
             "id": uuid, "institution_id": uuid, "name": {"type": "string"}, "url": {"type": "string"},
+            "domain": {"type": "string", "description": "The URL's host"}, "owner": {"type": "string"},
             "personal_data": {"type": "boolean"}, "payments": {"type": "boolean"}, "created_at": time,
         })),
         "ServiceList": {"type": "array", "items": {"$ref": "#/components/schemas/Service"}},
         "ServiceDraft": {"type": "object", "additionalProperties": false, "required": ["name", "url"], "properties": {
-            "name": text(200), "url": {"type": "string", "maxLength": 500}, "personal_data": {"type": "boolean"}, "payments": {"type": "boolean"},
+            "name": text(200), "url": {"type": "string", "maxLength": 500}, "owner": {"type": "string", "maxLength": 200},
+            "personal_data": {"type": "boolean"}, "payments": {"type": "boolean"},
         }},
         "InventoryKpis": object(&["assets", "assets_ipv6", "software", "software_open_source", "institutions", "institutions_complete", "ipv6_target_percent", "by_sector"], json!({
             "assets": {"type": "integer"}, "assets_ipv6": {"type": "integer"}, "software": {"type": "integer"},

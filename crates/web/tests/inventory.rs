@@ -219,9 +219,9 @@ async fn assets_and_services_csv_round_trip() {
         let r = import(&w, officer, &format!("{base}/assets/import"), good).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         assert_eq!(r.json()["imported"], 2);
-        let services = "name,url,personal_data,payments\n\
-                        Trámites,https://tramites.sat.gob.mx,sí,true\n\
-                        \"Portal \"\"abierto\"\"\",https://www.sat.gob.mx,false,\n";
+        let services = "name,url,personal_data,payments,owner\n\
+                        Trámites,https://Tramites.SAT.gob.mx/citas,sí,true,Dirección de Servicios Digitales\n\
+                        \"Portal \"\"abierto\"\"\",https://www.sat.gob.mx,false,,\n";
         let r = import(&w, officer, &format!("{base}/services/import"), services).await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
         let listed = Call::get(format!("{base}/services"))
@@ -239,6 +239,8 @@ async fn assets_and_services_csv_round_trip() {
             (&tramites["personal_data"], &tramites["payments"]),
             (&json!(true), &json!(true))
         );
+        assert_eq!(tramites["domain"], "tramites.sat.gob.mx");
+        assert_eq!(tramites["owner"], "Dirección de Servicios Digitales");
 
         // Export, import elsewhere, export again: the same file.
         for table in ["assets", "services"] {

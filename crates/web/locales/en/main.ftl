@@ -556,3 +556,5 @@ err-evidence-dates = The expiry date cannot come before the effective date.
 files-effective = effective
 files-expires = expires
 files-expired = expired
+field-domain = Domain
+field-service-owner = Responsible

@@ -556,3 +556,5 @@ err-evidence-dates = La fecha de vencimiento no puede ser anterior a la de vigen
 files-effective = vigente desde
 files-expires = vence
 files-expired = vencida
+field-domain = Dominio
+field-service-owner = Responsable

@@ -525,6 +525,9 @@ pub async fn export_assets(
 pub struct ServiceDraft {
     pub name: String,
     pub url: String,
+    /// The unit or person responsible for the service.
+    #[serde(default)]
+    pub owner: String,
     #[serde(default)]
     pub personal_data: bool,
     #[serde(default)]
@@ -536,6 +539,7 @@ impl ServiceDraft {
         let mut c = Checks::default();
         c.text("name", &self.name, 200);
         c.text("url", &self.url, 500);
+        c.optional_text("owner", &self.owner, 200);
         let url = self.url.trim();
         if !url.is_empty() && !url.starts_with("https://") && !url.starts_with("http://") {
             c.push(FieldError::new("url", "err-url"));
@@ -544,6 +548,7 @@ impl ServiceDraft {
         Ok(NewService {
             name: self.name.trim().to_string(),
             url: url.to_string(),
+            owner: self.owner.trim().to_string(),
             personal_data: self.personal_data,
             payments: self.payments,
         })
@@ -552,7 +557,7 @@ impl ServiceDraft {
 
 /// The documented CSV columns of a digital-service import and export.
 pub const SERVICE_CSV: Columns = Columns {
-    all: &["name", "url", "personal_data", "payments"],
+    all: &["name", "url", "owner", "personal_data", "payments"],
     required: &["name", "url"],
     aliases: &[],
 };
@@ -563,6 +568,7 @@ pub fn parse_services_csv(bytes: &[u8]) -> csv_table::ReadResult<NewService> {
         let draft = ServiceDraft {
             name: row.get("name").into(),
             url: row.get("url").into(),
+            owner: row.get("owner").into(),
             personal_data: row.flag("personal_data", &mut errors),
             payments: row.flag("payments", &mut errors),
         };
@@ -616,6 +622,7 @@ pub fn services_csv(rows: &[Service]) -> String {
             [
                 s.name.as_str(),
                 &s.url,
+                &s.owner,
                 csv_table::flag(s.personal_data),
                 csv_table::flag(s.payments),
             ]

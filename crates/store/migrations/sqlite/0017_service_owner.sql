@@ -1,0 +1,2 @@
+-- The unit or person responsible for a digital public service.
+ALTER TABLE services ADD COLUMN owner TEXT NOT NULL DEFAULT '';
