@@ -4,8 +4,6 @@
 mod common;
 
 use axum::http::{Method, StatusCode};
-use centinela_store::{Actor, Scope, assessments};
-use centinela_web::api::assessments as api_assess;
 use common::{Call, worlds};
 use serde_json::{Value, json};
 use std::process::Command;
@@ -36,30 +34,7 @@ print(json.dumps({name: [[c for c in row] for row in book[name].iter_rows(values
 async fn the_xlsx_export_opens_in_openpyxl_with_the_same_figures() {
     for w in worlds().await {
         let officer = w.tokens["officer"].as_str();
-        let version = assessments::list_versions(w.db())
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|v| v.version == "0.1.0")
-            .unwrap()
-            .id;
-        let c = api_assess::start_campaign(
-            w.db(),
-            &Actor::system(),
-            &api_assess::CampaignDraft {
-                title: "Ronda 2026".into(),
-                version_id: version.to_string(),
-                due_on: "2099-12-31".into(),
-                institutions: vec![w.own.to_string()],
-            },
-        )
-        .await
-        .unwrap();
-        let a = assessments::list_assessments(w.db(), &Scope::All, Some(c.id), Some(w.own))
-            .await
-            .unwrap()
-            .remove(0)
-            .id;
+        let a = common::campaign_assessment(&w, w.own).await;
         let base = format!("/api/v1/institutions/{}/assessments/{a}", w.own);
         for (measure, body) in [
             (

@@ -470,34 +470,9 @@ async fn a_report_links_its_own_inventory_and_nobody_elses() {
 
 #[tokio::test]
 async fn assessment_evidence_has_dates_revisions_and_stays_with_its_institution() {
-    use centinela_store::{Actor, Scope, assessments};
-    use centinela_web::api::assessments as api_assess;
     for w in worlds().await {
         let officer = w.tokens["officer"].as_str();
-        let version = assessments::list_versions(w.db())
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|v| v.version == "0.1.0")
-            .unwrap()
-            .id;
-        let c = api_assess::start_campaign(
-            w.db(),
-            &Actor::system(),
-            &api_assess::CampaignDraft {
-                title: "Ronda 2026".into(),
-                version_id: version.to_string(),
-                due_on: "2099-12-31".into(),
-                institutions: vec![w.own.to_string()],
-            },
-        )
-        .await
-        .unwrap();
-        let a = assessments::list_assessments(w.db(), &Scope::All, Some(c.id), Some(w.own))
-            .await
-            .unwrap()
-            .remove(0)
-            .id;
+        let a = common::campaign_assessment(&w, w.own).await;
         let base = format!("/api/v1/institutions/{}/assessments/{a}", w.own);
         let up = |measure: &str, fields: Vec<(&str, &str)>, name: &str, body: &str| {
             Call::new(Method::POST, format!("{base}/answers/{measure}/evidence"))

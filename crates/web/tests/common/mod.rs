@@ -397,3 +397,34 @@ pub async fn api(
 pub fn days_from_today(days: i64) -> String {
     (time::OffsetDateTime::now_utc().date() + time::Duration::days(days)).to_string()
 }
+
+/// A campaign on the shipped baseline (due far ahead) assigning `institution`; its
+/// assessment's id.
+pub async fn campaign_assessment(w: &World, institution: Uuid) -> Uuid {
+    use centinela_store::{Scope, assessments};
+    use centinela_web::api::assessments as api_assess;
+    let version = assessments::list_versions(w.db())
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|v| v.version == "0.1.0")
+        .unwrap()
+        .id;
+    let c = api_assess::start_campaign(
+        w.db(),
+        &Actor::system(),
+        &api_assess::CampaignDraft {
+            title: "Ronda 2026".into(),
+            version_id: version.to_string(),
+            due_on: "2099-12-31".into(),
+            institutions: vec![institution.to_string()],
+        },
+    )
+    .await
+    .unwrap();
+    assessments::list_assessments(w.db(), &Scope::All, Some(c.id), Some(institution))
+        .await
+        .unwrap()
+        .remove(0)
+        .id
+}
