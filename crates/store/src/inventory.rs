@@ -217,10 +217,7 @@ pub struct Service {
 
 /// The host of an `http(s)://` URL, lower case, without port or credentials.
 pub fn domain_of(url: &str) -> String {
-    let rest = url
-        .split_once("://")
-        .map(|(_, r)| r)
-        .unwrap_or(url);
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host = authority.rsplit('@').next().unwrap_or("");
     let host = if host.starts_with('[') {
