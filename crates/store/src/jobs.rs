@@ -26,6 +26,9 @@ struct Id {
     id: i64,
 }
 
+const INSERT: &str = "INSERT INTO jobs (kind, payload, state, run_at, attempts, max_attempts, created_at) \
+     VALUES ($1, $2, 'queued', $3, 0, $4, $5) RETURNING id";
+
 /// Queues a job to run at `run_at` (now if `None`). Returns its id.
 pub async fn enqueue(
     db: &Db,
@@ -36,10 +39,24 @@ pub async fn enqueue(
     let now = now();
     let row: Id = db
         .fetch_one(
-            "INSERT INTO jobs (kind, payload, state, run_at, attempts, max_attempts, created_at) \
-             VALUES ($1, $2, 'queued', $3, 0, 5, $4) RETURNING id",
-            args![kind, payload, run_at.unwrap_or(now), now],
+            INSERT,
+            args![kind, payload, run_at.unwrap_or(now), 5i64, now],
         )
+        .await?;
+    Ok(row.id)
+}
+
+/// Queues a job to run now inside the caller's transaction, tried at most `max_attempts`
+/// times. Returns its id.
+pub async fn enqueue_in(
+    tx: &mut crate::Tx,
+    kind: &str,
+    payload: &str,
+    max_attempts: i64,
+) -> Result<i64> {
+    let now = now();
+    let row: Id = tx
+        .fetch_one(INSERT, args![kind, payload, now, max_attempts, now])
         .await?;
     Ok(row.id)
 }

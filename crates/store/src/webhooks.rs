@@ -247,9 +247,12 @@ pub async fn dispatch(
                 args![id, hook, e.id, &name, &body, now()],
             )
             .await?;
-            tx.execute(
-                "INSERT INTO jobs (kind, payload, state, run_at, attempts, max_attempts, created_at) VALUES ($1, $2, 'queued', $3, 0, 8, $3)",
-                args![job_kind, serde_json::json!({"delivery": id}).to_string(), now()],
+            // More attempts than other jobs: a receiver may be down for hours.
+            crate::jobs::enqueue_in(
+                &mut tx,
+                job_kind,
+                &serde_json::json!({"delivery": id}).to_string(),
+                8,
             )
             .await?;
             made.push(id);
