@@ -22,6 +22,7 @@ pub mod incidents;
 pub mod inventory;
 pub mod jobs;
 pub mod ncaf;
+pub mod projects;
 pub mod report_batch;
 pub mod seed;
 pub mod stats;
