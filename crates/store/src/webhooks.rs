@@ -166,13 +166,15 @@ pub async fn get_delivery(db: &Db, id: Uuid) -> Result<Delivery> {
     .await
 }
 
-/// What the dispatcher makes of one outbox event (with the incident it is about, if any):
-/// for each subscription it concerns, the event name and the body to send.
+/// What the dispatcher makes of one outbox event (with the incident it is about, if any, and
+/// the institutions it was shared with when the event happened): for each subscription it concerns,
+/// the event name and the body to send.
 pub trait Plan {
     fn deliveries(
         &self,
         event: &Event,
         incident: Option<&IncidentRow>,
+        recipients: &[Uuid],
         hooks: &[Webhook],
     ) -> Vec<(Uuid, String, String)>;
 }
@@ -188,6 +190,10 @@ pub async fn dispatch(
     #[derive(FromRow)]
     struct Cursor {
         last_event_id: i64,
+    }
+    #[derive(FromRow)]
+    struct Shared {
+        institution_id: Uuid,
     }
     let mut tx = db.begin().await?;
     // Taking the row's write lock first makes the pass exclusive on both backends.
@@ -240,7 +246,20 @@ pub async fn dispatch(
                 }
                 None => None,
             };
-        for (hook, name, body) in plan.deliveries(e, incident.as_ref(), &hooks) {
+        let recipients: Vec<Uuid> = match &incident {
+            Some(i) => tx
+                .fetch_all::<Shared>(
+                    // Recipients as of the event: sharing does not replay what came before.
+                    "SELECT institution_id FROM incident_recipients WHERE incident_id = $1 AND shared_at <= $2",
+                    args![i.id, e.at],
+                )
+                .await?
+                .into_iter()
+                .map(|s| s.institution_id)
+                .collect(),
+            None => vec![],
+        };
+        for (hook, name, body) in plan.deliveries(e, incident.as_ref(), &recipients, &hooks) {
             let id = Uuid::new_v4();
             tx.execute(
                 &format!("INSERT INTO webhook_deliveries ({DELIVERY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, 'queued', 0, NULL, NULL, $6, NULL) ON CONFLICT DO NOTHING"),

@@ -298,7 +298,7 @@ fn schemas() -> Value {
             "incident_id": uuid, "related_id": uuid, "relation": {"type": "string"}, "created_at": time})),
         "WebhookRequest": {"type": "object", "additionalProperties": false, "required": ["url"], "properties": {
             "url": {"type": "string", "maxLength": 500, "description": "http or https URL receiving POSTs"},
-            "events": {"type": "array", "minItems": 1, "items": {"type": "string", "enum": ["incident.reported", "incident.severity_changed", "incident.late"]}}}},
+            "events": {"type": "array", "minItems": 1, "items": {"type": "string", "enum": ["incident.reported", "incident.severity_changed", "incident.late", "incident.shared"]}}}},
         "Webhook": object(&["id", "institution_id", "url", "events", "active", "created_by", "created_at"], json!({
             "id": uuid, "institution_id": nullable("string", Some("uuid")), "url": {"type": "string"},
             "events": {"type": "string", "description": "Space-separated event names"}, "active": {"type": "boolean"},

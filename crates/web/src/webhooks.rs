@@ -9,9 +9,10 @@
 //! where to read more (the incident's API path), never the report's text: the receiver
 //! reads the rest with its own token, under the access policy.
 //!
-//! Which incidents reach whom: an institution's subscription gets its own incidents; a
-//! national one every incident a coordinator may read. TLP:RED never leaves (it is for named
-//! people), nor AMBER+STRICT on national subscriptions.
+//! Which incidents reach whom: an institution's subscription gets its own incidents and those
+//! shared with it (AMBER recipients, from the moment of sharing: `incident.shared` tells it);
+//! a national one every incident a coordinator may read. TLP:RED never leaves (it is for
+//! named people), nor AMBER+STRICT on national subscriptions.
 
 use axum::http::{Request, Uri, header};
 use centinela_store::Db;
@@ -28,10 +29,11 @@ use uuid::Uuid;
 pub const JOB_KIND: &str = "webhook";
 
 /// The events a subscription may ask for, as named in requests.
-pub const EVENTS: [&str; 3] = [
+pub const EVENTS: [&str; 4] = [
     "incident.reported",
     "incident.severity_changed",
     "incident.late",
+    "incident.shared",
 ];
 
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -54,6 +56,7 @@ impl Plan for IncidentEvents {
         &self,
         event: &Event,
         incident: Option<&IncidentRow>,
+        recipients: &[Uuid],
         hooks: &[Webhook],
     ) -> Vec<(Uuid, String, String)> {
         let Some(i) = incident else { return vec![] };
@@ -83,7 +86,7 @@ impl Plan for IncidentEvents {
             .iter()
             .filter(|h| h.events.split(' ').any(|e| e == event.topic))
             .filter(|h| match h.institution_id {
-                Some(inst) => inst == i.institution_id,
+                Some(inst) => inst == i.institution_id || recipients.contains(&inst),
                 None => i.tlp != "TLP:AMBER+STRICT",
             })
             .map(|h| (h.id, event.topic.clone(), body.clone()))

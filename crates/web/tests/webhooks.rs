@@ -331,3 +331,82 @@ async fn incident_events_reach_subscribers_signed_and_within_their_scope() {
         w.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn shared_incidents_reach_the_recipients_subscription_until_unshared() {
+    let settings = centinela_web::WebSettings {
+        webhooks_allow_local: true,
+        ..Default::default()
+    };
+    for w in worlds_with(settings).await {
+        let officer = w.tokens["officer"].as_str();
+        let coordinator = w.tokens["coordinator"].as_str();
+        let (sat_url, sat_seen) = receiver(StatusCode::OK).await;
+        let r = subscribe(
+            officer,
+            format!("/api/v1/institutions/{}/webhooks", w.own),
+            &sat_url,
+            None,
+        )
+        .send(&w.app)
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+
+        // PEMEX's incident is not SAT's business until it is shared with SAT.
+        let pemex = report(&w, coordinator, w.other, "TLP:AMBER", "Compartido").await;
+        let reference = pemex["reference"].as_str().unwrap();
+        let id = pemex["id"].as_str().unwrap();
+        let r = Call::new(Method::POST, format!("/api/v1/incidents/{id}/recipients"))
+            .token(Some(coordinator))
+            .json(&json!({"institution_id": w.own}))
+            .send(&w.app)
+            .await;
+        assert!(r.status.is_success(), "{}", r.body);
+        let (headers, body) = wait_for(&sat_seen, &["incident.shared", reference]).await;
+        assert_eq!(headers["x-centinela-event"], "incident.shared");
+        assert!(!body.contains("Cifrado de servidores"), "no report text");
+        assert!(
+            !sat_seen
+                .lock()
+                .unwrap()
+                .iter()
+                .any(
+                    |(h, b)| h["x-centinela-event"] == "incident.reported" && b.contains(reference)
+                ),
+            "the report itself came before the sharing"
+        );
+        let severity = |level: &'static str| {
+            Call::new(Method::POST, format!("/api/v1/incidents/{id}/severity"))
+                .token(Some(coordinator))
+                .json(&json!({"level": level, "reason": "Revisión"}))
+        };
+        let r = severity("muy-alto").send(&w.app).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        wait_for(&sat_seen, &["incident.severity_changed", reference]).await;
+
+        // Unshared: the next change stays with PEMEX. A SAT report afterwards is the witness
+        // that the dispatcher went past that change.
+        let r = Call::new(
+            Method::DELETE,
+            format!("/api/v1/incidents/{id}/recipients/{}", w.own),
+        )
+        .token(Some(coordinator))
+        .send(&w.app)
+        .await;
+        assert!(r.status.is_success(), "{}", r.body);
+        let r = severity("critico").send(&w.app).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let marker = report(&w, officer, w.own, "TLP:GREEN", "Testigo").await;
+        wait_for(&sat_seen, &[marker["reference"].as_str().unwrap()]).await;
+        let changes = sat_seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(h, b)| {
+                h["x-centinela-event"] == "incident.severity_changed" && b.contains(reference)
+            })
+            .count();
+        assert_eq!(changes, 1, "{}: nothing after unsharing", w.t.label);
+        w.cleanup().await;
+    }
+}
