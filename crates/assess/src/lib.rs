@@ -37,6 +37,7 @@ pub mod assessment_results;
 pub mod campaign;
 pub mod catalog;
 pub mod error;
+pub mod infer;
 pub mod load;
 pub mod mapping;
 pub mod metadata;
