@@ -342,6 +342,8 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             doc("assessments", "An assessment: measures and answers, progress, compliance and maturity (overall and per group), gaps by weight, remediation plan", &[], None, (200, Some("Assessment")))),
         route!(PUT "/api/v1/institutions/{id}/assessments/{assessment_id}/answers/{measure_id}", api::assessments::save_answer, Assessment, Update, User, PathId,
             doc("assessments", "Answer a measure (status, reason when not applicable, maturity 0-5, comment, evidence links); clears any verdict", &[], Some("AnswerDraft"), (200, Some("Answer")))),
+        route!(POST "/api/v1/institutions/{id}/assessments/{assessment_id}/infer", api::answer_inference::infer_route, Assessment, Update, User, PathId,
+            doc("assessments", "Fill the unanswered measures with answers inferred from the institution's other assessments (shared CSF 2.0 / SP 800-53 ids, OLIR mappings), marked with their provenance and without verdicts; also lists sources whose evidence may serve measures left unanswered", &[], None, (200, Some("InferOutcome")))),
         route!(PUT "/api/v1/institutions/{id}/assessments/{assessment_id}/answers/{measure_id}/verdict", api::assessments::set_verdict, AssessmentVerdict, Update, User, PathId,
             doc("assessments", "An auditor's verdict on an answer (accepted or rejected)", &[], Some("VerdictDraft"), (200, Some("Answer")))),
         route!(POST "/api/v1/institutions/{id}/assessments/{assessment_id}/answers/{measure_id}/evidence", api::evidence::upload_for_answer, Assessment, Update, User, PathId,
