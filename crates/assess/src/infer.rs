@@ -225,20 +225,24 @@ fn relate(
     });
     let target_ids: HashSet<&FrameworkId> = target.maps_to.iter().collect();
     for from in &source.maps_to {
-        let forward = mappings.targets(&from.id).into_iter().filter_map(|m| {
-            (framework_key(&m.provenance.source_framework) == from.framework).then(|| {
+        let forward = mappings
+            .targets(&from.id)
+            .into_iter()
+            .filter(|m| framework_key(&m.provenance.source_framework) == from.framework)
+            .map(|m| {
                 let to =
                     FrameworkId::new(&framework_key(&m.provenance.target_framework), &m.target_id);
                 (m.relationship, to, m)
-            })
-        });
-        let backward = mappings.sources(&from.id).into_iter().filter_map(|m| {
-            (framework_key(&m.provenance.target_framework) == from.framework).then(|| {
+            });
+        let backward = mappings
+            .sources(&from.id)
+            .into_iter()
+            .filter(|m| framework_key(&m.provenance.target_framework) == from.framework)
+            .map(|m| {
                 let to =
                     FrameworkId::new(&framework_key(&m.provenance.source_framework), &m.source_id);
                 (inverse(m.relationship), to, m)
-            })
-        });
+            });
         for (relationship, to, m) in forward.chain(backward) {
             if !target_ids.contains(&to) || strength(relationship) == 0 {
                 continue;
@@ -402,9 +406,17 @@ mod tests {
         &'static str,
     )>;
 
+    type Case = (
+        &'static str,
+        Vec<Known>,
+        &'static str,
+        Want,
+        Vec<&'static str>,
+    );
+
     #[test]
     fn inference_table() {
-        let cases: Vec<(&str, Vec<Known>, &str, Want, Vec<&str>)> = vec![
+        let cases: Vec<Case> = vec![
             (
                 "same ids: equal copies status and maturity",
                 vec![known(
