@@ -812,6 +812,10 @@ const EXPECT: &[(&str, &str)] = &[
         "coordinator=303/303 admin=404/404 officer=403/404 ro=403/404 auditor=303/404 crisis=404/404",
     ),
     (
+        "POST /institutions/{id}/assessments/{assessment_id}/infer",
+        "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
         "POST /institutions/{id}/assessments/{assessment_id}/plan",
         "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
     ),

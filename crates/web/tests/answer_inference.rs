@@ -9,7 +9,7 @@ mod common;
 use axum::http::{Method, StatusCode};
 use centinela_store::assessments::{self as store, CatalogContent, NewVersion, VersionStatus};
 use centinela_store::{Actor, Scope};
-use common::{Call, World, api, days_from_today, officer_token, worlds};
+use common::{Call, World, api, csrf_of, days_from_today, login, officer_token, worlds};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -412,6 +412,31 @@ async fn inferred_on_creation_cleared_on_edit_and_on_request() {
         assert_eq!(theirs1["gob-1"], Value::Null);
         assert_eq!(theirs1["pro-1"], Value::Null);
         let _ = c2;
+
+        // The page's button does the same, with the session's CSRF token.
+        answer(
+            &w,
+            &sat,
+            own,
+            sat2,
+            "ide-1",
+            json!({"status": "implemented", "maturity": 3}),
+        )
+        .await;
+        let cookie = login(&w.app, "oficial.sat@centinela.example").await;
+        let csrf = csrf_of(&w.app, &cookie).await;
+        let r = Call::new(
+            Method::POST,
+            format!("/institutions/{own}/assessments/{sat1}/infer"),
+        )
+        .cookie(&cookie)
+        .form(&[("_csrf", &csrf)])
+        .send(&w.app)
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let (_, got1) = answers(&w, own, sat1).await;
+        assert_eq!(got1["ide-1"]["status"], "implemented");
+        assert_eq!(got1["ide-1"]["inferred"], true);
         w.cleanup().await;
     }
 }
