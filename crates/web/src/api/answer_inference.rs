@@ -163,18 +163,23 @@ pub async fn infer_assessment(
     catalogs: &mut Catalogs,
 ) -> Result<InferOutcome, ApiError> {
     let a = store::get_assessment(db, institution, id).await?;
+    let nothing = InferOutcome {
+        inferred: vec![],
+        suggestions: vec![],
+    };
+    // A first assessment (most of a first campaign) has nothing to draw on: one query.
+    let sources = repo::source_answers(db, institution, id).await?;
+    if sources.is_empty() {
+        return Ok(nothing);
+    }
     let answered: HashSet<String> = store::answers(db, id)
         .await?
         .into_iter()
         .map(|x| x.measure_id)
         .collect();
-    let sources = repo::source_answers(db, institution, id).await?;
     let measures = store::measures(db, a.campaign_id, &a.profile).await?;
-    if sources.is_empty() || measures.iter().all(|m| answered.contains(&m.measure_id)) {
-        return Ok(InferOutcome {
-            inferred: vec![],
-            suggestions: vec![],
-        });
+    if measures.iter().all(|m| answered.contains(&m.measure_id)) {
+        return Ok(nothing);
     }
     let target_maps = catalogs.maps(db, a.campaign_id, &a.profile).await?;
     let targets: Vec<Target> = measures
