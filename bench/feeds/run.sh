@@ -43,7 +43,7 @@ ours() {
     echo "== peak RSS (end to end to ext4, 100k-prefix table)"
     for n in 100000 1000000 10000000; do
         /usr/bin/time -v taskset -c "$CPU" "$B" e2e "$(csv $n)" "$W/owners-100k.csv" "$W/ours-rss.jsonl" 2>&1 |
-            grep -E '^e2e|Maximum resident|Elapsed'
+            grep -E '^e2e|Maximum resident|Elapsed|User time|System time'
     done
     rm -f "$W/ours-rss.jsonl"
 }
@@ -64,7 +64,7 @@ peer() {
     for _ in 1 2 3; do
         rm -f out.jsonl # IntelMQ's file output appends
         /usr/bin/time -v taskset -c "$CPU" python bench_lib.py 2024-05-01-scan_http-xx-geo.csv out.jsonl 2>&1 |
-            grep -E '^events=|Maximum resident|Elapsed'
+            grep -E '^events=|Maximum resident|Elapsed|User time|System time'
     done
     echo "== equivalence (jq -cS, ignoring time.observation; see README for the two renames)"
     pin "$B" e2e "$(csv 100000)" "$W/owners-3.csv" "$W/ours-100000.jsonl"

@@ -57,7 +57,8 @@ pub fn feeds_route(owners: &Path, input: &Path, output: &Path, report: Option<&s
     };
     let file = File::open(input).with_context(|| format!("opening {}", input.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let out = File::create(output).with_context(|| format!("creating {}", output.display()))?;
+    let out = feeds::EventFile::create(output)
+        .with_context(|| format!("creating {}", output.display()))?;
     let bar = if std::io::stderr().is_terminal() {
         ProgressBar::new(size)
     } else {

@@ -25,6 +25,7 @@ pub mod constituency;
 pub mod exposure;
 pub mod password;
 pub mod principal;
+pub mod projects;
 pub mod sector;
 pub mod tlp;
 pub mod validate;

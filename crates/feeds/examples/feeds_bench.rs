@@ -196,14 +196,14 @@ fn e2e(path: &str, owners: &str, out: &str) -> Result<(), Error> {
     };
     let t0 = Instant::now();
     let c0 = cpu_seconds();
-    let s = feeds::route_stream_with(
-        &t,
-        kind_of(path)?,
-        File::open(path)?,
-        File::create(out)?,
-        &opts,
-        |_| {},
-    )?;
+    // As `centinela feeds route` writes: direct I/O where the filesystem has it.
+    let sink = if std::env::var_os("FEEDS_BENCH_BUFFERED").is_some() {
+        feeds::EventFile::buffered(out.as_ref())?
+    } else {
+        feeds::EventFile::create(out.as_ref())?
+    };
+    eprintln!("output: {out} (direct I/O: {})", sink.is_direct());
+    let s = feeds::route_stream_with(&t, kind_of(path)?, File::open(path)?, sink, &opts, |_| {})?;
     let secs = t0.elapsed().as_secs_f64();
     let cpu = cpu_seconds() - c0;
     println!(

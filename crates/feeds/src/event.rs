@@ -33,6 +33,8 @@ impl FieldKey {
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Stored<'p> {
     Text(u32, u32),
+    /// Text that needs no JSON escaping (validated addresses, times, host names).
+    Plain(u32, u32),
     /// Borrowed from the plan or the report definition: constants are not copied per row.
     Const(&'p str),
     Int(i64),
@@ -101,6 +103,14 @@ impl<'p> Event<'p> {
             .push((key, Stored::Text(r.start as u32, r.end as u32)));
     }
 
+    /// Like [`Event::set_text_range`] for text the caller has validated to contain no
+    /// character JSON escapes (no quote, backslash or control character).
+    pub(crate) fn set_plain_range(&mut self, key: &'p FieldKey, r: Range<usize>) {
+        debug_assert!(!needs_escape(self.text[r.clone()].as_bytes()));
+        self.fields
+            .push((key, Stored::Plain(r.start as u32, r.end as u32)));
+    }
+
     pub(crate) fn set_text(&mut self, key: &'p FieldKey, value: &str) -> Range<usize> {
         let r = self.push_text_with(|t| t.push_str(value));
         self.set_text_range(key, r.clone());
@@ -126,7 +136,9 @@ impl<'p> Event<'p> {
     fn value(&self, v: Stored<'p>) -> FieldValue<'_> {
         match v {
             Stored::Const(s) => FieldValue::Text(s),
-            Stored::Text(a, b) => FieldValue::Text(&self.text[a as usize..b as usize]),
+            Stored::Text(a, b) | Stored::Plain(a, b) => {
+                FieldValue::Text(&self.text[a as usize..b as usize])
+            }
             Stored::Int(i) => FieldValue::Int(i),
             Stored::Float(f) => FieldValue::Float(f),
         }
@@ -187,6 +199,11 @@ impl<'p> Event<'p> {
             out.extend_from_slice(&k.json);
             match v {
                 Stored::Text(a, b) => write_json_str(out, &self.text[a as usize..b as usize]),
+                Stored::Plain(a, b) => {
+                    out.push(b'"');
+                    out.extend_from_slice(&self.text.as_bytes()[a as usize..b as usize]);
+                    out.push(b'"');
+                }
                 Stored::Const(s) => write_json_str(out, s),
                 Stored::Int(n) => write_int(out, n),
                 Stored::Float(f) => write_float(out, f),
@@ -243,14 +260,31 @@ const ESCAPE: [u8; 256] = {
     t
 };
 
+/// Whether `bytes` holds a quote, a backslash or a control character. Eight bytes at a time
+/// (SWAR): most values are short, too short for the vector loop a plain scan compiles to.
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Nonzero iff some byte of w is zero (the classic has-zero-byte test).
+    let zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH;
+    let mut words = bytes.chunks_exact(8);
+    for c in &mut words {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let w = u64::from_le_bytes(w);
+        // Bytes below 0x20: exact as an "any" test for thresholds up to 0x80.
+        let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+        if control | zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\'))) != 0 {
+            return true;
+        }
+    }
+    words.remainder().iter().any(|&b| ESCAPE[b as usize] != 0)
+}
+
 pub(crate) fn write_json_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
     let bytes = s.as_bytes();
-    // Branch-free scan (vectorises) for the usual value that needs no escaping.
-    let needs = bytes.iter().fold(false, |acc, &b| {
-        acc | (b < 0x20) | (b == b'"') | (b == b'\\')
-    });
-    if !needs {
+    if !needs_escape(bytes) {
         out.extend_from_slice(bytes);
         out.push(b'"');
         return;
@@ -284,6 +318,27 @@ pub(crate) fn write_json_str(out: &mut Vec<u8>, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn needs_escape_agrees_with_a_plain_scan_for_every_byte_at_every_position() {
+        let naive = |b: &[u8]| b.iter().any(|&c| c < 0x20 || c == b'"' || c == b'\\');
+        for len in 0..=19 {
+            for pos in 0..len {
+                for byte in 0..=255u8 {
+                    // Background of bytes that sit near the thresholds without crossing them.
+                    let mut v: Vec<u8> = (0..len)
+                        .map(|i| [b' ', b'!', b'#', b']', 0x7f, 0xc3][i % 6])
+                        .collect();
+                    v[pos] = byte;
+                    assert_eq!(
+                        needs_escape(&v),
+                        naive(&v),
+                        "len {len}, byte {byte:#x} at {pos}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn json_line_round_trips_through_serde() {

@@ -34,6 +34,7 @@ pub mod owners;
 mod records;
 pub mod report;
 pub mod route;
+pub mod sink;
 
 pub use dedup::{DedupKey, dedup_key, within_window};
 pub use event::{Event, FieldValue};
@@ -43,6 +44,7 @@ pub use report::{ReportKind, ReportPlan};
 pub use route::{
     IssueKind, RouteOptions, RouteSummary, RowIssue, parse_stream, route_stream, route_stream_with,
 };
+pub use sink::EventFile;
 
 /// Errors that stop a whole file or table. Row-level problems never do: they are counted in
 /// [`RouteSummary`].

@@ -118,7 +118,7 @@ pub async fn create_many(
 }
 
 /// Stores a report reported at `now`, numbered `number` (taken here when `None`).
-async fn create_in(
+pub(crate) async fn create_in(
     tx: &mut crate::Tx,
     actor: &Actor,
     prefix: &str,

@@ -23,6 +23,8 @@ pub mod inference;
 pub mod inventory;
 pub mod jobs;
 pub mod ncaf;
+pub mod projects;
+pub mod report_batch;
 pub mod seed;
 pub mod stats;
 pub mod testing;

@@ -130,6 +130,8 @@ pub struct AppState {
     pub caches: Arc<cache::Caches>,
     /// Known vulnerabilities (NVD, KEV) for matching the inventory, when loaded.
     pub vulns: Option<Arc<vuln::VulnDb>>,
+    /// Writes incident reports that arrive together in one transaction (group commit).
+    pub reports: centinela_store::report_batch::ReportBatcher,
     /// The RFC 3161 time-stamping authority, when configured.
     pub tsa: Option<Arc<trust::tsp::TimeStampAuthority>>,
     /// The e-seal service (sealing CA + TSA), when configured.
@@ -156,6 +158,7 @@ impl AppState {
             ));
         }
         Ok(AppState {
+            reports: centinela_store::report_batch::ReportBatcher::start(db.clone()),
             db,
             settings: Arc::new(settings),
             metrics: Arc::default(),

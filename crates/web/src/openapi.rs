@@ -479,12 +479,121 @@ fn schemas() -> Value {
         "IncidentPage": incident_page,
         "EventStream": {"type": "string", "description": "text/event-stream: one event per committed change the caller may see"},
     });
-    for extra in [assessment_schemas(), ncaf_schemas()] {
+    for extra in [assessment_schemas(), ncaf_schemas(), project_schemas()] {
         for (k, v) in extra.as_object().expect("object") {
             out[k] = v.clone();
         }
     }
     out
+}
+
+/// ICT projects, subject assessments and the national oversight.
+fn project_schemas() -> Value {
+    use centinela_core::projects::{ProjectKind, ProjectStatus, Questionnaire, ReviewStatus};
+    let text = |max: usize| json!({"type": "string", "maxLength": max});
+    let time = json!({"type": "string", "format": "date-time"});
+    let uuid = json!({"type": "string", "format": "uuid"});
+    let opt_date = json!({"type": ["string", "null"], "format": "date"});
+    let kinds = strings(ProjectKind::ALL, ProjectKind::as_str);
+    let statuses = strings(ProjectStatus::ALL, ProjectStatus::as_str);
+    let questionnaires = strings(Questionnaire::ALL, Questionnaire::as_str);
+    let reviews = strings(ReviewStatus::ALL, ReviewStatus::as_str);
+    let number_or_null = json!({"type": ["number", "null"]});
+    let score = object(
+        &[
+            "assessed",
+            "total",
+            "progress",
+            "implemented",
+            "partial",
+            "planned",
+            "not_implemented",
+            "not_applicable",
+            "compliance",
+            "maturity",
+        ],
+        json!({"assessed": {"type": "integer"}, "total": {"type": "integer"}, "progress": {"type": "number"},
+               "implemented": {"type": "integer"}, "partial": {"type": "integer"}, "planned": {"type": "integer"},
+               "not_implemented": {"type": "integer"}, "not_applicable": {"type": "integer"},
+               "compliance": number_or_null.clone(), "maturity": number_or_null}),
+    );
+    let subject_props = json!({
+        "id": uuid, "institution_id": uuid, "subject_kind": {"type": "string", "enum": ["service", "project"]},
+        "subject_id": uuid, "questionnaire": {"type": "string", "enum": questionnaires.clone()},
+        "status": {"type": "string", "enum": reviews}, "return_reason": {"type": "string"},
+        "created_by": {"type": "string"}, "submitted_by": nullable("string", None), "submitted_at": nullable("string", Some("date-time")),
+        "decided_by": nullable("string", None), "decided_at": nullable("string", Some("date-time")),
+        "created_at": time, "updated_at": time,
+    });
+    let subject_required = [
+        "id",
+        "institution_id",
+        "subject_kind",
+        "subject_id",
+        "questionnaire",
+        "status",
+        "return_reason",
+        "created_by",
+        "submitted_by",
+        "submitted_at",
+        "decided_by",
+        "decided_at",
+        "created_at",
+        "updated_at",
+    ];
+    let subject = object(&subject_required, subject_props.clone());
+    let mut detail_props = subject_props;
+    detail_props["subject_name"] = json!({"type": "string"});
+    detail_props["measures"] = json!({"type": "array", "items": object(&["id", "group", "weight", "title", "answer", "files"], json!({
+        "id": {"type": "string"}, "group": {"type": "string"}, "weight": {"type": "number"}, "title": {"type": "string"},
+        "answer": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/Answer"}]},
+        "files": {"type": "array", "maxItems": 0, "description": "Always empty: evidence is given as links in the answer"}}))});
+    detail_props["overall"] = score.clone();
+    detail_props["groups"] = json!({"type": "object", "additionalProperties": score});
+    detail_props["gaps"] = json!({"type": "array", "items": object(&["measure_id", "title", "group", "weight", "status"], json!({
+        "measure_id": {"type": "string"}, "title": {"type": "string"}, "group": {"type": "string"},
+        "weight": {"type": "number"}, "status": {"type": "string"}}))});
+    let mut detail_required: Vec<&str> = subject_required.to_vec();
+    detail_required.extend(["subject_name", "measures", "overall", "groups", "gaps"]);
+    json!({
+        "Project": object(&["id", "institution_id", "name", "description", "kind", "service_id", "planned_live_on", "status", "went_live_on", "created_at", "updated_at"], json!({
+            "id": uuid, "institution_id": uuid, "name": {"type": "string"}, "description": {"type": "string"},
+            "kind": {"type": "string", "enum": kinds.clone()}, "service_id": nullable("string", Some("uuid")),
+            "planned_live_on": opt_date.clone(), "status": {"type": "string", "enum": statuses.clone()}, "went_live_on": opt_date.clone(),
+            "created_at": time, "updated_at": time,
+        })),
+        "ProjectList": {"type": "array", "items": {"$ref": "#/components/schemas/Project"}},
+        "ProjectDraft": {"type": "object", "additionalProperties": false, "required": ["name", "kind"], "properties": {
+            "name": text(200), "description": text(5000), "kind": {"type": "string", "enum": kinds.clone()},
+            "service_id": {"type": ["string", "null"], "format": "uuid", "description": "One of the institution's digital services"},
+            "planned_live_on": opt_date.clone(), "status": {"type": ["string", "null"], "enum": statuses.as_array().expect("array").iter().cloned().chain([Value::Null]).collect::<Vec<_>>()},
+            "went_live_on": {"type": ["string", "null"], "format": "date", "description": "Live or retired projects only; not before registration, not in the future"},
+        }},
+        "SubjectAssessment": subject,
+        "SubjectAssessmentList": {"type": "array", "items": {"$ref": "#/components/schemas/SubjectAssessment"}},
+        "SubjectAssessmentDetail": object(&detail_required, detail_props),
+        "SubjectAssessmentDraft": {"type": "object", "additionalProperties": false, "required": ["subject_kind", "subject_id", "questionnaire"], "properties": {
+            "subject_kind": {"type": "string", "enum": ["service", "project"]}, "subject_id": uuid,
+            "questionnaire": {"type": "string", "enum": questionnaires.clone(), "description": "A service takes pia only"},
+        }},
+        "SubjectDecision": {"type": "object", "additionalProperties": false, "required": ["decision"], "properties": {
+            "decision": {"type": "string", "enum": ["approved", "returned"]}, "reason": {"type": "string", "maxLength": 2000, "description": "Required when returned"},
+        }},
+        "ProjectOversight": object(&["today", "sector", "projects", "services"], json!({
+            "today": {"type": "string", "format": "date"}, "sector": nullable("string", None),
+            "projects": {"type": "array", "items": object(&["project_id", "institution_id", "acronym", "sector", "name", "kind", "status", "planned_live_on", "went_live_on", "missing", "reviews"], json!({
+                "project_id": uuid, "institution_id": uuid, "acronym": {"type": "string"}, "sector": {"type": "string"},
+                "name": {"type": "string"}, "kind": {"type": "string", "enum": kinds}, "status": {"type": "string", "enum": statuses},
+                "planned_live_on": opt_date.clone(), "went_live_on": opt_date,
+                "missing": {"type": "array", "items": {"type": "string", "enum": questionnaires.clone()}},
+                "reviews": {"type": "object", "description": "Review status by questionnaire started", "additionalProperties": {"type": "string"}},
+            }))},
+            "services": {"type": "array", "items": object(&["service_id", "institution_id", "acronym", "sector", "name", "url", "pia_status"], json!({
+                "service_id": uuid, "institution_id": uuid, "acronym": {"type": "string"}, "sector": {"type": "string"},
+                "name": {"type": "string"}, "url": {"type": "string"}, "pia_status": nullable("string", None),
+            }))},
+        })),
+    })
 }
 
 /// The national capabilities self-assessment (NCAF).

@@ -824,6 +824,82 @@ const EXPECT: &[(&str, &str)] = &[
         "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
     ),
     (
+        "GET /api/v1/institutions/{id}/projects",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "POST /api/v1/institutions/{id}/projects",
+        "coordinator=201/201 admin=404/404 officer=201/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "PUT /api/v1/institutions/{id}/projects/{project_id}",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/subject-assessments",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "POST /api/v1/institutions/{id}/subject-assessments",
+        "coordinator=201/201 admin=404/404 officer=201/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/subject-assessments/{subject_assessment_id}",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "PUT /api/v1/institutions/{id}/subject-assessments/{subject_assessment_id}/answers/{measure_id}",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "POST /api/v1/institutions/{id}/subject-assessments/{subject_assessment_id}/submit",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "POST /api/v1/institutions/{id}/subject-assessments/{subject_assessment_id}/decision",
+        "coordinator=200/200 admin=404/404 officer=403/404 ro=403/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/projects/oversight",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
+        "GET /institutions/{id}/projects",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "POST /institutions/{id}/projects",
+        "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "POST /institutions/{id}/projects/{project_id}",
+        "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "POST /institutions/{id}/subject-assessments",
+        "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "GET /institutions/{id}/subject-assessments/{subject_assessment_id}",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "POST /institutions/{id}/subject-assessments/{subject_assessment_id}/answers/{measure_id}",
+        "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "POST /institutions/{id}/subject-assessments/{subject_assessment_id}/submit",
+        "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "POST /institutions/{id}/subject-assessments/{subject_assessment_id}/decision",
+        "coordinator=303/303 admin=404/404 officer=403/404 ro=403/404 auditor=303/404 crisis=404/404",
+    ),
+    (
+        "GET /projects/oversight",
+        "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
+    ),
+    (
         "GET /login/totp",
         "coordinator=303 admin=303 officer=303 ro=303 auditor=303 crisis=303",
     ),
@@ -1050,6 +1126,23 @@ async fn body_for(w: &World, spec: &RouteSpec, inst: Uuid, n: usize) -> Option<V
         ("PUT", "/api/v1/institutions/{id}/assessments/{assessment_id}/plan/{item_id}") => {
             Some(json!({"status": "done", "owner": "TI"}))
         }
+        ("POST", "/api/v1/institutions/{id}/projects") => {
+            Some(json!({"name": format!("Proyecto {unique}"), "kind": "cloud_migration"}))
+        }
+        ("PUT", "/api/v1/institutions/{id}/projects/{project_id}") => {
+            Some(json!({"name": "Nube", "kind": "cloud_migration", "status": "in_progress"}))
+        }
+        ("POST", "/api/v1/institutions/{id}/subject-assessments") => Some(json!({
+            "subject_kind": "project", "subject_id": new_project(w, inst).await, "questionnaire": "cloud"
+        })),
+        (
+            "PUT",
+            "/api/v1/institutions/{id}/subject-assessments/{subject_assessment_id}/answers/{measure_id}",
+        ) => Some(json!({"status": "partial", "maturity": 2})),
+        (
+            "POST",
+            "/api/v1/institutions/{id}/subject-assessments/{subject_assessment_id}/decision",
+        ) => Some(json!({"decision": "approved"})),
         ("POST", "/api/v1/incidents/{incident_id}/submissions") => {
             Some(json!({"stage": "initial-report"}))
         }
@@ -1183,6 +1276,24 @@ fn form_for(spec: &RouteSpec, n: usize, inst: Uuid) -> Option<Vec<(String, Strin
             ("owner", "TI".into()),
             ("due_on", String::new()),
             ("status", "in_progress".into()),
+        ],
+        "/institutions/{id}/projects" => vec![
+            ("name", format!("Proyecto {unique}")),
+            ("kind", "digital_transformation".into()),
+            ("planned_live_on", "2099-01-31".into()),
+        ],
+        "/institutions/{id}/projects/{project_id}" => vec![
+            ("name", "Nube".into()),
+            ("kind", "cloud_migration".into()),
+            ("status", "live".into()),
+            ("went_live_on", String::new()),
+        ],
+        "/institutions/{id}/subject-assessments/{subject_assessment_id}/answers/{measure_id}" => {
+            vec![("status", "implemented".into()), ("maturity", "3".into())]
+        }
+        "/institutions/{id}/subject-assessments/{subject_assessment_id}/decision" => vec![
+            ("decision", "returned".into()),
+            ("reason", "Falta la base legal".into()),
         ],
         "/institutions/{id}/officers" => vec![
             ("role", "officer".into()),
@@ -1387,6 +1498,7 @@ async fn path_for(w: &World, spec: &RouteSpec, inst: Uuid, role: &str, n: usize)
             .replace("{notice_id}", &notice.id.to_string())
             .replace("{event}", "submission");
     }
+    path = project_fixtures(w, spec, inst, path).await;
     path = assessment_fixtures(w, spec, inst, path).await;
     path = ncaf_fixtures(w, spec, path).await;
     if path.contains("{token_id}") {
@@ -1595,6 +1707,62 @@ async fn assessment_fixtures(w: &World, spec: &RouteSpec, inst: Uuid, mut path: 
     path
 }
 
+/// A fresh ICT project of `inst` (a random id when the institution does not exist).
+async fn new_project(w: &World, inst: Uuid) -> Uuid {
+    let f = centinela_store::projects::ProjectFields {
+        name: "Proyecto".into(),
+        kind: "cloud_migration".into(),
+        status: "planned".into(),
+        ..Default::default()
+    };
+    match centinela_store::projects::create_project(w.db(), &Actor::system(), inst, &f).await {
+        Ok(p) => p.id,
+        Err(_) => Uuid::new_v4(),
+    }
+}
+
+/// Fresh projects and subject assessments (a PIA of a new project): answered in full for
+/// submitting, and submitted for a decision.
+async fn project_fixtures(w: &World, spec: &RouteSpec, inst: Uuid, mut path: String) -> String {
+    use centinela_store::projects as store;
+    let actor = Actor::system();
+    if path.contains("{project_id}") {
+        path = path.replace("{project_id}", &new_project(w, inst).await.to_string());
+    }
+    if path.contains("{subject_assessment_id}") {
+        let d = centinela_web::api::projects::SubjectDraft {
+            subject_kind: "project".into(),
+            subject_id: new_project(w, inst).await.to_string(),
+            questionnaire: "pia".into(),
+        };
+        let a = centinela_web::api::projects::start_subject(w.db(), &actor, inst, &d)
+            .await
+            .unwrap();
+        let measures = store::measures(w.db(), a.id).await.unwrap();
+        let full = spec.path.ends_with("/submit") || spec.path.ends_with("/decision");
+        for m in measures.iter().take(if full { measures.len() } else { 1 }) {
+            let n = assessments::NewAnswer {
+                measure_id: m.measure_id.clone(),
+                status: "implemented".into(),
+                reason: String::new(),
+                maturity: Some(3),
+                comment: String::new(),
+                evidence: "[]".into(),
+            };
+            store::save_answer(w.db(), &actor, inst, a.id, &n)
+                .await
+                .unwrap();
+        }
+        if spec.path.ends_with("/decision") {
+            store::submit(w.db(), &actor, inst, a.id).await.unwrap();
+        }
+        path = path
+            .replace("{subject_assessment_id}", &a.id.to_string())
+            .replace("{measure_id}", &measures[0].measure_id);
+    }
+    path
+}
+
 /// A small file kept where the server keeps evidence, described for recording.
 fn stored_evidence(
     w: &World,
@@ -1747,6 +1915,13 @@ async fn access_matrix(shard: usize, of: usize) {
                     } else if centinela_web::security::UPLOAD_PATHS.contains(&spec.path) {
                         call =
                             call.multipart(&[("report", "scan_http")], "report.csv", SAMPLE_REPORT);
+                    } else if spec.path == "/institutions/{id}/subject-assessments" {
+                        let subject = new_project(&w, *inst).await.to_string();
+                        call = call.form(&[
+                            ("subject_kind", "project"),
+                            ("subject_id", subject.as_str()),
+                            ("questionnaire", "pia"),
+                        ]);
                     } else if let Some(b) = body_for(&w, &spec, *inst, n).await {
                         call = call.json(&b);
                     } else if let Some(f) = form_for(&spec, n, *inst) {

@@ -492,3 +492,60 @@ async fn concurrent_reports_get_distinct_references() {
         w.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn batched_reports_share_transactions_and_a_bad_one_fails_alone() {
+    use centinela_store::report_batch::ReportBatcher;
+    for w in worlds().await {
+        let batcher = ReportBatcher::start(w.db().clone());
+        let at = OffsetDateTime::now_utc();
+        let (coord, coord_p) = actor(&w, "coordinador@centinela.example").await;
+        // Round 1: 30 reports at once. Round 2: 20 more and one naming no institution (a
+        // foreign-key violation), which must fail alone.
+        let mut good = vec![];
+        for round in 0..2 {
+            let mut tasks = vec![];
+            let n = if round == 0 { 30 } else { 21 };
+            for k in 0..n {
+                let b = batcher.clone();
+                let actor = coord.clone();
+                let inst = match (round, k) {
+                    (1, 7) => Uuid::new_v4(),
+                    _ if k % 2 == 0 => w.own,
+                    _ => w.other,
+                };
+                tasks.push(tokio::spawn(async move {
+                    let n = new_incident(inst, "Lote", "", "TLP:AMBER", "alto", "fraud", at, at);
+                    (inst, b.create(&actor, "CEN", n).await)
+                }));
+            }
+            for t in tasks {
+                let (inst, result) = t.await.unwrap();
+                if inst == w.own || inst == w.other {
+                    good.push(result.unwrap_or_else(|e| panic!("{}: {e}", w.t.label)));
+                } else {
+                    assert!(result.is_err(), "{}: no such institution", w.t.label);
+                }
+            }
+        }
+        assert!(
+            batcher.largest_batch() > 1,
+            "{}: reports arriving together shared a transaction",
+            w.t.label
+        );
+        let mut refs: Vec<&str> = good.iter().map(|r| r.reference.as_str()).collect();
+        refs.sort();
+        refs.dedup();
+        assert_eq!(refs.len(), 50, "{}: distinct references", w.t.label);
+        for row in &good {
+            let stored = incidents::get(w.db(), row.id).await.unwrap();
+            assert_eq!(stored.reference, row.reference, "{}", w.t.label);
+        }
+        // Counters kept by triggers inside the shared transactions still equal a recount.
+        let stats = stats(&w, "coordinator").await;
+        let want = recount(&w, &coord_p).await;
+        assert_eq!(stats["total"], want["total"], "{}", w.t.label);
+        assert_eq!(stats["by_class"], want["by_class"], "{}", w.t.label);
+        w.cleanup().await;
+    }
+}

@@ -835,7 +835,7 @@ pub struct CampaignDraft {
     pub institutions: Vec<String>,
 }
 
-fn measure_rows(es: &Catalog, en: &Catalog) -> Vec<MeasureRow> {
+pub fn measure_rows(es: &Catalog, en: &Catalog) -> Vec<MeasureRow> {
     let titles: HashMap<String, String> = measures_of(en)
         .into_iter()
         .map(|m| (m.id, m.title))

@@ -193,7 +193,10 @@ pub async fn report(
     draft: IncidentDraft,
 ) -> Result<IncidentRow, ApiError> {
     let new = prepare(state, ctx, draft).await?;
-    Ok(store::create(&state.db, &ctx.actor(), REFERENCE_PREFIX, &new).await?)
+    Ok(state
+        .reports
+        .create(&ctx.actor(), REFERENCE_PREFIX, new)
+        .await?)
 }
 
 /// Linked inventory entries must be the reporting institution's own.

@@ -16,6 +16,7 @@ pub mod incidents;
 pub mod inventory;
 pub mod ncaf;
 pub mod ops;
+pub mod projects;
 pub mod reference;
 pub mod trust;
 pub mod webhooks;

@@ -11,6 +11,7 @@ pub mod exposure;
 pub mod feeds;
 pub mod incidents;
 pub mod ncaf;
+pub mod projects;
 pub mod trust;
 pub mod users;
 

@@ -1,0 +1,737 @@
+//! ICT projects and subject assessments: registering projects (and refusing bad ones), the
+//! review workflow of a project's questionnaires, the institution boundary, and the national
+//! oversight on a small case worked by hand.
+
+mod common;
+
+use axum::http::{Method, StatusCode};
+use centinela_store::projects as store;
+use centinela_store::{Actor, assessments::NewAnswer};
+use centinela_web::api::projects::{self as api, ProjectDraft, SubjectDraft};
+use common::{Call, World, worlds};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+fn yesterday() -> String {
+    (centinela_web::api::assessments::today() - time::Duration::days(1)).to_string()
+}
+
+fn tomorrow() -> String {
+    (centinela_web::api::assessments::today() + time::Duration::days(1)).to_string()
+}
+
+async fn send(
+    w: &World,
+    role: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> common::Reply {
+    let mut call = Call::new(method, path).token(Some(&w.tokens[role]));
+    if let Some(b) = body {
+        call = call.json(&b);
+    }
+    call.send(&w.app).await
+}
+
+/// Answers every measure of a subject assessment through the API.
+async fn answer_all(w: &World, role: &str, inst: Uuid, id: &str) {
+    let base = format!("/api/v1/institutions/{inst}/subject-assessments/{id}");
+    let view = send(w, role, Method::GET, &base, None).await.json();
+    for m in view["measures"].as_array().unwrap() {
+        let r = send(
+            w,
+            role,
+            Method::PUT,
+            &format!("{base}/answers/{}", m["id"].as_str().unwrap()),
+            Some(json!({"status": "implemented", "maturity": 3, "evidence": ["https://intranet.sat.gob.mx/pia.pdf"]})),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    }
+}
+
+#[tokio::test]
+async fn projects_review_workflow_and_boundaries() {
+    for w in worlds().await {
+        let base = format!("/api/v1/institutions/{}", w.own);
+        let theirs = format!("/api/v1/institutions/{}", w.other);
+
+        // Bad projects are refused with the field, and nothing is stored.
+        for (body, field) in [
+            (json!({"name": "Nube", "kind": "blockchain"}), "kind"),
+            (
+                json!({"name": "Nube", "kind": "other", "status": "paused"}),
+                "status",
+            ),
+            (
+                json!({"name": "Nube", "kind": "other", "status": "live", "went_live_on": yesterday()}),
+                "went_live_on",
+            ),
+            (
+                json!({"name": "Nube", "kind": "other", "status": "live", "went_live_on": tomorrow()}),
+                "went_live_on",
+            ),
+            (
+                json!({"name": "Nube", "kind": "other", "went_live_on": "2026-01-01"}),
+                "went_live_on",
+            ),
+            (json!({"name": "", "kind": "other"}), "name"),
+        ] {
+            let r = send(
+                &w,
+                "officer",
+                Method::POST,
+                &format!("{base}/projects"),
+                Some(body.clone()),
+            )
+            .await;
+            assert_eq!(
+                r.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{body}: {}",
+                r.body
+            );
+            assert!(
+                r.json()["error"]["fields"].to_string().contains(field),
+                "{body}: {}",
+                r.body
+            );
+        }
+        let r = send(
+            &w,
+            "officer",
+            Method::POST,
+            &format!("{base}/projects"),
+            Some(json!({"name": "x", "kind": "other", "color": "red"})),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        // Another institution's service cannot be linked.
+        let pemex_service = send(&w, "coordinator", Method::POST, &format!("{theirs}/services"),
+            Some(json!({"name": "Portal PEMEX", "url": "https://www.pemex.example", "personal_data": true}))).await.json();
+        let r = send(
+            &w,
+            "officer",
+            Method::POST,
+            &format!("{base}/projects"),
+            Some(json!({"name": "Nube", "kind": "other", "service_id": pemex_service["id"]})),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        let listed = send(
+            &w,
+            "officer",
+            Method::GET,
+            &format!("{base}/projects"),
+            None,
+        )
+        .await
+        .json();
+        assert_eq!(listed, json!([]), "nothing half-written");
+
+        // A project with its service.
+        let service = send(&w, "officer", Method::POST, &format!("{base}/services"),
+            Some(json!({"name": "Declaraciones", "url": "https://declara.sat.example", "personal_data": true}))).await.json();
+        let r = send(&w, "officer", Method::POST, &format!("{base}/projects"),
+            Some(json!({"name": "Declaraciones en la nube", "kind": "cloud_migration", "service_id": service["id"], "planned_live_on": tomorrow()}))).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let project = r.json();
+        assert_eq!(project["status"], "planned");
+        assert_eq!(project["went_live_on"], Value::Null);
+        let pid = project["id"].as_str().unwrap().to_string();
+
+        // Another institution's officer: as if none of it existed.
+        let pemex_project = send(
+            &w,
+            "coordinator",
+            Method::POST,
+            &format!("{theirs}/projects"),
+            Some(json!({"name": "Refinería digital", "kind": "digital_transformation"})),
+        )
+        .await
+        .json();
+        let ppid = pemex_project["id"].as_str().unwrap();
+        for (method, path, body) in [
+            (Method::GET, format!("{theirs}/projects"), None),
+            (
+                Method::POST,
+                format!("{theirs}/projects"),
+                Some(json!({"name": "x", "kind": "other"})),
+            ),
+            (
+                Method::PUT,
+                format!("{theirs}/projects/{ppid}"),
+                Some(json!({"name": "x", "kind": "other"})),
+            ),
+            (Method::GET, format!("{theirs}/subject-assessments"), None),
+        ] {
+            let r = send(&w, "officer", method.clone(), &path, body).await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{method} {path}");
+            assert!(!r.body.contains(ppid));
+        }
+        // Nor through one's own institution's path.
+        let r = send(
+            &w,
+            "officer",
+            Method::PUT,
+            &format!("{base}/projects/{ppid}"),
+            Some(json!({"name": "x", "kind": "other"})),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        let r = send(
+            &w,
+            "officer",
+            Method::POST,
+            &format!("{base}/subject-assessments"),
+            Some(json!({"subject_kind": "project", "subject_id": ppid, "questionnaire": "pia"})),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+
+        // Starting assessments: a service takes the PIA only; one per subject and questionnaire.
+        for (body, status) in [
+            (
+                json!({"subject_kind": "service", "subject_id": service["id"], "questionnaire": "cloud"}),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            (
+                json!({"subject_kind": "building", "subject_id": pid, "questionnaire": "pia"}),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            (
+                json!({"subject_kind": "project", "subject_id": pid, "questionnaire": "dpia"}),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            (
+                json!({"subject_kind": "service", "subject_id": service["id"], "questionnaire": "pia"}),
+                StatusCode::CREATED,
+            ),
+            (
+                json!({"subject_kind": "service", "subject_id": service["id"], "questionnaire": "pia"}),
+                StatusCode::CONFLICT,
+            ),
+            (
+                json!({"subject_kind": "project", "subject_id": pid, "questionnaire": "cloud"}),
+                StatusCode::CREATED,
+            ),
+        ] {
+            let r = send(
+                &w,
+                "officer",
+                Method::POST,
+                &format!("{base}/subject-assessments"),
+                Some(body.clone()),
+            )
+            .await;
+            assert_eq!(r.status, status, "{body}: {}", r.body);
+        }
+        let r = send(
+            &w,
+            "officer",
+            Method::POST,
+            &format!("{base}/subject-assessments"),
+            Some(json!({"subject_kind": "project", "subject_id": pid, "questionnaire": "pia"})),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        let pia = r.json();
+        assert_eq!(pia["status"], "draft");
+        let id = pia["id"].as_str().unwrap().to_string();
+        let one = format!("{base}/subject-assessments/{id}");
+
+        // The questionnaire as resolved: 14 questions and the 2 baseline measures it imports.
+        let view = send(&w, "officer", Method::GET, &one, None).await.json();
+        assert_eq!(view["subject_name"], "Declaraciones en la nube");
+        let ids: Vec<&str> = view["measures"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids.len(), 16, "{ids:?}");
+        assert!(ids.contains(&"pia-dat-1") && ids.contains(&"pro-5") && ids.contains(&"pro-7"));
+        assert_eq!(view["overall"]["total"], 16);
+        assert_eq!(view["overall"]["assessed"], 0);
+
+        // Another officer's view of it: 404, and so are answers to it.
+        let r = send(
+            &w,
+            "officer",
+            Method::GET,
+            &format!("{theirs}/subject-assessments/{id}"),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+        // Answers in the campaign model; an incomplete assessment is not submitted.
+        let r = send(
+            &w,
+            "officer",
+            Method::PUT,
+            &format!("{one}/answers/pia-dat-1"),
+            Some(json!({"status": "not_applicable"})),
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "a reason is required"
+        );
+        let r = send(
+            &w,
+            "officer",
+            Method::PUT,
+            &format!("{one}/answers/gob-1"),
+            Some(json!({"status": "implemented"})),
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::NOT_FOUND,
+            "not a measure of this questionnaire"
+        );
+        let r = send(
+            &w,
+            "officer",
+            Method::PUT,
+            &format!("{one}/answers/pia-dat-1"),
+            Some(json!({"status": "partial", "maturity": 2})),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let r = send(&w, "officer", Method::POST, &format!("{one}/submit"), None).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+        answer_all(&w, "officer", w.own, &id).await;
+        let view = send(&w, "officer", Method::GET, &one, None).await.json();
+        assert_eq!(view["overall"]["assessed"], 16);
+        assert_eq!(view["overall"]["compliance"], 1.0);
+        assert_eq!(view["gaps"], json!([]));
+        let r = send(&w, "officer", Method::POST, &format!("{one}/submit"), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.json()["submitted_by"], "oficial.sat@centinela.example");
+        // Locked under review; the institution does not approve its own.
+        let r = send(
+            &w,
+            "officer",
+            Method::PUT,
+            &format!("{one}/answers/pia-dat-1"),
+            Some(json!({"status": "planned"})),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        let r = send(
+            &w,
+            "officer",
+            Method::POST,
+            &format!("{one}/decision"),
+            Some(json!({"decision": "approved"})),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        // Returned with a reason (required), answered again, submitted again, approved once.
+        let r = send(
+            &w,
+            "auditor",
+            Method::POST,
+            &format!("{one}/decision"),
+            Some(json!({"decision": "returned"})),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let r = send(
+            &w,
+            "auditor",
+            Method::POST,
+            &format!("{one}/decision"),
+            Some(json!({"decision": "maybe"})),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let r = send(
+            &w,
+            "auditor",
+            Method::POST,
+            &format!("{one}/decision"),
+            Some(json!({"decision": "returned", "reason": "Falta el plazo de conservación"})),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.json()["status"], "returned");
+        assert_eq!(r.json()["return_reason"], "Falta el plazo de conservación");
+        let r = send(
+            &w,
+            "auditor",
+            Method::POST,
+            &format!("{one}/decision"),
+            Some(json!({"decision": "approved"})),
+        )
+        .await;
+        assert_eq!(
+            r.status,
+            StatusCode::CONFLICT,
+            "a returned assessment is not approved"
+        );
+        let r = send(
+            &w,
+            "officer",
+            Method::PUT,
+            &format!("{one}/answers/pia-ret-1"),
+            Some(json!({"status": "partial", "comment": "Plazo de 5 años"})),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let r = send(&w, "officer", Method::POST, &format!("{one}/submit"), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let r = send(
+            &w,
+            "coordinator",
+            Method::POST,
+            &format!("{one}/decision"),
+            Some(json!({"decision": "approved"})),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(r.json()["status"], "approved");
+        assert_eq!(r.json()["decided_by"], "coordinador@centinela.example");
+        let r = send(
+            &w,
+            "auditor",
+            Method::POST,
+            &format!("{one}/decision"),
+            Some(json!({"decision": "approved"})),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "approved twice");
+        assert_eq!(r.json()["error"]["code"], "not_allowed_now");
+        let r = send(&w, "officer", Method::POST, &format!("{one}/submit"), None).await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        let view = send(&w, "officer", Method::GET, &one, None).await.json();
+        assert_eq!(
+            view["gaps"].as_array().unwrap().len(),
+            1,
+            "the partial answer is a gap"
+        );
+
+        // Whoever submitted does not review, whatever the role: the coordinator on PEMEX.
+        let d = SubjectDraft {
+            subject_kind: "project".into(),
+            subject_id: ppid.into(),
+            questionnaire: "pia".into(),
+        };
+        let coordinator = Actor {
+            user_id: None,
+            email: "coordinador@centinela.example".into(),
+        };
+        let a = api::start_subject(w.db(), &coordinator, w.other, &d)
+            .await
+            .unwrap();
+        answer_all(&w, "coordinator", w.other, &a.id.to_string()).await;
+        let theirs_one = format!("{theirs}/subject-assessments/{}", a.id);
+        let r = send(
+            &w,
+            "coordinator",
+            Method::POST,
+            &format!("{theirs_one}/submit"),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let r = send(
+            &w,
+            "coordinator",
+            Method::POST,
+            &format!("{theirs_one}/decision"),
+            Some(json!({"decision": "approved"})),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+        // The auditor of SAT does not see PEMEX's.
+        let r = send(
+            &w,
+            "auditor",
+            Method::POST,
+            &format!("{theirs_one}/decision"),
+            Some(json!({"decision": "approved"})),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+        // A project goes live (today when no date is given); the date cannot move before
+        // its registration.
+        let r = send(&w, "officer", Method::PUT, &format!("{base}/projects/{pid}"),
+            Some(json!({"name": "Declaraciones en la nube", "kind": "cloud_migration", "status": "live", "went_live_on": yesterday()}))).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        let r = send(&w, "officer", Method::PUT, &format!("{base}/projects/{pid}"),
+            Some(json!({"name": "Declaraciones en la nube", "kind": "cloud_migration", "status": "live"}))).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        assert_eq!(
+            r.json()["went_live_on"],
+            centinela_web::api::assessments::today().to_string()
+        );
+
+        // The pages show the project, the review and the answers.
+        let page = send(
+            &w,
+            "officer",
+            Method::GET,
+            &format!("/institutions/{}/projects", w.own),
+            None,
+        )
+        .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.body.contains("Declaraciones en la nube") && page.body.contains(&id),
+            "{}",
+            page.body
+        );
+        let page = send(
+            &w,
+            "auditor",
+            Method::GET,
+            &format!("/institutions/{}/subject-assessments/{id}", w.own),
+            None,
+        )
+        .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("review-status") && page.body.contains("PIA-DAT-1"));
+        w.cleanup().await;
+    }
+}
+
+/// Registers a project through the API's validation.
+async fn project(w: &World, inst: Uuid, name: &str, status: &str, planned: Option<String>) -> Uuid {
+    let d = ProjectDraft {
+        name: name.into(),
+        kind: "digital_transformation".into(),
+        status: Some(status.into()),
+        planned_live_on: planned,
+        ..Default::default()
+    };
+    api::register_project(w.db(), &Actor::system(), inst, &d)
+        .await
+        .unwrap()
+        .id
+}
+
+async fn service(w: &World, inst: Uuid, name: &str, personal_data: bool) -> Uuid {
+    let n = centinela_store::inventory::NewService {
+        name: name.into(),
+        url: "https://servicio.example".into(),
+        personal_data,
+        ..Default::default()
+    };
+    centinela_store::inventory::add_service(w.db(), &Actor::system(), inst, &n)
+        .await
+        .unwrap()
+        .id
+}
+
+/// Takes a subject assessment as far as `until` (draft, submitted or approved).
+async fn assess(w: &World, inst: Uuid, kind: &str, subject: Uuid, q: &str, until: &str) {
+    let officer = Actor {
+        user_id: None,
+        email: "oficial@example".into(),
+    };
+    let d = SubjectDraft {
+        subject_kind: kind.into(),
+        subject_id: subject.to_string(),
+        questionnaire: q.into(),
+    };
+    let a = api::start_subject(w.db(), &officer, inst, &d)
+        .await
+        .unwrap();
+    if until == "draft" {
+        return;
+    }
+    for m in store::measures(w.db(), a.id).await.unwrap() {
+        let n = NewAnswer {
+            measure_id: m.measure_id,
+            status: "implemented".into(),
+            reason: String::new(),
+            maturity: Some(4),
+            comment: String::new(),
+            evidence: "[]".into(),
+        };
+        store::save_answer(w.db(), &officer, inst, a.id, &n)
+            .await
+            .unwrap();
+    }
+    store::submit(w.db(), &officer, inst, a.id).await.unwrap();
+    if until == "approved" {
+        let reviewer = Actor {
+            user_id: None,
+            email: "revisor@example".into(),
+        };
+        store::decide(
+            w.db(),
+            &reviewer,
+            inst,
+            a.id,
+            centinela_core::projects::ReviewStatus::Approved,
+            "",
+        )
+        .await
+        .unwrap();
+    }
+}
+
+fn names(list: &Value, key: &str) -> Vec<(String, Value)> {
+    let mut v: Vec<(String, Value)> = list[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["name"].as_str().unwrap().to_string(),
+                if key == "projects" {
+                    r["missing"].clone()
+                } else {
+                    r["pia_status"].clone()
+                },
+            )
+        })
+        .collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+#[tokio::test]
+async fn national_oversight_on_a_hand_worked_case() {
+    for w in worlds().await {
+        let (sat, pemex) = (w.own, w.other);
+        // SAT (public finance):
+        let p1 = project(&w, sat, "P1 live, PIA approved", "live", None).await;
+        assess(&w, sat, "project", p1, "pia", "approved").await;
+        project(&w, sat, "P2 planned, overdue", "planned", Some(yesterday())).await;
+        project(
+            &w,
+            sat,
+            "P3 planned, not yet due",
+            "planned",
+            Some(tomorrow()),
+        )
+        .await;
+        let p4 = project(&w, sat, "P4 live, both approved", "live", None).await;
+        assess(&w, sat, "project", p4, "pia", "approved").await;
+        assess(&w, sat, "project", p4, "cloud", "approved").await;
+        let p5 = project(&w, sat, "P5 retired", "retired", None).await;
+        assess(&w, sat, "project", p5, "pia", "draft").await;
+        let p6 = project(
+            &w,
+            sat,
+            "P6 in progress, overdue, PIA submitted",
+            "in_progress",
+            Some(yesterday()),
+        )
+        .await;
+        assess(&w, sat, "project", p6, "pia", "submitted").await;
+        service(&w, sat, "S1 personal data, no PIA", true).await;
+        let s2 = service(&w, sat, "S2 personal data, PIA approved", true).await;
+        assess(&w, sat, "service", s2, "pia", "approved").await;
+        service(&w, sat, "S3 no personal data", false).await;
+        // PEMEX (energy):
+        project(&w, pemex, "Q1 live, nothing", "live", None).await;
+        let s4 = service(&w, pemex, "S4 personal data, PIA draft", true).await;
+        assess(&w, pemex, "service", s4, "pia", "draft").await;
+
+        let national = send(
+            &w,
+            "coordinator",
+            Method::GET,
+            "/api/v1/projects/oversight",
+            None,
+        )
+        .await
+        .json();
+        assert_eq!(
+            names(&national, "projects"),
+            vec![
+                ("P1 live, PIA approved".to_string(), json!(["cloud"])),
+                ("P2 planned, overdue".to_string(), json!(["pia", "cloud"])),
+                (
+                    "P6 in progress, overdue, PIA submitted".to_string(),
+                    json!(["pia", "cloud"])
+                ),
+                ("Q1 live, nothing".to_string(), json!(["pia", "cloud"])),
+            ]
+        );
+        let p6_row = national["projects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["project_id"] == json!(p6))
+            .unwrap();
+        assert_eq!(p6_row["reviews"], json!({"pia": "submitted"}));
+        assert_eq!(
+            names(&national, "services"),
+            vec![
+                ("S1 personal data, no PIA".to_string(), Value::Null),
+                ("S4 personal data, PIA draft".to_string(), json!("draft")),
+            ]
+        );
+
+        let energy = send(
+            &w,
+            "coordinator",
+            Method::GET,
+            "/api/v1/projects/oversight?sector=energy",
+            None,
+        )
+        .await
+        .json();
+        assert_eq!(
+            names(&energy, "projects"),
+            vec![("Q1 live, nothing".to_string(), json!(["pia", "cloud"]))]
+        );
+        assert_eq!(names(&energy, "services").len(), 1);
+        let r = send(
+            &w,
+            "coordinator",
+            Method::GET,
+            "/api/v1/projects/oversight?sector=atlantis",
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        // An officer sees only their own institution's rows.
+        let own = send(
+            &w,
+            "officer",
+            Method::GET,
+            "/api/v1/projects/oversight",
+            None,
+        )
+        .await;
+        assert_eq!(names(&own.json(), "projects").len(), 3);
+        assert_eq!(names(&own.json(), "services").len(), 1);
+        assert!(!own.body.contains(&pemex.to_string()));
+
+        // The page, in both languages, with the filter.
+        let page = send(&w, "coordinator", Method::GET, "/projects/oversight", None).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(
+            page.body.contains("P2 planned, overdue") && page.body.contains("S4 personal data")
+        );
+        let page = Call::get("/projects/oversight?sector=energy")
+            .token(Some(&w.tokens["coordinator"]))
+            .header("accept-language", "en")
+            .send(&w.app)
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("Q1 live, nothing") && !page.body.contains("P2 planned"));
+        // Labels come from the translations, not the raw keys.
+        assert!(
+            page.body.contains("Cloud security gap analysis")
+                || page
+                    .body
+                    .contains("Análisis de brechas de seguridad en la nube"),
+            "{}",
+            page.body
+        );
+        w.cleanup().await;
+    }
+}
