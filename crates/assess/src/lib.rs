@@ -4,7 +4,8 @@
 //! assessments": it reads OSCAL JSON catalogs and profiles into typed structures
 //! ([`catalog`], [`profile`]), resolves a profile into a catalog following OSCAL's
 //! profile-resolution rules ([`resolve`]), loads framework-to-framework mappings
-//! ([`mapping`]) and computes progress, compliance and maturity ([`score`]). The national
+//! ([`mapping`]), infers answers between measures through the frameworks they map to
+//! ([`infer`]) and computes progress, compliance and maturity ([`score`]). The national
 //! capabilities self-assessment (ENISA NCAF shape) has its own data model and scoring
 //! ([`ncaf`]).
 //!
@@ -37,6 +38,7 @@ pub mod assessment_results;
 pub mod campaign;
 pub mod catalog;
 pub mod error;
+pub mod infer;
 pub mod load;
 pub mod mapping;
 pub mod metadata;

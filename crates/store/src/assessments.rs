@@ -492,7 +492,8 @@ struct IdRow {
 
 /// Creates the campaign with one assessment per assigned institution. Each assessment starts
 /// with the answers of the institution's previous assessment for the measures both share,
-/// marked as carried over and without their verdicts (an auditor must look again).
+/// marked as carried over and without their verdicts (an auditor must look again); answers
+/// that were only inferred there are left for inference to propose afresh.
 pub async fn create_campaign(db: &Db, actor: &Actor, n: &NewCampaign) -> Result<Campaign> {
     let mut tx = db.begin().await?;
     let v: CatalogVersion = tx
@@ -562,7 +563,7 @@ pub async fn create_campaign(db: &Db, actor: &Actor, n: &NewCampaign) -> Result<
             tx.execute(
                 "INSERT INTO assessment_answers (assessment_id, measure_id, status, reason, maturity, comment, evidence, carried_over, verdict, verdict_comment, verdict_by, updated_by, updated_at) \
                  SELECT $1, p.measure_id, p.status, p.reason, p.maturity, p.comment, p.evidence, TRUE, NULL, '', NULL, p.updated_by, p.updated_at \
-                 FROM assessment_answers p WHERE p.assessment_id = $2 \
+                 FROM assessment_answers p WHERE p.assessment_id = $2 AND p.inferred_from IS NULL \
                  AND p.measure_id IN (SELECT measure_id FROM campaign_measures WHERE campaign_id = $3 AND profile = $4)",
                 args![a.id, prev.id, c.id, profile],
             )
@@ -698,6 +699,9 @@ pub struct Answer {
     /// JSON array of evidence links.
     pub evidence: String,
     pub carried_over: bool,
+    /// Provenance JSON of an answer inferred from another assessment (`assess::infer`);
+    /// `None` once the officer saves it, or for answers never inferred.
+    pub inferred_from: Option<String>,
     pub verdict: Option<String>,
     pub verdict_comment: String,
     pub verdict_by: Option<String>,
@@ -706,7 +710,7 @@ pub struct Answer {
     pub updated_at: OffsetDateTime,
 }
 
-const ANSWER_COLUMNS: &str = "measure_id, status, reason, maturity, comment, evidence, carried_over, verdict, verdict_comment, verdict_by, updated_by, updated_at";
+const ANSWER_COLUMNS: &str = "measure_id, status, reason, maturity, comment, evidence, carried_over, inferred_from, verdict, verdict_comment, verdict_by, updated_by, updated_at";
 
 pub async fn answers(db: &Db, assessment: Uuid) -> Result<Vec<Answer>> {
     db.fetch_all(
@@ -728,7 +732,7 @@ pub struct NewAnswer {
 }
 
 /// Creates or replaces an answer. A changed answer loses its verdict and its carried-over
-/// mark: it is now this campaign's answer, and an auditor must look at it again.
+/// and inferred marks: it is now this campaign's answer, and an auditor must look at it again.
 pub async fn save_answer(
     db: &Db,
     actor: &Actor,
@@ -760,6 +764,7 @@ pub async fn save_answer(
         comment: n.comment.clone(),
         evidence: n.evidence.clone(),
         carried_over: false,
+        inferred_from: None,
         verdict: None,
         verdict_comment: String::new(),
         verdict_by: None,
@@ -771,7 +776,7 @@ pub async fn save_answer(
          VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, NULL, '', NULL, $8, $9) \
          ON CONFLICT (assessment_id, measure_id) DO UPDATE SET status = excluded.status, reason = excluded.reason, \
          maturity = excluded.maturity, comment = excluded.comment, evidence = excluded.evidence, carried_over = FALSE, \
-         verdict = NULL, verdict_comment = '', verdict_by = NULL, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+         inferred_from = NULL, verdict = NULL, verdict_comment = '', verdict_by = NULL, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
         args![assessment, &answer.measure_id, &answer.status, &answer.reason, answer.maturity, &answer.comment, &answer.evidence, &answer.updated_by, answer.updated_at],
     )
     .await?;
@@ -1032,7 +1037,7 @@ const TOTALS_INSERT: &str = "INSERT INTO assessment_group_totals (assessment_id,
 
 /// Rewrites one assessment's per-group totals from its answers (inside the answer's
 /// transaction: the totals never disagree with the answers).
-async fn refresh_totals(tx: &mut Tx, assessment: Uuid) -> Result<()> {
+pub(crate) async fn refresh_totals(tx: &mut Tx, assessment: Uuid) -> Result<()> {
     tx.execute(
         "DELETE FROM assessment_group_totals WHERE assessment_id = $1",
         args![assessment],

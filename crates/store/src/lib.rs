@@ -19,6 +19,7 @@ pub mod exposure;
 pub mod incident_stats;
 pub mod incident_work;
 pub mod incidents;
+pub mod inference;
 pub mod inventory;
 pub mod jobs;
 pub mod ncaf;

@@ -30,6 +30,8 @@ pub struct NcafAnswer {
     pub indicator_id: String,
     /// `yes`, `no` or `not-applicable`.
     pub answer: String,
+    /// Copied from the previous year when this year was opened, not answered again since.
+    pub carried_over: bool,
     pub updated_by: String,
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
@@ -52,8 +54,17 @@ pub async fn get(db: &Db, id: Uuid) -> Result<NcafAssessment> {
     .await
 }
 
-/// Opens the assessment of `year` (one per year: a second is a conflict).
-pub async fn create(db: &Db, actor: &Actor, year: i64, edition: &str) -> Result<NcafAssessment> {
+/// Opens the assessment of `year` (one per year: a second is a conflict). The answers of the
+/// latest earlier year to the indicators in `carry` (those of this year's edition) are
+/// copied, marked as carried over until answered again: capabilities rarely change in a
+/// year, and the coordinator confirms rather than retypes them.
+pub async fn create(
+    db: &Db,
+    actor: &Actor,
+    year: i64,
+    edition: &str,
+    carry: &[String],
+) -> Result<NcafAssessment> {
     let mut tx = db.begin().await?;
     let at = now();
     let a = NcafAssessment {
@@ -70,6 +81,29 @@ pub async fn create(db: &Db, actor: &Actor, year: i64, edition: &str) -> Result<
     )
     .await
     .map_err(crate::db::conflict("assessment of this year"))?;
+    let previous: Option<NcafAssessment> = tx
+        .fetch_optional(
+            &format!(
+                "SELECT {COLUMNS} FROM ncaf_assessments WHERE year < $1 ORDER BY year DESC LIMIT 1"
+            ),
+            args![year],
+        )
+        .await?;
+    if let Some(p) = previous {
+        let rows: Vec<NcafAnswer> = tx
+            .fetch_all(
+                "SELECT indicator_id, answer, carried_over, updated_by, updated_at FROM ncaf_answers WHERE assessment_id = $1 ORDER BY indicator_id",
+                args![p.id],
+            )
+            .await?;
+        for r in rows.iter().filter(|r| carry.contains(&r.indicator_id)) {
+            tx.execute(
+                "INSERT INTO ncaf_answers (assessment_id, indicator_id, answer, carried_over, updated_by, updated_at) VALUES ($1, $2, $3, TRUE, $4, $5)",
+                args![a.id, &r.indicator_id, &r.answer, &r.updated_by, r.updated_at],
+            )
+            .await?;
+        }
+    }
     let change = Change::new("create", "ncaf-assessment", a.id, None, &a);
     audit::record(&mut tx, actor, &change).await?;
     crate::events::emit(&mut tx, "ncaf.assessment", None, &change).await?;
@@ -79,7 +113,7 @@ pub async fn create(db: &Db, actor: &Actor, year: i64, edition: &str) -> Result<
 
 pub async fn answers(db: &Db, id: Uuid) -> Result<Vec<NcafAnswer>> {
     db.fetch_all(
-        "SELECT indicator_id, answer, updated_by, updated_at FROM ncaf_answers WHERE assessment_id = $1 ORDER BY indicator_id",
+        "SELECT indicator_id, answer, carried_over, updated_by, updated_at FROM ncaf_answers WHERE assessment_id = $1 ORDER BY indicator_id",
         args![id],
     )
     .await
@@ -95,7 +129,7 @@ pub async fn all_answers(db: &Db) -> Result<Vec<(Uuid, NcafAnswer)>> {
     }
     let rows: Vec<Row> = db
         .fetch_all(
-            "SELECT assessment_id, indicator_id, answer, updated_by, updated_at FROM ncaf_answers ORDER BY assessment_id, indicator_id",
+            "SELECT assessment_id, indicator_id, answer, carried_over, updated_by, updated_at FROM ncaf_answers ORDER BY assessment_id, indicator_id",
             args![],
         )
         .await?;
@@ -131,14 +165,15 @@ pub async fn save_objective(
         match answer {
             Some(answer) => {
                 tx.execute(
-                    "INSERT INTO ncaf_answers (assessment_id, indicator_id, answer, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT (assessment_id, indicator_id) DO UPDATE SET answer = excluded.answer, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+                    "INSERT INTO ncaf_answers (assessment_id, indicator_id, answer, carried_over, updated_by, updated_at) VALUES ($1, $2, $3, FALSE, $4, $5) \
+                     ON CONFLICT (assessment_id, indicator_id) DO UPDATE SET answer = excluded.answer, carried_over = FALSE, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
                     args![id, indicator, answer, &actor.email, at],
                 )
                 .await?;
                 saved.push(NcafAnswer {
                     indicator_id: indicator.clone(),
                     answer: answer.clone(),
+                    carried_over: false,
                     updated_by: actor.email.clone(),
                     updated_at: at,
                 });

@@ -294,7 +294,8 @@ pub async fn measures(db: &Db, assessment: Uuid) -> Result<Vec<MeasureRow>> {
     .await
 }
 
-const ANSWER_COLUMNS: &str = "measure_id, status, reason, maturity, comment, evidence, carried_over, verdict, verdict_comment, verdict_by, updated_by, updated_at";
+// Subject assessments are not inferred into (yet): their answers never carry provenance.
+const ANSWER_COLUMNS: &str = "measure_id, status, reason, maturity, comment, evidence, carried_over, CAST(NULL AS TEXT) AS inferred_from, verdict, verdict_comment, verdict_by, updated_by, updated_at";
 
 pub async fn answers(db: &Db, assessment: Uuid) -> Result<Vec<Answer>> {
     db.fetch_all(
@@ -350,6 +351,7 @@ pub async fn save_answer(
         comment: n.comment.clone(),
         evidence: n.evidence.clone(),
         carried_over: false,
+        inferred_from: None,
         verdict: None,
         verdict_comment: String::new(),
         verdict_by: None,

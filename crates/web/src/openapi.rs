@@ -628,9 +628,16 @@ fn ncaf_schemas() -> Value {
         object(&required, all)
     };
     let ncaf = with(
-        &["answers", "answered", "indicators", "scores"],
+        &[
+            "answers",
+            "carried_over",
+            "answered",
+            "indicators",
+            "scores",
+        ],
         json!({
             "answers": {"type": "object", "additionalProperties": answer.clone()},
+            "carried_over": {"type": "array", "items": {"type": "string"}, "description": "Indicators answered as last year, not answered again since"},
             "answered": {"type": "integer"}, "indicators": {"type": "integer"},
             "scores": object(&["framework_id", "edition", "objectives", "clusters", "overall"], json!({
                 "framework_id": {"type": "string"}, "edition": {"type": "string"},
@@ -777,6 +784,25 @@ fn assessment_schemas() -> Value {
         .push(json!("assessments"));
     campaign_detail["properties"]["assessments"] =
         json!({"type": "array", "items": summary.clone()});
+    let provenance = object(
+        &[
+            "assessment",
+            "measure",
+            "relationship",
+            "via",
+            "campaign_id",
+            "campaign_title",
+        ],
+        json!({
+            "assessment": {"type": "string", "format": "uuid"}, "measure": {"type": "string"},
+            "relationship": {"type": "string", "enum": ["equal", "superset", "subset", "intersect"]},
+            "via": {"oneOf": [
+                object(&["kind", "ids"], json!({"kind": {"const": "shared-ids"}, "ids": {"type": "array", "items": {"type": "string"}}})),
+                object(&["kind", "from", "to", "source"], json!({"kind": {"const": "mapping"}, "from": {"type": "string"}, "to": {"type": "string"}, "source": {"type": "string"}})),
+            ]},
+            "campaign_id": {"type": "string", "format": "uuid"}, "campaign_title": {"type": "string"},
+        }),
+    );
     let answer = object(
         &[
             "measure_id",
@@ -786,6 +812,8 @@ fn assessment_schemas() -> Value {
             "comment",
             "evidence",
             "carried_over",
+            "inferred",
+            "inferred_from",
             "verdict",
             "verdict_comment",
             "verdict_by",
@@ -796,7 +824,10 @@ fn assessment_schemas() -> Value {
             "measure_id": {"type": "string"}, "status": {"type": "string", "enum": statuses},
             "reason": {"type": "string"}, "maturity": {"type": ["integer", "null"], "minimum": 0, "maximum": 5},
             "comment": {"type": "string"}, "evidence": {"type": "array", "items": {"type": "string"}},
-            "carried_over": {"type": "boolean"}, "verdict": {"type": ["string", "null"], "enum": ["accepted", "rejected", null]},
+            "carried_over": {"type": "boolean"},
+            "inferred": {"type": "boolean", "description": "Inferred from another of the institution's assessments; cleared when the answer is saved"},
+            "inferred_from": {"oneOf": [{"type": "null"}, provenance.clone()]},
+            "verdict": {"type": ["string", "null"], "enum": ["accepted", "rejected", null]},
             "verdict_comment": {"type": "string"}, "verdict_by": nullable("string", None),
             "updated_by": {"type": "string"}, "updated_at": time,
         }),
@@ -920,6 +951,10 @@ fn assessment_schemas() -> Value {
                 "measure_id": {"type": "string"}, "title": {"type": "string"}, "group": {"type": "string"},
                 "weight": {"type": "number"}, "status": {"type": "string"}}))},
             "plan": {"type": "array", "items": {"$ref": "#/components/schemas/PlanItem"}},
+        })),
+        "InferOutcome": object(&["inferred", "suggestions"], json!({
+            "inferred": {"type": "array", "items": answer.clone()},
+            "suggestions": {"type": "array", "items": object(&["measure_id", "source"], json!({"measure_id": {"type": "string"}, "source": provenance}))},
         })),
         "Answer": answer,
         "AnswerDraft": {"type": "object", "additionalProperties": false, "required": ["status"], "properties": {

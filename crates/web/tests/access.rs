@@ -728,6 +728,10 @@ const EXPECT: &[(&str, &str)] = &[
         "coordinator=200/200 admin=404/404 officer=200/404 ro=403/404 auditor=403/404 crisis=404/404",
     ),
     (
+        "POST /api/v1/institutions/{id}/assessments/{assessment_id}/infer",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
         "PUT /api/v1/institutions/{id}/assessments/{assessment_id}/answers/{measure_id}/verdict",
         "coordinator=200/200 admin=404/404 officer=403/404 ro=403/404 auditor=200/404 crisis=404/404",
     ),
@@ -806,6 +810,10 @@ const EXPECT: &[(&str, &str)] = &[
     (
         "POST /institutions/{id}/assessments/{assessment_id}/answers/{measure_id}/verdict",
         "coordinator=303/303 admin=404/404 officer=403/404 ro=403/404 auditor=303/404 crisis=404/404",
+    ),
+    (
+        "POST /institutions/{id}/assessments/{assessment_id}/infer",
+        "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
     ),
     (
         "POST /institutions/{id}/assessments/{assessment_id}/plan",
@@ -1566,7 +1574,9 @@ async fn free_ncaf_year(w: &World) -> i64 {
 async fn ncaf_year(w: &World) -> Uuid {
     loop {
         let year = 2500 + (Uuid::new_v4().as_u128() % 500) as i64;
-        if let Ok(a) = centinela_store::ncaf::create(w.db(), &Actor::system(), year, "2020").await {
+        if let Ok(a) =
+            centinela_store::ncaf::create(w.db(), &Actor::system(), year, "2020", &[]).await
+        {
             return a.id;
         }
     }

@@ -378,3 +378,100 @@ async fn yearly_figures_comparison_and_access() {
         w.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn a_new_year_carries_last_years_answers_until_answered_again() {
+    for w in worlds().await {
+        let open = |year: i64| {
+            let w = &w;
+            async move {
+                let (s, v) = api(
+                    w,
+                    "coordinator",
+                    Method::POST,
+                    "/api/v1/ncaf",
+                    Some(json!({"year": year})),
+                )
+                .await;
+                assert_eq!(s, StatusCode::CREATED, "{v}");
+                v["id"].as_str().unwrap().to_string()
+            }
+        };
+        let get = |id: String| {
+            let w = &w;
+            async move {
+                let (s, v) = api(
+                    w,
+                    "officer",
+                    Method::GET,
+                    &format!("/api/v1/ncaf/{id}"),
+                    None,
+                )
+                .await;
+                assert_eq!(s, StatusCode::OK, "{v}");
+                v
+            }
+        };
+        let y1 = open(2040).await;
+        let (s, _) = put(
+            &w,
+            "coordinator",
+            &y1,
+            "o1",
+            answers("o1", &[1, 2], &[("o1-l3-a", json!("no"))]),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        // 2041 starts from 2040's six answers, marked, and scores the same.
+        let y2 = open(2041).await;
+        let v2 = get(y2.clone()).await;
+        assert_eq!(v2["answered"], 6, "{v2}");
+        assert_eq!(v2["answers"]["o1-l1-a"], "yes");
+        assert_eq!(v2["answers"]["o1-l3-a"], "no");
+        assert_eq!(v2["carried_over"].as_array().unwrap().len(), 6, "{v2}");
+        assert_eq!(objective(&v2, "o1")["level"], 2);
+        // Answering one again (even with the same answer) confirms it: the mark goes.
+        let (s, v) = put(
+            &w,
+            "coordinator",
+            &y2,
+            "o1",
+            json!({"answers": {"o1-l1-a": "yes", "o1-l3-a": "yes"}}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let v2 = get(y2.clone()).await;
+        let carried: Vec<&str> = v2["carried_over"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap())
+            .collect();
+        assert_eq!(carried, ["o1-l1-b", "o1-l2-a", "o1-l2-b", "o1-l2-c"]);
+        assert_eq!(v2["answers"]["o1-l3-a"], "yes");
+        // Last year is untouched; a year opened before every other one carries nothing, and
+        // the next carries from the latest earlier year (2041, with its new answer).
+        let v1 = get(y1).await;
+        assert_eq!(v1["answers"]["o1-l3-a"], "no");
+        assert_eq!(v1["carried_over"], json!([]));
+        let y0 = open(2039).await;
+        assert_eq!(get(y0).await["answered"], 0);
+        let y3 = open(2043).await;
+        let v3 = get(y3.clone()).await;
+        assert_eq!(v3["answers"]["o1-l3-a"], "yes");
+        assert_eq!(v3["carried_over"].as_array().unwrap().len(), 6);
+        // The page marks carried answers.
+        let page = Call::get(format!("/ncaf/{y3}"))
+            .token(Some(&w.tokens["coordinator"]))
+            .send(&w.app)
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert_eq!(
+            page.body.matches("como el año anterior").count(),
+            6,
+            "{}",
+            page.body
+        );
+        w.cleanup().await;
+    }
+}

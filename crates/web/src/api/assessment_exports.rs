@@ -43,7 +43,7 @@ fn cell(s: &str) -> String {
 }
 
 /// The answer table both the CSV and the XLSX carry, one row per measure.
-const ANSWER_COLUMNS: [&str; 13] = [
+const ANSWER_COLUMNS: [&str; 14] = [
     "measure_id",
     "group",
     "weight",
@@ -55,11 +55,12 @@ const ANSWER_COLUMNS: [&str; 13] = [
     "evidence",
     "files",
     "carried_over",
+    "inferred_from",
     "verdict",
     "verdict_comment",
 ];
 
-fn answer_rows(view: &AssessmentView) -> Vec<[String; 13]> {
+fn answer_rows(view: &AssessmentView) -> Vec<[String; 14]> {
     view.measures
         .iter()
         .map(|m| {
@@ -82,6 +83,9 @@ fn answer_rows(view: &AssessmentView) -> Vec<[String; 13]> {
                     .collect::<Vec<_>>()
                     .join("; "),
                 a.map(|a| a.carried_over.to_string()).unwrap_or_default(),
+                a.and_then(|a| a.inferred_from.as_ref())
+                    .map(|p| p.summary())
+                    .unwrap_or_default(),
                 a.and_then(|a| a.verdict.clone()).unwrap_or_default(),
                 a.map(|a| a.verdict_comment.clone()).unwrap_or_default(),
             ]
@@ -240,6 +244,7 @@ pub async fn export_results(
                 comment: a.comment.clone(),
                 evidence: String::new(),
                 carried_over: a.carried_over,
+                inferred_from: None,
                 verdict: None,
                 verdict_comment: String::new(),
                 verdict_by: None,

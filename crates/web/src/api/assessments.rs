@@ -958,7 +958,7 @@ pub async fn start_campaign(
         });
     }
     profiles.retain(|p| assignments.iter().any(|(_, k)| *k == p.key));
-    Ok(store::create_campaign(
+    let campaign = store::create_campaign(
         db,
         actor,
         &NewCampaign {
@@ -969,7 +969,10 @@ pub async fn start_campaign(
             assignments,
         },
     )
-    .await?)
+    .await?;
+    // After carry-over: what the institutions' other assessments imply for the rest.
+    crate::api::answer_inference::after_campaign(db, actor, &campaign).await;
+    Ok(campaign)
 }
 
 pub async fn list_campaigns(
@@ -1030,6 +1033,10 @@ pub struct AnswerView {
     pub comment: String,
     pub evidence: Vec<String>,
     pub carried_over: bool,
+    /// Inferred from another of the institution's assessments, not yet saved by the officer.
+    pub inferred: bool,
+    /// Where the inferred answer comes from.
+    pub inferred_from: Option<crate::api::answer_inference::Provenance>,
     pub verdict: Option<String>,
     pub verdict_comment: String,
     pub verdict_by: Option<String>,
@@ -1048,6 +1055,11 @@ impl From<Answer> for AnswerView {
             maturity: a.maturity,
             comment: a.comment,
             carried_over: a.carried_over,
+            inferred: a.inferred_from.is_some(),
+            inferred_from: a
+                .inferred_from
+                .as_deref()
+                .and_then(|p| serde_json::from_str(p).ok()),
             verdict: a.verdict,
             verdict_comment: a.verdict_comment,
             verdict_by: a.verdict_by,

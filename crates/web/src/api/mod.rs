@@ -1,6 +1,7 @@
 //! JSON API handlers (`/api/v1`). Thin: extract, check the record's owner, call the store.
 
 pub mod accounts;
+pub mod answer_inference;
 pub mod assessment_exports;
 pub mod assessments;
 pub mod campaign_trend;

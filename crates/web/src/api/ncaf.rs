@@ -111,6 +111,8 @@ pub struct NcafView {
     #[serde(flatten)]
     pub assessment: NcafAssessment,
     pub answers: BTreeMap<String, String>,
+    /// Indicators whose answer was carried over from the previous year and not answered since.
+    pub carried_over: Vec<String>,
     pub answered: usize,
     pub indicators: usize,
     pub scores: NcafScores,
@@ -148,6 +150,11 @@ fn scored(assessment: NcafAssessment, rows: Vec<NcafAnswer>) -> Result<NcafView,
     Ok(NcafView {
         answered: parsed.len(),
         indicators: f.indicator_count(),
+        carried_over: rows
+            .iter()
+            .filter(|r| r.carried_over)
+            .map(|r| r.indicator_id.clone())
+            .collect(),
         answers: rows
             .into_iter()
             .map(|r| (r.indicator_id, r.answer))
@@ -194,7 +201,12 @@ pub async fn open_year(
     d: &NcafDraft,
 ) -> Result<NcafAssessment, ApiError> {
     let (year, f) = d.check().map_err(ApiError::invalid)?;
-    Ok(store::create(db, actor, year, &f.edition).await?)
+    // Last year's answers to this edition's indicators come along, marked as carried over.
+    let indicators: Vec<String> = f
+        .objectives()
+        .flat_map(|(_, o)| o.indicators.iter().map(|i| i.id.clone()))
+        .collect();
+    Ok(store::create(db, actor, year, &f.edition, &indicators).await?)
 }
 
 pub async fn create(

@@ -659,3 +659,24 @@ pub async fn plan_item(
         "/institutions/{institution}/assessments/{id}#plan"
     )))
 }
+
+/// The page's "infer answers" button: fills unanswered measures from the institution's other
+/// assessments (see `api::answer_inference`).
+pub async fn infer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((institution, id)): ApiPath<(Uuid, Uuid)>,
+    ApiForm(_): ApiForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    crate::api::answer_inference::infer_assessment(
+        &state.db,
+        &ctx.actor(),
+        institution,
+        id,
+        &mut Default::default(),
+    )
+    .await?;
+    Ok(redirect(&format!(
+        "/institutions/{institution}/assessments/{id}#measures"
+    )))
+}

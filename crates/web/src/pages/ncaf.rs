@@ -113,6 +113,8 @@ struct IndicatorRow {
     level: u8,
     text: String,
     answer: String,
+    /// Carried over from the previous year, not answered since.
+    carried: bool,
 }
 
 struct ObjectiveRow {
@@ -227,6 +229,7 @@ pub async fn year(
                                 level: i.level,
                                 text: i.text.get(l).to_string(),
                                 answer: v.answers.get(&i.id).cloned().unwrap_or_default(),
+                                carried: v.carried_over.contains(&i.id),
                             })
                             .collect();
                         indicators.sort_by_key(|i| i.level);
