@@ -3,7 +3,7 @@
 //! from the one delay bucket that holds it, and the newest severe incidents.
 
 use crate::incidents::{TlpView, visibility};
-use crate::{Arg, Backend, Db, Result, Scope, args};
+use crate::{Arg, Db, Result, Scope, args};
 use sqlx::FromRow;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -138,22 +138,14 @@ fn bucket_range(b: i64) -> (i64, i64) {
 }
 
 #[derive(FromRow)]
-struct Approx {
+struct DelayOnly {
     delay_s: i64,
-    ms: f64,
 }
 
-/// Milliseconds from detection to the first report as the database computes them: exact on
-/// PostgreSQL, within 2 ms on SQLite (its date functions keep milliseconds).
-fn approx_ms(backend: Backend) -> &'static str {
-    match backend {
-        Backend::Sqlite => "((julianday(first_at) - julianday(detected_at)) * 86400000.0)",
-        Backend::Postgres => "(EXTRACT(EPOCH FROM (first_at - detected_at)) * 1000)::float8",
-    }
+#[derive(FromRow)]
+struct Count {
+    n: i64,
 }
-
-/// Twice the largest error of `approx_ms`.
-const MS_MARGIN: f64 = 5.0;
 
 /// The stored delay is within a second of the exact one; windows widen by this much.
 const MARGIN: i64 = 2;
@@ -208,10 +200,34 @@ pub async fn figures(db: &Db, scope: &Scope, view: &StatsView) -> Result<Figures
         }
     };
 
-    // The median is the element at index reported / 2 of the exact hours in order; the bucket
-    // holding that index (by stored delay), widened by the margin, holds it too. The bucket
-    // is ranked by the database's own delay (`approx_ms`); only the rows within its error of
-    // the one at the median's rank are read whole and ordered exactly.
+    let count = |lo: i64, hi: i64| {
+        let (cond, mut params) = (cond.clone(), params.clone());
+        params.extend(args![lo, hi]);
+        let n = params.len();
+        async move {
+            if lo > hi {
+                return Ok(0);
+            }
+            db.fetch_one::<Count>(
+                &format!(
+                    "SELECT COUNT(*) AS n FROM incident_first_reports \
+                     WHERE delay_s >= ${} AND delay_s <= ${} AND {cond}",
+                    n - 1,
+                    n
+                ),
+                params,
+            )
+            .await
+            .map(|c| c.n)
+        }
+    };
+
+    // The median is the element at index reported / 2 of the exact hours in order. The counts
+    // say which delay bucket holds that index; the database walks the bucket's index to the
+    // row at the median's rank by stored delay `d` (nothing is sent back but that row). The
+    // stored delay is within a second of the exact one, so every row stored below `d - MARGIN`
+    // is exactly below the median and every row above `d + MARGIN` exactly above it: only the
+    // few rows between are read whole and ordered exactly.
     let mut median_hours = None;
     let m = reported / 2;
     let mut before = 0;
@@ -219,44 +235,35 @@ pub async fn figures(db: &Db, scope: &Scope, view: &StatsView) -> Result<Figures
         if before + n > m {
             let (lo, hi) = bucket_range(b);
             let mut p = params.clone();
-            p.extend(args![lo - MARGIN, hi + MARGIN]);
+            p.extend(args![lo, hi, m - before]);
             let k = p.len();
-            let ms_sql = approx_ms(db.backend());
-            let approx: Vec<Approx> = db
-                .fetch_all(
+            let at: Option<DelayOnly> = db
+                .fetch_optional(
                     &format!(
-                        "SELECT delay_s, {ms_sql} AS ms FROM incident_first_reports \
-                         WHERE delay_s >= ${} AND delay_s <= ${k} AND {cond}",
+                        "SELECT delay_s FROM incident_first_reports \
+                         WHERE delay_s >= ${} AND delay_s <= ${} AND {cond} \
+                         ORDER BY delay_s LIMIT 1 OFFSET ${k}",
+                        k - 2,
                         k - 1
                     ),
-                    p.clone(),
+                    p,
                 )
                 .await?;
-            let below = approx.iter().filter(|r| r.delay_s < lo).count() as i64;
-            let idx = (m - (before - below)) as usize;
-            let mut ms: Vec<f64> = approx.iter().map(|a| a.ms).collect();
-            ms.sort_by(f64::total_cmp);
-            if let Some(&v) = ms.get(idx) {
-                // Positions of the rows within the error of v, in the database's order.
-                let from = ms.iter().filter(|x| **x < v - MS_MARGIN).count();
-                let to = ms.iter().filter(|x| **x <= v + MS_MARGIN).count();
-                p.extend(args![(to - from) as i64, from as i64]);
-                let rows: Vec<Delay> = db
-                    .fetch_all(
-                        &format!(
-                            "SELECT detected_at, first_at, delay_s FROM incident_first_reports \
-                             WHERE delay_s >= ${} AND delay_s <= ${k} AND {cond} \
-                             ORDER BY {ms_sql} LIMIT ${} OFFSET ${}",
-                            k - 1,
-                            k + 1,
-                            k + 2
-                        ),
-                        p,
-                    )
-                    .await?;
+            if let Some(DelayOnly { delay_s: d }) = at {
+                let rows = window(d - MARGIN, d + MARGIN).await?;
+                // Rows stored below d - MARGIN: those of the buckets before, adjusted by the
+                // stretch between the bucket's start and d - MARGIN.
+                let (from, to, sign) = if d - MARGIN >= lo {
+                    (lo, d - MARGIN - 1, 1)
+                } else {
+                    (d - MARGIN, lo - 1, -1)
+                };
+                let below = before + sign * count(from, to).await?;
                 let mut hours: Vec<f64> = rows.iter().map(Delay::hours).collect();
                 hours.sort_by(f64::total_cmp);
-                median_hours = hours.get(idx - from).copied();
+                median_hours = usize::try_from(m - below)
+                    .ok()
+                    .and_then(|i| hours.get(i).copied());
             }
             break;
         }

@@ -549,3 +549,58 @@ async fn batched_reports_share_transactions_and_a_bad_one_fails_alone() {
         w.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn the_median_delay_is_exact_among_delays_seconds_apart() {
+    for w in worlds().await {
+        let (officer, officer_p) = actor(&w, "oficial.sat@centinela.example").await;
+        let (_, coord_p) = actor(&w, "coordinador@centinela.example").await;
+        let base = datetime!(2025-06-02 08:00 UTC);
+        // 121 distinct delays milliseconds to seconds apart around 5 h (one hour bucket, and
+        // several within the stored delay's one-second rounding of each other), and 40 spread
+        // over other buckets: any off-by-one in locating the median changes the answer.
+        let mut delays: Vec<Duration> = (0..121i64)
+            .map(|i| Duration::hours(5) + Duration::milliseconds((i * 7919) % 121 * 83))
+            .collect();
+        delays.extend((0..40i64).map(|i| Duration::minutes(20 + i * 37)));
+        for (k, delay) in delays.iter().enumerate() {
+            let detected = base + Duration::minutes(k as i64);
+            let n = new_incident(
+                if k % 4 == 0 { w.other } else { w.own },
+                &format!("Demora {k}"),
+                "",
+                "TLP:GREEN",
+                "medio",
+                "fraud",
+                detected,
+                detected + Duration::minutes(1),
+            );
+            let row = incidents::create(w.db(), &officer, "CEN", &n)
+                .await
+                .unwrap();
+            incidents::submit_stage_at(w.db(), &officer, &row, "initial-report", detected + *delay)
+                .await
+                .unwrap();
+        }
+        for (role, p) in [("coordinator", &coord_p), ("officer", &officer_p)] {
+            let got = stats(&w, role).await;
+            let want = recount(&w, p).await;
+            assert!(
+                want["median_hours_to_report"].is_number(),
+                "{} {role}: {want}",
+                w.t.label
+            );
+            assert_eq!(
+                got["median_hours_to_report"], want["median_hours_to_report"],
+                "{} {role}",
+                w.t.label
+            );
+            assert_eq!(
+                got["reported_within_24h"], want["reported_within_24h"],
+                "{} {role}",
+                w.t.label
+            );
+        }
+        w.cleanup().await;
+    }
+}
