@@ -149,7 +149,7 @@ fn bad_files_name_file_and_json_path() {
                "indicators":[{"id":"i","level":1,"text":{"es":"a","en":"b"}}]}]}]}}"#,
             "ncaf.year",
         ),
-        ("{\"ncaf\": ", "(root)"),
+        ("{\"ncaf\": ", "ncaf: EOF"),
     ];
     for (text, path) in cases {
         let err = NcafFramework::from_json_str(text, "bad.json").unwrap_err();
