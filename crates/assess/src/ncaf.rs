@@ -162,10 +162,7 @@ impl NcafFramework {
             if !(1..=5).contains(&level.level) || !levels.insert(level.level) {
                 return Err(fail(
                     format!("levels[{i}].level"),
-                    format!(
-                        "level {} is outside 1–5 or declared twice",
-                        level.level
-                    ),
+                    format!("level {} is outside 1–5 or declared twice", level.level),
                 ));
             }
         }
@@ -253,8 +250,7 @@ pub const EDITION_ID_MAX: usize = 40;
 /// Whether `s` can name an edition: 1–[`EDITION_ID_MAX`] ASCII letters, digits, `.`, `-`, `_`.
 pub fn valid_edition_id(s: &str) -> bool {
     (1..=EDITION_ID_MAX).contains(&s.len())
-        && s
-            .bytes()
+        && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
 }
 
@@ -718,7 +714,10 @@ mod tests {
             let mut f = framework(&[1, 2]);
             brk(&mut f);
             let err = f.validate("e.json").unwrap_err().to_string();
-            assert!(err.starts_with(&format!("e.json: {path}: ")), "{path}: {err}");
+            assert!(
+                err.starts_with(&format!("e.json: {path}: ")),
+                "{path}: {err}"
+            );
         }
     }
 

@@ -50,7 +50,12 @@ pub fn ncaf_check(file: &Path) -> Result<()> {
         f.indicator_count()
     );
     for c in &f.clusters {
-        println!("  {}: {} objectives — {}", c.id, c.objectives.len(), c.title.en);
+        println!(
+            "  {}: {} objectives — {}",
+            c.id,
+            c.objectives.len(),
+            c.title.en
+        );
     }
     let per_level: Vec<String> = f
         .indicators_per_level()

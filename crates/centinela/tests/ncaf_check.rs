@@ -13,7 +13,9 @@ fn check(file: &std::path::Path) -> std::process::Output {
 }
 
 fn repo(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(rel)
 }
 
 #[test]
@@ -34,7 +36,10 @@ fn valid_editions_are_summarised() {
     let out = check(&repo("assess/tests/fixtures/ncaf-test-2.0.json"));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
-    assert!(stdout.contains("4 clusters, 20 objectives, 100 indicators"), "{stdout}");
+    assert!(
+        stdout.contains("4 clusters, 20 objectives, 100 indicators"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -50,10 +55,7 @@ fn invalid_editions_name_file_and_path() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains(&format!(
-            "{}: ncaf.levels[4].level",
-            file.display()
-        )),
+        stderr.contains(&format!("{}: ncaf.levels[4].level", file.display())),
         "{stderr}"
     );
     assert!(out.stdout.is_empty());

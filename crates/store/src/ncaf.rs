@@ -57,8 +57,8 @@ pub async fn get(db: &Db, id: Uuid) -> Result<NcafAssessment> {
 /// Opens the assessment of `year` (one per year: a second is a conflict). The answers of the
 /// latest earlier year to the indicators in `carry` (those of this year's edition) are
 /// copied, marked as carried over until answered again: capabilities rarely change in a
-/// year, and the coordinator confirms rather than retypes them. Only when that year answers
-/// the same edition: another edition's indicator ids may coincide without meaning the same.
+/// year, and the coordinator confirms rather than retypes them. The earlier year is the latest
+/// of the same edition: another edition's indicator ids may coincide without meaning the same.
 pub async fn create(
     db: &Db,
     actor: &Actor,
@@ -85,12 +85,12 @@ pub async fn create(
     let previous: Option<NcafAssessment> = tx
         .fetch_optional(
             &format!(
-                "SELECT {COLUMNS} FROM ncaf_assessments WHERE year < $1 ORDER BY year DESC LIMIT 1"
+                "SELECT {COLUMNS} FROM ncaf_assessments WHERE year < $1 AND edition = $2 ORDER BY year DESC LIMIT 1"
             ),
-            args![year],
+            args![year, edition],
         )
         .await?;
-    if let Some(p) = previous.filter(|p| p.edition == edition) {
+    if let Some(p) = previous {
         let rows: Vec<NcafAnswer> = tx
             .fetch_all(
                 "SELECT indicator_id, answer, carried_over, updated_by, updated_at FROM ncaf_answers WHERE assessment_id = $1 ORDER BY indicator_id",

@@ -656,9 +656,20 @@ fn ncaf_schemas() -> Value {
     );
     let int_or_null = json!({"type": ["integer", "null"]});
     let edition_id = json!({"type": "string", "pattern": "^[A-Za-z0-9._-]{1,40}$"});
-    let text = object(&["es", "en"], json!({"es": {"type": "string"}, "en": {"type": "string"}}));
+    let text = object(
+        &["es", "en"],
+        json!({"es": {"type": "string"}, "en": {"type": "string"}}),
+    );
     let edition = object(
-        &["edition", "year", "title_es", "title_en", "objectives", "indicators", "shipped"],
+        &[
+            "edition",
+            "year",
+            "title_es",
+            "title_en",
+            "objectives",
+            "indicators",
+            "shipped",
+        ],
         json!({
             "edition": edition_id.clone(), "year": {"type": "integer"},
             "title_es": {"type": "string"}, "title_en": {"type": "string"},
@@ -670,7 +681,8 @@ fn ncaf_schemas() -> Value {
     let titled = |extra: &[&str], props: Value| {
         let mut required = vec!["id", "title"];
         required.extend_from_slice(extra);
-        let mut all = json!({"id": {"type": "string"}, "title": text.clone(), "description": text.clone()});
+        let mut all =
+            json!({"id": {"type": "string"}, "title": text.clone(), "description": text.clone()});
         for (k, v) in props.as_object().expect("object") {
             all[k] = v.clone();
         }
@@ -680,8 +692,14 @@ fn ncaf_schemas() -> Value {
         &["id", "level", "text"],
         json!({"id": {"type": "string"}, "level": {"type": "integer", "minimum": 1, "maximum": 5}, "text": text.clone()}),
     );
-    let objective = titled(&["indicators"], json!({"indicators": {"type": "array", "minItems": 1, "items": indicator}}));
-    let cluster = titled(&["objectives"], json!({"objectives": {"type": "array", "minItems": 1, "items": objective}}));
+    let objective = titled(
+        &["indicators"],
+        json!({"indicators": {"type": "array", "minItems": 1, "items": indicator}}),
+    );
+    let cluster = titled(
+        &["objectives"],
+        json!({"objectives": {"type": "array", "minItems": 1, "items": objective}}),
+    );
     let level = object(
         &["level", "title"],
         json!({"level": {"type": "integer", "minimum": 1, "maximum": 5}, "title": text.clone(), "description": text.clone()}),

@@ -114,22 +114,17 @@ fn info_of(f: &NcafFramework) -> EditionInfo {
 /// Every edition: shipped newest first, then uploaded newest first.
 pub async fn all_editions(db: &Db) -> Result<Vec<EditionInfo>, ApiError> {
     let mut out: Vec<EditionInfo> = FRAMEWORKS.iter().rev().map(|f| info_of(f)).collect();
-    out.extend(
-        store::editions(db)
-            .await?
-            .into_iter()
-            .map(|e| EditionInfo {
-                edition: e.edition,
-                year: e.year,
-                title_es: e.title_es,
-                title_en: e.title_en,
-                objectives: e.objectives,
-                indicators: e.indicators,
-                shipped: false,
-                uploaded_by: Some(e.uploaded_by),
-                uploaded_at: Some(e.uploaded_at),
-            }),
-    );
+    out.extend(store::editions(db).await?.into_iter().map(|e| EditionInfo {
+        edition: e.edition,
+        year: e.year,
+        title_es: e.title_es,
+        title_en: e.title_en,
+        objectives: e.objectives,
+        indicators: e.indicators,
+        shipped: false,
+        uploaded_by: Some(e.uploaded_by),
+        uploaded_at: Some(e.uploaded_at),
+    }));
     Ok(out)
 }
 
@@ -149,11 +144,13 @@ pub async fn upload_edition(
 ) -> Result<EditionInfo, ApiError> {
     let invalid = |path: &str, detail: String| {
         ApiError::invalid(vec![
-            FieldError::new(path, "err-ncaf-file").arg("detail", detail),
+            FieldError::new(path, "err-ncaf-file")
+                .arg("path", path)
+                .arg("detail", detail),
         ])
     };
-    let text = std::str::from_utf8(bytes)
-        .map_err(|_| invalid("(root)", "not UTF-8 text".into()))?;
+    let text =
+        std::str::from_utf8(bytes).map_err(|_| invalid("(root)", "not UTF-8 text".into()))?;
     let f = NcafFramework::from_json_str(text, origin).map_err(|e| match e {
         assess::AssessError::Json { path, message, .. } => invalid(&path, message),
         other => invalid("(root)", other.to_string()),

@@ -16,10 +16,10 @@ use crate::i18n::Tr;
 use crate::pages::assessments::{one_decimal, pct};
 use crate::pages::charts::{LineChart, Radar, line_chart, radar};
 use crate::pages::{Nav, read_upload, render, without_csrf};
-use axum::extract::multipart::{Multipart, MultipartRejection};
 use askama::Template;
 use assess::ncaf::{AveragesDelta, NcafFramework};
 use axum::extract::State;
+use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::response::{IntoResponse, Response};
 use centinela_core::access::{Action, ResourceKind};
 use centinela_store::ncaf::NcafAssessment;
@@ -121,7 +121,15 @@ pub async fn upload_edition(
     ctx: Ctx,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Response, ApiError> {
-    let upload = read_upload(&state, &ctx, multipart, &[], &["file"], api::MAX_EDITION_LEN).await?;
+    let upload = read_upload(
+        &state,
+        &ctx,
+        multipart,
+        &[],
+        &["file"],
+        api::MAX_EDITION_LEN,
+    )
+    .await?;
     let Some((_, bytes)) = upload.kept.into_iter().next() else {
         return Err(ApiError::invalid(vec![
             centinela_core::validate::FieldError::new("file", "err-required"),
