@@ -56,6 +56,12 @@ pub enum AssessError {
     /// Scoring input out of range (weight, level, ...).
     #[error("scoring: {0}")]
     Score(String),
+    /// Two NCAF years answer different editions: their clusters and objectives are different
+    /// groupings even where ids coincide, so deltas between them would mislead.
+    #[error(
+        "NCAF editions {before} and {after} differ: years are compared only within one edition"
+    )]
+    EditionMismatch { before: String, after: String },
 }
 
 impl AssessError {

@@ -47,8 +47,14 @@ impl Text {
 pub struct NcafFramework {
     /// Stable framework id (`ncaf`); editions of one framework share it.
     pub id: String,
-    /// `2020`, `2026`...: what year-over-year comparisons print.
+    /// The edition's id (`2020`, `2.0`...): unique among the editions a server knows, what an
+    /// assessment stores and what year-over-year comparisons print. Letters, digits, `.`, `-`
+    /// and `_` only, as it travels in forms and URLs.
     pub edition: String,
+    /// The year the edition was published. Optional in serde only so that a file without it
+    /// fails validation with the path `ncaf.year` rather than a bare "missing field".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<u16>,
     pub title: Text,
     /// Where the structure comes from and what is ours.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -116,21 +122,47 @@ impl NcafFramework {
         NcafFramework::from_json_str(&text, &path.display().to_string())
     }
 
-    /// Structural rules serde cannot express: unique ids across clusters, objectives and
-    /// indicators; levels declared once each and ≥ 1; every indicator at a declared level;
-    /// no empty cluster or objective (it could never be scored).
+    /// Structural rules serde cannot express: framework id, edition id, publication year and
+    /// title present; levels within 1–5 and declared once each; at least one cluster, no empty
+    /// cluster or objective (it could never be scored); ids unique across clusters,
+    /// objectives and indicators; every indicator at a declared level. The number of
+    /// clusters or objectives is not a rule: editions differ.
     pub fn validate(&self, origin: &str) -> Result<(), AssessError> {
         let fail = |path: String, message: String| AssessError::Json {
             origin: origin.to_string(),
             path: format!("ncaf.{path}"),
             message,
         };
+        if self.id.trim().is_empty() {
+            return Err(fail("id".into(), "empty framework id".into()));
+        }
+        if !valid_edition_id(&self.edition) {
+            return Err(fail(
+                "edition".into(),
+                format!(
+                    "edition id {:?} must be 1–{EDITION_ID_MAX} letters, digits, '.', '-' or '_'",
+                    self.edition
+                ),
+            ));
+        }
+        match self.year {
+            None => return Err(fail("year".into(), "missing publication year".into())),
+            Some(y) if !(1990..=2200).contains(&y) => {
+                return Err(fail("year".into(), format!("year {y} out of 1990–2200")));
+            }
+            Some(_) => {}
+        }
+        for (lang, text) in [("es", &self.title.es), ("en", &self.title.en)] {
+            if text.trim().is_empty() {
+                return Err(fail(format!("title.{lang}"), "empty title".into()));
+            }
+        }
         let mut levels = HashSet::new();
         for (i, level) in self.levels.iter().enumerate() {
-            if level.level == 0 || !levels.insert(level.level) {
+            if !(1..=5).contains(&level.level) || !levels.insert(level.level) {
                 return Err(fail(
                     format!("levels[{i}].level"),
-                    format!("level {} is 0 or declared twice", level.level),
+                    format!("level {} is outside 1–5 or declared twice", level.level),
                 ));
             }
         }
@@ -193,6 +225,33 @@ impl NcafFramework {
     pub fn indicator_count(&self) -> usize {
         self.objectives().map(|(_, o)| o.indicators.len()).sum()
     }
+
+    /// Indicators per declared level, ascending: (level, count).
+    pub fn indicators_per_level(&self) -> Vec<(u8, usize)> {
+        let mut levels: Vec<u8> = self.levels.iter().map(|l| l.level).collect();
+        levels.sort_unstable();
+        levels
+            .into_iter()
+            .map(|level| {
+                let n = self
+                    .objectives()
+                    .flat_map(|(_, o)| &o.indicators)
+                    .filter(|i| i.level == level)
+                    .count();
+                (level, n)
+            })
+            .collect()
+    }
+}
+
+/// Longest edition id accepted.
+pub const EDITION_ID_MAX: usize = 40;
+
+/// Whether `s` can name an edition: 1–[`EDITION_ID_MAX`] ASCII letters, digits, `.`, `-`, `_`.
+pub fn valid_edition_id(s: &str) -> bool {
+    (1..=EDITION_ID_MAX).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
 }
 
 /// The answer to one indicator.
@@ -380,8 +439,19 @@ pub struct Comparison {
     pub overall: AveragesDelta,
 }
 
-/// Year-over-year comparison of two score sets (same or different editions), matched by id.
-pub fn compare(before: &NcafScores, after: &NcafScores) -> Comparison {
+/// Year-over-year comparison of two score sets of one edition, matched by id.
+///
+/// Years answering different editions are refused ([`AssessError::EditionMismatch`]): the
+/// 2026 edition regroups the clusters and renumbers the objectives, so matching ids (`c1`,
+/// `o4`) would pair things that do not correspond, and a cluster-only view would suggest a
+/// comparability the frameworks do not have. Each year's own figures stay readable.
+pub fn compare(before: &NcafScores, after: &NcafScores) -> Result<Comparison, AssessError> {
+    if before.framework_id != after.framework_id || before.edition != after.edition {
+        return Err(AssessError::EditionMismatch {
+            before: before.edition.clone(),
+            after: after.edition.clone(),
+        });
+    }
     let old: HashMap<&str, &ObjectiveScore> = before
         .objectives
         .iter()
@@ -453,13 +523,13 @@ pub fn compare(before: &NcafScores, after: &NcafScores) -> Comparison {
             .filter(|c| !new_clusters.contains(c.cluster_id.as_str()))
             .map(|c| averages_delta(&c.cluster_id, Some(&c.averages), None)),
     );
-    Comparison {
+    Ok(Comparison {
         before_edition: before.edition.clone(),
         after_edition: after.edition.clone(),
         objectives,
         clusters,
         overall: averages_delta("overall", Some(&before.overall), Some(&after.overall)),
-    }
+    })
 }
 
 #[cfg(test)]
@@ -479,6 +549,7 @@ mod tests {
         NcafFramework {
             id: "t".into(),
             edition: "x".into(),
+            year: Some(2020),
             title: text("t"),
             source: None,
             levels: (1..=5)
@@ -591,6 +662,93 @@ mod tests {
         let answers = NcafAnswers::from([("nope".to_string(), Y)]);
         let err = score(&f, &answers).unwrap_err().to_string();
         assert!(err.contains("nope"), "{err}");
+    }
+
+    /// Each breakage of a valid framework → the JSON path its error names.
+    #[test]
+    fn validation_table_names_the_path() {
+        type Break = fn(&mut NcafFramework);
+        let cases: &[(Break, &str)] = &[
+            (|f| f.id = " ".into(), "ncaf.id"),
+            (|f| f.edition = String::new(), "ncaf.edition"),
+            (|f| f.edition = "2.0/../x".into(), "ncaf.edition"),
+            (|f| f.edition = "x".repeat(41), "ncaf.edition"),
+            (|f| f.year = None, "ncaf.year"),
+            (|f| f.year = Some(1066), "ncaf.year"),
+            (|f| f.title.en = String::new(), "ncaf.title.en"),
+            (|f| f.title.es = "  ".into(), "ncaf.title.es"),
+            (|f| f.levels.clear(), "ncaf.levels"),
+            (|f| f.levels[0].level = 0, "ncaf.levels[0].level"),
+            (|f| f.levels[4].level = 6, "ncaf.levels[4].level"),
+            (|f| f.levels[1].level = 1, "ncaf.levels[1].level"),
+            (|f| f.clusters.clear(), "ncaf.clusters"),
+            (
+                |f| f.clusters[0].objectives.clear(),
+                "ncaf.clusters[0].objectives",
+            ),
+            (
+                |f| f.clusters[0].objectives[0].indicators.clear(),
+                "ncaf.clusters[0].objectives[0].indicators",
+            ),
+            (
+                |f| f.clusters[0].objectives[0].id = "c".into(),
+                "ncaf.clusters[0].objectives[0].id",
+            ),
+            (
+                |f| f.clusters[0].objectives[0].indicators[1].id = "o".into(),
+                "ncaf.clusters[0].objectives[0].indicators[1].id",
+            ),
+            (
+                |f| f.clusters[0].objectives[0].indicators[0].level = 6,
+                "ncaf.clusters[0].objectives[0].indicators[0].level",
+            ),
+            (
+                |f| {
+                    f.levels.retain(|l| l.level != 2);
+                },
+                "ncaf.clusters[0].objectives[0].indicators[1].level",
+            ),
+        ];
+        assert!(framework(&[1, 2]).validate("ok.json").is_ok());
+        for (brk, path) in cases {
+            let mut f = framework(&[1, 2]);
+            brk(&mut f);
+            let err = f.validate("e.json").unwrap_err().to_string();
+            assert!(
+                err.starts_with(&format!("e.json: {path}: ")),
+                "{path}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn edition_ids() {
+        for ok in ["2020", "2.0", "test-2.0_b", "A"] {
+            assert!(valid_edition_id(ok), "{ok}");
+        }
+        for bad in ["", "a b", "a/b", "é", "?x"] {
+            assert!(!valid_edition_id(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn indicators_are_counted_per_level() {
+        let f = framework(&[1, 1, 3, 5]);
+        assert_eq!(
+            f.indicators_per_level(),
+            [(1, 2), (2, 0), (3, 1), (4, 0), (5, 1)]
+        );
+    }
+
+    #[test]
+    fn years_of_different_editions_are_not_compared() {
+        let f = framework(&[1]);
+        let a = score(&f, &NcafAnswers::new()).unwrap();
+        let mut b = a.clone();
+        assert!(compare(&a, &b).is_ok());
+        b.edition = "y".into();
+        let err = compare(&a, &b).unwrap_err();
+        assert!(matches!(err, AssessError::EditionMismatch { .. }), "{err}");
     }
 
     #[test]

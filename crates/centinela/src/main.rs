@@ -52,6 +52,11 @@ enum Command {
         #[command(subcommand)]
         command: OscalCommand,
     },
+    /// National capabilities self-assessment (NCAF) framework editions.
+    Ncaf {
+        #[command(subcommand)]
+        command: NcafCommand,
+    },
     /// Third-party exposure reports.
     Feeds {
         #[command(subcommand)]
@@ -118,6 +123,16 @@ enum OscalCommand {
         /// Treat warnings (unknown ids in alters, parameters of unselected controls) as errors.
         #[arg(long)]
         strict: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum NcafCommand {
+    /// Validate an edition file offline (the checks an upload gets) and print its clusters,
+    /// objectives and indicators per level; errors name the file and the JSON path.
+    Check {
+        /// The edition file (`{"ncaf": {...}}`, format in assess/data/ncaf/README.md).
+        file: PathBuf,
     },
 }
 
@@ -332,6 +347,9 @@ async fn run(command: Command) -> Result<()> {
                     strict,
                 },
         } => tools::oscal_resolve(&profile, catalog.as_deref(), &output, strict),
+        Command::Ncaf {
+            command: NcafCommand::Check { file },
+        } => tools::ncaf_check(&file),
         Command::Feeds {
             command:
                 FeedsCommand::Route {

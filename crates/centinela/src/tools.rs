@@ -32,6 +32,40 @@ pub fn oscal_resolve(
     Ok(())
 }
 
+/// `centinela ncaf check`: validate an NCAF edition file and summarise it on stdout.
+pub fn ncaf_check(file: &Path) -> Result<()> {
+    // The error already names the file and the JSON path; no context to add.
+    let f = assess::ncaf::NcafFramework::from_file(file)?;
+    println!(
+        "{}: edition {} ({}), {}",
+        file.display(),
+        f.edition,
+        f.year.map(|y| y.to_string()).unwrap_or_default(),
+        f.title.en
+    );
+    println!(
+        "{} clusters, {} objectives, {} indicators",
+        f.clusters.len(),
+        f.objectives().count(),
+        f.indicator_count()
+    );
+    for c in &f.clusters {
+        println!(
+            "  {}: {} objectives — {}",
+            c.id,
+            c.objectives.len(),
+            c.title.en
+        );
+    }
+    let per_level: Vec<String> = f
+        .indicators_per_level()
+        .iter()
+        .map(|(level, n)| format!("level {level}: {n}"))
+        .collect();
+    println!("indicators per level: {}", per_level.join(", "));
+    Ok(())
+}
+
 /// `centinela feeds route`: stream a report through the owner table into JSON lines.
 pub fn feeds_route(owners: &Path, input: &Path, output: &Path, report: Option<&str>) -> Result<()> {
     let table = feeds::OwnerTable::from_csv(BufReader::new(

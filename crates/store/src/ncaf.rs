@@ -57,7 +57,8 @@ pub async fn get(db: &Db, id: Uuid) -> Result<NcafAssessment> {
 /// Opens the assessment of `year` (one per year: a second is a conflict). The answers of the
 /// latest earlier year to the indicators in `carry` (those of this year's edition) are
 /// copied, marked as carried over until answered again: capabilities rarely change in a
-/// year, and the coordinator confirms rather than retypes them.
+/// year, and the coordinator confirms rather than retypes them. The earlier year is the latest
+/// of the same edition: another edition's indicator ids may coincide without meaning the same.
 pub async fn create(
     db: &Db,
     actor: &Actor,
@@ -84,9 +85,9 @@ pub async fn create(
     let previous: Option<NcafAssessment> = tx
         .fetch_optional(
             &format!(
-                "SELECT {COLUMNS} FROM ncaf_assessments WHERE year < $1 ORDER BY year DESC LIMIT 1"
+                "SELECT {COLUMNS} FROM ncaf_assessments WHERE year < $1 AND edition = $2 ORDER BY year DESC LIMIT 1"
             ),
-            args![year],
+            args![year, edition],
         )
         .await?;
     if let Some(p) = previous {
@@ -208,6 +209,99 @@ pub async fn save_objective(
     crate::events::emit(&mut tx, "ncaf.answer", None, &change).await?;
     tx.commit().await?;
     Ok(saved)
+}
+
+// ---- uploaded framework editions ----
+
+/// An uploaded framework edition (the shipped ones live in the binary, not here).
+#[derive(Debug, Clone, Serialize, FromRow, PartialEq)]
+pub struct NcafEdition {
+    pub edition: String,
+    pub year: i64,
+    pub title_es: String,
+    pub title_en: String,
+    pub objectives: i64,
+    pub indicators: i64,
+    pub uploaded_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub uploaded_at: OffsetDateTime,
+}
+
+const EDITION_COLUMNS: &str =
+    "edition, year, title_es, title_en, objectives, indicators, uploaded_by, uploaded_at";
+
+/// What the caller validated: the listing fields and the document as uploaded.
+#[derive(Debug, Clone)]
+pub struct NewEdition<'a> {
+    pub edition: &'a str,
+    pub year: i64,
+    pub title_es: &'a str,
+    pub title_en: &'a str,
+    pub objectives: i64,
+    pub indicators: i64,
+    pub document: &'a str,
+}
+
+/// Stores an uploaded edition; an edition id already stored is a conflict. The audit entry
+/// names the edition and its counts, not the document (it can be read back whole).
+pub async fn create_edition(db: &Db, actor: &Actor, e: &NewEdition<'_>) -> Result<NcafEdition> {
+    let mut tx = db.begin().await?;
+    let row = NcafEdition {
+        edition: e.edition.to_string(),
+        year: e.year,
+        title_es: e.title_es.to_string(),
+        title_en: e.title_en.to_string(),
+        objectives: e.objectives,
+        indicators: e.indicators,
+        uploaded_by: actor.email.clone(),
+        uploaded_at: now(),
+    };
+    tx.execute(
+        &format!(
+            "INSERT INTO ncaf_editions ({EDITION_COLUMNS}, document) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        ),
+        args![
+            &row.edition,
+            row.year,
+            &row.title_es,
+            &row.title_en,
+            row.objectives,
+            row.indicators,
+            &row.uploaded_by,
+            row.uploaded_at,
+            e.document
+        ],
+    )
+    .await
+    .map_err(crate::db::conflict("NCAF edition"))?;
+    let change = Change::new("upload", "ncaf-edition", &row.edition, None, &row);
+    audit::record(&mut tx, actor, &change).await?;
+    tx.commit().await?;
+    Ok(row)
+}
+
+/// Uploaded editions, newest publication year first.
+pub async fn editions(db: &Db) -> Result<Vec<NcafEdition>> {
+    db.fetch_all(
+        &format!("SELECT {EDITION_COLUMNS} FROM ncaf_editions ORDER BY year DESC, edition"),
+        args![],
+    )
+    .await
+}
+
+/// The stored document of an uploaded edition, if any.
+pub async fn edition_document(db: &Db, edition: &str) -> Result<Option<String>> {
+    #[derive(FromRow)]
+    struct Row {
+        document: String,
+    }
+    let row: Option<Row> = db
+        .fetch_optional(
+            "SELECT document FROM ncaf_editions WHERE edition = $1",
+            args![edition],
+        )
+        .await?;
+    Ok(row.map(|r| r.document))
 }
 
 // ---- campaign reminders ----

@@ -655,17 +655,75 @@ fn ncaf_schemas() -> Value {
         json!({"id": {"type": "string"}, "level_delta": number_or_null, "coverage_delta": number_or_null}),
     );
     let int_or_null = json!({"type": ["integer", "null"]});
-    let editions: Vec<Value> = std::iter::once(Value::Null)
-        .chain(crate::api::ncaf::editions().into_iter().map(Value::from))
-        .collect();
+    let edition_id = json!({"type": "string", "pattern": "^[A-Za-z0-9._-]{1,40}$"});
+    let text = object(
+        &["es", "en"],
+        json!({"es": {"type": "string"}, "en": {"type": "string"}}),
+    );
+    let edition = object(
+        &[
+            "edition",
+            "year",
+            "title_es",
+            "title_en",
+            "objectives",
+            "indicators",
+            "shipped",
+        ],
+        json!({
+            "edition": edition_id.clone(), "year": {"type": "integer"},
+            "title_es": {"type": "string"}, "title_en": {"type": "string"},
+            "objectives": {"type": "integer"}, "indicators": {"type": "integer"},
+            "shipped": {"type": "boolean", "description": "Ships with the platform (not uploaded)"},
+            "uploaded_by": {"type": "string"}, "uploaded_at": time,
+        }),
+    );
+    let titled = |extra: &[&str], props: Value| {
+        let mut required = vec!["id", "title"];
+        required.extend_from_slice(extra);
+        let mut all =
+            json!({"id": {"type": "string"}, "title": text.clone(), "description": text.clone()});
+        for (k, v) in props.as_object().expect("object") {
+            all[k] = v.clone();
+        }
+        object(&required, all)
+    };
+    let indicator = object(
+        &["id", "level", "text"],
+        json!({"id": {"type": "string"}, "level": {"type": "integer", "minimum": 1, "maximum": 5}, "text": text.clone()}),
+    );
+    let objective = titled(
+        &["indicators"],
+        json!({"indicators": {"type": "array", "minItems": 1, "items": indicator}}),
+    );
+    let cluster = titled(
+        &["objectives"],
+        json!({"objectives": {"type": "array", "minItems": 1, "items": objective}}),
+    );
+    let level = object(
+        &["level", "title"],
+        json!({"level": {"type": "integer", "minimum": 1, "maximum": 5}, "title": text.clone(), "description": text.clone()}),
+    );
     json!({
+        "NcafEdition": edition.clone(),
+        "NcafEditionList": {"type": "array", "items": edition},
+        "NcafEditionFile": object(&["ncaf"], json!({
+            "$schema": {"type": "string"},
+            "ncaf": object(&["id", "edition", "year", "title", "levels", "clusters"], json!({
+                "id": {"type": "string", "description": "Framework id (ncaf); editions share it"},
+                "edition": edition_id.clone(), "year": {"type": "integer", "minimum": 1990, "maximum": 2200},
+                "title": text, "source": {"type": "string", "description": "Attribution: where the structure comes from and what is ours"},
+                "levels": {"type": "array", "minItems": 1, "items": level},
+                "clusters": {"type": "array", "minItems": 1, "items": cluster},
+            })),
+        })),
         "NcafAssessment": with(&[], json!({})),
         "NcafList": {"type": "array", "items": with(&["answered", "indicators", "overall"], json!({
             "answered": {"type": "integer"}, "indicators": {"type": "integer"}, "overall": averages}))},
         "NcafDraft": {"type": "object", "additionalProperties": false, "required": ["year"], "properties": {
             "year": {"type": "integer", "minimum": crate::api::ncaf::YEARS.start(), "maximum": crate::api::ncaf::YEARS.end()},
-            "edition": {"type": ["string", "null"], "enum": editions,
-                "description": "Framework edition; the newest shipped one when absent"},
+            "edition": {"type": ["string", "null"], "pattern": "^[A-Za-z0-9._-]{1,40}$",
+                "description": "Framework edition, shipped or uploaded (GET /api/v1/ncaf/editions); the newest shipped one when absent"},
         }},
         "NcafObjectiveDraft": {"type": "object", "additionalProperties": false, "required": ["answers"], "properties": {
             "answers": {"type": "object", "maxProperties": 200, "additionalProperties": {"type": ["string", "null"], "enum": [null, "yes", "no", "not-applicable"]},

@@ -82,6 +82,7 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
 pub const UPLOAD_PATHS: &[&str] = &[
     "/api/v1/feeds/reports",
     "/api/v1/incidents/{incident_id}/evidence",
+    "/api/v1/ncaf/editions",
     "/api/v1/institutions/{id}/assessments/{assessment_id}/answers/{measure_id}/evidence",
     "/feeds/upload",
     "/incidents/{incident_id}/evidence",
@@ -89,6 +90,7 @@ pub const UPLOAD_PATHS: &[&str] = &[
     "/institutions/{id}/seals",
     "/institutions/{id}/inventory/import",
     "/institutions/{id}/networks/import",
+    "/ncaf/editions",
     "/seals/verify",
 ];
 

@@ -35,6 +35,18 @@ const EXPECT: &[(&str, &str)] = &[
         "coordinator=201 admin=403 officer=403 ro=403 auditor=403 crisis=403",
     ),
     (
+        "GET /api/v1/ncaf/editions",
+        "coordinator=200 admin=200 officer=200 ro=200 auditor=200 crisis=200",
+    ),
+    (
+        "POST /api/v1/ncaf/editions",
+        "coordinator=201 admin=403 officer=403 ro=403 auditor=403 crisis=403",
+    ),
+    (
+        "POST /ncaf/editions",
+        "coordinator=303 admin=403 officer=403 ro=403 auditor=403 crisis=403",
+    ),
+    (
         "GET /api/v1/ncaf/compare",
         "coordinator=200 admin=200 officer=200 ro=200 auditor=200 crisis=200",
     ),
@@ -1867,6 +1879,9 @@ async fn access_matrix_part_4() {
     access_matrix(3, 4).await;
 }
 
+/// The fictional 20-objective NCAF edition (uploads in the matrix rename it per call).
+const NCAF_TEST_EDITION: &str = include_str!("../../assess/tests/fixtures/ncaf-test-2.0.json");
+
 /// Every `of`-th route of the table, starting at `shard`, × every role × institution.
 async fn access_matrix(shard: usize, of: usize) {
     for w in worlds().await {
@@ -1907,6 +1922,18 @@ async fn access_matrix(shard: usize, of: usize) {
                             call.raw(csv, "text/csv")
                         } else {
                             call.multipart(&[("table", "assets")], "import.csv", &csv)
+                        };
+                    } else if spec.path.ends_with("/ncaf/editions") && spec.method == Method::POST {
+                        // A fresh edition id per call, so each coordinator upload is a 201.
+                        let file = NCAF_TEST_EDITION.replacen(
+                            "\"test-2.0\"",
+                            &format!("\"access-{n}\""),
+                            1,
+                        );
+                        call = if spec.is_api() {
+                            call.raw(file, "application/json")
+                        } else {
+                            call.multipart(&[], "edition.json", &file)
                         };
                     } else if spec.path == "/institutions/{id}/seals" {
                         call = call.multipart(&[], "oficio.pdf", "contenido del oficio");

@@ -475,3 +475,289 @@ async fn a_new_year_carries_last_years_answers_until_answered_again() {
         w.cleanup().await;
     }
 }
+
+/// The fictional 20-objective edition (`assess/tests/fixtures`).
+const TEST_EDITION: &str = include_str!("../../assess/tests/fixtures/ncaf-test-2.0.json");
+
+async fn upload(w: &World, role: &str, body: &str) -> (StatusCode, Value) {
+    let r = Call::new(Method::POST, "/api/v1/ncaf/editions")
+        .token(Some(&w.tokens[role]))
+        .raw(body.to_string(), "application/json")
+        .send(&w.app)
+        .await;
+    (
+        r.status,
+        serde_json::from_str(&r.body).unwrap_or(Value::Null),
+    )
+}
+
+/// The test edition with one change made through its JSON.
+fn edited(change: impl FnOnce(&mut Value)) -> String {
+    let mut v: Value = serde_json::from_str(TEST_EDITION).unwrap();
+    change(&mut v);
+    v.to_string()
+}
+
+#[tokio::test]
+async fn editions_upload_validation_and_access() {
+    for w in worlds().await {
+        for role in ["officer", "admin", "ro", "auditor", "crisis"] {
+            let (s, _) = upload(&w, role, TEST_EDITION).await;
+            assert_eq!(s, StatusCode::FORBIDDEN, "{role} may not upload");
+        }
+        // Malformed files: 422 naming the JSON path; nothing stored.
+        let cases: Vec<(String, &str)> = vec![
+            (
+                edited(|v| v["ncaf"]["clusters"][2]["objectives"] = json!([])),
+                "ncaf.clusters[2].objectives",
+            ),
+            (
+                edited(|v| {
+                    v["ncaf"]["clusters"][0]["objectives"][1]["indicators"][0]["level"] = json!(6)
+                }),
+                "ncaf.clusters[0].objectives[1].indicators[0].level",
+            ),
+            (
+                edited(|v| v["ncaf"]["clusters"][1]["objectives"][0]["id"] = json!("t1")),
+                "ncaf.clusters[1].objectives[0].id",
+            ),
+            (
+                edited(|v| {
+                    v["ncaf"].as_object_mut().unwrap().remove("year");
+                }),
+                "ncaf.year",
+            ),
+            (
+                edited(|v| v["ncaf"]["title"]["en"] = json!("")),
+                "ncaf.title.en",
+            ),
+            (
+                edited(|v| v["ncaf"]["edition"] = json!("a/b")),
+                "ncaf.edition",
+            ),
+            (
+                edited(|v| v["ncaf"]["clusters"][0]["colour"] = json!("red")),
+                "ncaf.clusters[0].colour",
+            ),
+            ("not json".to_string(), "(root)"),
+        ];
+        for (body, path) in &cases {
+            let (s, e) = upload(&w, "coordinator", body).await;
+            assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {e}");
+            assert_eq!(e["error"]["fields"][0]["field"], *path, "{e}");
+            assert!(
+                e["error"]["fields"][0]["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains(path)),
+                "the message names the path too: {e}"
+            );
+        }
+        // Oversized: 413, whether or not the length is declared up front.
+        let big = format!("{{\"pad\": \"{}\"}}", "x".repeat(1024 * 1024 + 10));
+        let (s, _) = upload(&w, "coordinator", &big).await;
+        assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
+
+        let (s, _, listed) = {
+            let (s, v) = api(&w, "officer", Method::GET, "/api/v1/ncaf/editions", None).await;
+            (s, (), v)
+        };
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(
+            listed.as_array().unwrap().len(),
+            1,
+            "only 2020 so far: {listed}"
+        );
+
+        let (s, e) = upload(&w, "coordinator", TEST_EDITION).await;
+        assert_eq!(s, StatusCode::CREATED, "{e}");
+        assert_eq!(e["edition"], "test-2.0");
+        assert_eq!(e["objectives"], 20);
+        assert_eq!(e["indicators"], 100);
+        assert_eq!(e["shipped"], false);
+        assert_eq!(e["uploaded_by"], "coordinador@centinela.example");
+        // The same id again, or the shipped edition's id: 409.
+        let (s, e) = upload(&w, "coordinator", TEST_EDITION).await;
+        assert_eq!(s, StatusCode::CONFLICT, "{e}");
+        assert!(e["error"]["message"].as_str().unwrap().contains("test-2.0"));
+        let shipped = include_str!("../../assess/data/ncaf/ncaf-2020.json");
+        let (s, _) = upload(&w, "coordinator", shipped).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+
+        let (_, listed) = api(&w, "auditor", Method::GET, "/api/v1/ncaf/editions", None).await;
+        let ids: Vec<&str> = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["edition"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, ["2020", "test-2.0"]);
+        assert_eq!(listed[0]["shipped"], true);
+        assert_eq!(listed[0]["objectives"], 17);
+        w.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn a_year_on_an_uploaded_edition_is_assessed_and_compared_within_it() {
+    for w in worlds().await {
+        let (s, e) = upload(&w, "coordinator", TEST_EDITION).await;
+        assert_eq!(s, StatusCode::CREATED, "{e}");
+        let open = |year: i64, edition: &'static str| {
+            let w = &w;
+            async move {
+                let (s, v) = api(
+                    w,
+                    "coordinator",
+                    Method::POST,
+                    "/api/v1/ncaf",
+                    Some(json!({"year": year, "edition": edition})),
+                )
+                .await;
+                assert_eq!(s, StatusCode::CREATED, "{v}");
+                assert_eq!(v["edition"], edition);
+                v["id"].as_str().unwrap().to_string()
+            }
+        };
+        let y2024 = open(2024, "test-2.0").await;
+        let y2025 = open(2025, "2020").await;
+
+        // t1 meets levels 1-3 of five: level 3, coverage 3/5.
+        let body =
+            json!({"answers": {"t1-l1": "yes", "t1-l2": "yes", "t1-l3": "yes", "t1-l4": "no"}});
+        let (s, v) = put(&w, "coordinator", &y2024, "t1", body).await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["indicators"], 100);
+        assert_eq!(v["scores"]["objectives"].as_array().unwrap().len(), 20);
+        assert_eq!(v["scores"]["clusters"].as_array().unwrap().len(), 4);
+        assert_eq!(objective(&v, "t1")["level"], 3);
+        assert!(close(&objective(&v, "t1")["coverage"], 0.6));
+        assert!(close(&v["scores"]["overall"]["level"], 3.0 / 20.0));
+        // A 2020 indicator is not one of this edition's.
+        let (s, _) = put(
+            &w,
+            "coordinator",
+            &y2024,
+            "t1",
+            json!({"answers": {"o1-l1-a": "yes"}}),
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+
+        // Years of different editions are not compared: 422 naming both.
+        let (s, e) = api(
+            &w,
+            "officer",
+            Method::GET,
+            &format!("/api/v1/ncaf/compare?before={y2024}&after={y2025}"),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+        assert_eq!(e["error"]["code"], "edition_mismatch");
+        let msg = e["error"]["message"].as_str().unwrap();
+        assert!(msg.contains("test-2.0") && msg.contains("2020"), "{msg}");
+
+        // 2026 on the test edition carries 2024's answers (the latest year of that edition,
+        // skipping 2025 on 2020) and compares with it.
+        let y2026 = open(2026, "test-2.0").await;
+        let (_, v) = api(
+            &w,
+            "officer",
+            Method::GET,
+            &format!("/api/v1/ncaf/{y2026}"),
+            None,
+        )
+        .await;
+        assert_eq!(v["answered"], 4, "{v}");
+        assert_eq!(v["carried_over"].as_array().unwrap().len(), 4);
+        let (s, c) = api(
+            &w,
+            "officer",
+            Method::GET,
+            &format!("/api/v1/ncaf/compare?before={y2024}&after={y2026}"),
+            None,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK, "{c}");
+        assert_eq!(c["comparison"]["objectives"].as_array().unwrap().len(), 20);
+        assert_eq!(c["comparison"]["after_edition"], "test-2.0");
+        assert_eq!(c["comparison"]["overall"]["level_delta"], 0.0);
+        // The 2025 year (2020 edition) carried nothing from 2024.
+        let (_, v) = api(
+            &w,
+            "officer",
+            Method::GET,
+            &format!("/api/v1/ncaf/{y2025}"),
+            None,
+        )
+        .await;
+        assert_eq!(v["answered"], 0);
+
+        // Pages: the year renders on the uploaded edition; its compare links stay within it.
+        let cookie = login(&w.app, "coordinador@centinela.example").await;
+        let page = Call::get(format!("/ncaf/{y2026}"))
+            .cookie(&cookie)
+            .send(&w.app)
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(page.body.contains("Objective 20") || page.body.contains("Objetivo 20"));
+        assert!(page.body.contains(&format!("before={y2024}")));
+        assert!(!page.body.contains(&format!("before={y2025}")));
+        let compare = Call::get(format!("/ncaf/compare?before={y2024}&after={y2025}"))
+            .cookie(&cookie)
+            .send(&w.app)
+            .await;
+        assert_eq!(compare.status, StatusCode::UNPROCESSABLE_ENTITY);
+        w.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn editions_upload_through_the_page() {
+    for w in worlds().await {
+        let cookie = login(&w.app, "coordinador@centinela.example").await;
+        let list = Call::get("/ncaf").cookie(&cookie).send(&w.app).await;
+        assert!(list.body.contains("id=\"ncaf-editions\""));
+        assert!(list.body.contains("id=\"ncaf-edition-form\""));
+        let csrf = csrf_of(&w.app, &cookie).await;
+        let file = TEST_EDITION.replacen("\"test-2.0\"", "\"page-2.0\"", 1);
+        let r = Call::new(Method::POST, "/ncaf/editions")
+            .cookie(&cookie)
+            .multipart(&[("_csrf", &csrf)], "edition.json", &file)
+            .send(&w.app)
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let list = Call::get("/ncaf").cookie(&cookie).send(&w.app).await;
+        assert!(
+            list.body.contains("<option value=\"page-2.0\">"),
+            "selectable when opening a year"
+        );
+        // Without the CSRF token: refused, nothing stored.
+        let other = TEST_EDITION.replacen("\"test-2.0\"", "\"page-3.0\"", 1);
+        let r = Call::new(Method::POST, "/ncaf/editions")
+            .cookie(&cookie)
+            .multipart(&[], "edition.json", &other)
+            .send(&w.app)
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        // A broken file: 422 with the path in the page.
+        let broken = file.replacen("\"page-2.0\"", "\"page-4.0\"", 1).replacen(
+            "\"level\": 1,",
+            "\"level\": 9,",
+            1,
+        );
+        let r = Call::new(Method::POST, "/ncaf/editions")
+            .cookie(&cookie)
+            .multipart(&[("_csrf", &csrf)], "edition.json", &broken)
+            .send(&w.app)
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.body.contains("ncaf.levels[0].level"), "{}", r.body);
+        let officer = login(&w.app, "oficial.sat@centinela.example").await;
+        let list = Call::get("/ncaf").cookie(&officer).send(&w.app).await;
+        assert!(list.body.contains("page-2.0") && !list.body.contains("id=\"ncaf-edition-form\""));
+        let (_, listed) = api(&w, "officer", Method::GET, "/api/v1/ncaf/editions", None).await;
+        assert_eq!(listed.as_array().unwrap().len(), 2, "{listed}");
+        w.cleanup().await;
+    }
+}

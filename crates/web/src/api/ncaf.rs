@@ -6,8 +6,11 @@
 //! Access (`ResourceKind::NationalAssessment`): the assessment describes the country, not an
 //! institution, so everyone signed in reads it; only coordinators open years and answer.
 //!
-//! Frameworks are the editions shipped in `assess/data/ncaf`, embedded at build time; an
-//! assessment stores the edition it answers, so a later edition never rescores a past year.
+//! Frameworks are the editions shipped in `assess/data/ncaf`, embedded at build time, and
+//! those a coordinator uploads (`POST /api/v1/ncaf/editions`: the edition file as the body,
+//! validated by `assess::ncaf`, stored whole and never edited). An assessment stores the
+//! edition it answers, so a later edition never rescores a past year; years are compared only
+//! within one edition (`assess::ncaf::compare`).
 
 use crate::AppState;
 use crate::api::created;
@@ -25,7 +28,7 @@ use centinela_store::Db;
 use centinela_store::ncaf::{self as store, NcafAnswer, NcafAssessment};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 use uuid::Uuid;
 
 /// Shipped editions, oldest first: (edition, document).
@@ -34,19 +37,178 @@ const SHIPPED: &[(&str, &str)] = &[(
     include_str!("../../../assess/data/ncaf/ncaf-2020.json"),
 )];
 
-static FRAMEWORKS: LazyLock<Vec<NcafFramework>> = LazyLock::new(|| {
+static FRAMEWORKS: LazyLock<Vec<Arc<NcafFramework>>> = LazyLock::new(|| {
     SHIPPED
         .iter()
         .map(|(edition, text)| {
-            NcafFramework::from_json_str(text, &format!("ncaf-{edition}.json"))
-                .expect("shipped NCAF framework is valid (tested)")
+            Arc::new(
+                NcafFramework::from_json_str(text, &format!("ncaf-{edition}.json"))
+                    .expect("shipped NCAF framework is valid (tested)"),
+            )
         })
         .collect()
 });
 
 /// The shipped edition `edition`, if any.
 pub fn framework(edition: &str) -> Option<&'static NcafFramework> {
-    FRAMEWORKS.iter().find(|f| f.edition == edition)
+    FRAMEWORKS
+        .iter()
+        .find(|f| f.edition == edition)
+        .map(|f| &**f)
+}
+
+/// The edition `edition`, shipped or uploaded. An uploaded document that no longer validates
+/// (the rules grew stricter since) is reported as a conflict, not a 500.
+pub async fn load(db: &Db, edition: &str) -> Result<Option<Arc<NcafFramework>>, ApiError> {
+    if let Some(f) = FRAMEWORKS.iter().find(|f| f.edition == edition) {
+        return Ok(Some(f.clone()));
+    }
+    let Some(doc) = store::edition_document(db, edition).await? else {
+        return Ok(None);
+    };
+    NcafFramework::from_json_str(&doc, edition)
+        .map(|f| Some(Arc::new(f)))
+        .map_err(|e| {
+            ApiError::new(StatusCode::CONFLICT, "unknown_edition", "err-ncaf-edition")
+                .arg("edition", e.to_string())
+        })
+}
+
+/// Largest edition file accepted (the shipped 2020 file is under 100 KiB).
+pub const MAX_EDITION_LEN: usize = 1024 * 1024;
+
+/// An edition a year can be opened against, shipped or uploaded.
+#[derive(Debug, Clone, Serialize)]
+pub struct EditionInfo {
+    pub edition: String,
+    pub year: i64,
+    pub title_es: String,
+    pub title_en: String,
+    pub objectives: i64,
+    pub indicators: i64,
+    /// Shipped with the binary (not removable, not uploaded).
+    pub shipped: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uploaded_by: Option<String>,
+    #[serde(
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub uploaded_at: Option<time::OffsetDateTime>,
+}
+
+fn info_of(f: &NcafFramework) -> EditionInfo {
+    EditionInfo {
+        edition: f.edition.clone(),
+        year: f.year.map(i64::from).unwrap_or_default(),
+        title_es: f.title.es.clone(),
+        title_en: f.title.en.clone(),
+        objectives: f.objectives().count() as i64,
+        indicators: f.indicator_count() as i64,
+        shipped: true,
+        uploaded_by: None,
+        uploaded_at: None,
+    }
+}
+
+/// Every edition: shipped newest first, then uploaded newest first.
+pub async fn all_editions(db: &Db) -> Result<Vec<EditionInfo>, ApiError> {
+    let mut out: Vec<EditionInfo> = FRAMEWORKS.iter().rev().map(|f| info_of(f)).collect();
+    out.extend(store::editions(db).await?.into_iter().map(|e| EditionInfo {
+        edition: e.edition,
+        year: e.year,
+        title_es: e.title_es,
+        title_en: e.title_en,
+        objectives: e.objectives,
+        indicators: e.indicators,
+        shipped: false,
+        uploaded_by: Some(e.uploaded_by),
+        uploaded_at: Some(e.uploaded_at),
+    }));
+    Ok(out)
+}
+
+pub async fn list_editions(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<EditionInfo>>, ApiError> {
+    Ok(Json(all_editions(&state.db).await?))
+}
+
+/// Validates and stores an uploaded edition file: 422 naming the JSON path when it is not a
+/// valid edition, 409 when its edition id is shipped or already uploaded.
+pub async fn upload_edition(
+    db: &Db,
+    actor: &centinela_store::Actor,
+    bytes: &[u8],
+    origin: &str,
+) -> Result<EditionInfo, ApiError> {
+    let invalid = |path: &str, detail: String| {
+        ApiError::invalid(vec![
+            FieldError::new(path, "err-ncaf-file")
+                .arg("path", path)
+                .arg("detail", detail),
+        ])
+    };
+    let text =
+        std::str::from_utf8(bytes).map_err(|_| invalid("(root)", "not UTF-8 text".into()))?;
+    let f = NcafFramework::from_json_str(text, origin).map_err(|e| match e {
+        assess::AssessError::Json { path, message, .. } => invalid(&path, message),
+        other => invalid("(root)", other.to_string()),
+    })?;
+    if framework(&f.edition).is_some() {
+        return Err(edition_exists(&f.edition));
+    }
+    let info = info_of(&f);
+    let row = store::create_edition(
+        db,
+        actor,
+        &store::NewEdition {
+            edition: &info.edition,
+            year: info.year,
+            title_es: &info.title_es,
+            title_en: &info.title_en,
+            objectives: info.objectives,
+            indicators: info.indicators,
+            document: text,
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        centinela_store::StoreError::Conflict(_) => edition_exists(&f.edition),
+        other => other.into(),
+    })?;
+    Ok(EditionInfo {
+        shipped: false,
+        uploaded_by: Some(row.uploaded_by),
+        uploaded_at: Some(row.uploaded_at),
+        ..info
+    })
+}
+
+fn edition_exists(edition: &str) -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, "conflict", "err-ncaf-edition-exists")
+        .arg("edition", edition)
+}
+
+/// Reads a request body whole up to [`MAX_EDITION_LEN`]: 413 beyond it. The route is in
+/// `security::UPLOAD_PATHS`, so this is its only limit.
+pub async fn read_body(body: axum::body::Body) -> Result<Vec<u8>, ApiError> {
+    axum::body::to_bytes(body, MAX_EDITION_LEN)
+        .await
+        .map(|b| b.to_vec())
+        .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "err-too-large"))
+}
+
+/// `POST /api/v1/ncaf/editions`: the body is the edition file itself (`{"ncaf": {...}}`).
+pub async fn create_edition(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    body: axum::body::Body,
+) -> Result<(StatusCode, Json<EditionInfo>), ApiError> {
+    let bytes = read_body(body).await?;
+    Ok(created(
+        upload_edition(&state.db, &ctx.actor(), &bytes, "upload").await?,
+    ))
 }
 
 /// Shipped edition names, newest first (the first is the default for a new year).
@@ -81,7 +243,7 @@ pub struct NcafDraft {
 }
 
 impl NcafDraft {
-    fn check(&self) -> Result<(i64, &'static NcafFramework), Vec<FieldError>> {
+    async fn check(&self, db: &Db) -> Result<(i64, Arc<NcafFramework>), ApiError> {
         let mut c = Checks::default();
         if !YEARS.contains(&self.year) {
             c.push(
@@ -96,11 +258,11 @@ impl NcafDraft {
             .map(str::trim)
             .filter(|e| !e.is_empty())
             .unwrap_or(editions()[0]);
-        let f = framework(edition);
+        let f = load(db, edition).await?;
         if f.is_none() {
             c.push(FieldError::new("edition", "err-choice"));
         }
-        c.finish()?;
+        c.finish().map_err(ApiError::invalid)?;
         Ok((self.year, f.expect("checked")))
     }
 }
@@ -128,17 +290,21 @@ pub struct NcafSummary {
     pub overall: Averages,
 }
 
-fn framework_of(a: &NcafAssessment) -> Result<&'static NcafFramework, ApiError> {
-    // A stored edition the binary no longer ships cannot be scored: say so rather than 500.
-    framework(&a.edition).ok_or_else(|| {
+/// The edition an assessment answers.
+pub async fn framework_of(db: &Db, a: &NcafAssessment) -> Result<Arc<NcafFramework>, ApiError> {
+    // A stored edition neither shipped nor uploaded cannot be scored: say so rather than 500.
+    load(db, &a.edition).await?.ok_or_else(|| {
         ApiError::new(StatusCode::CONFLICT, "unknown_edition", "err-ncaf-edition")
             .arg("edition", &a.edition)
     })
 }
 
 /// Scores one assessment from its stored answers.
-fn scored(assessment: NcafAssessment, rows: Vec<NcafAnswer>) -> Result<NcafView, ApiError> {
-    let f = framework_of(&assessment)?;
+fn scored(
+    f: &NcafFramework,
+    assessment: NcafAssessment,
+    rows: Vec<NcafAnswer>,
+) -> Result<NcafView, ApiError> {
     let parsed: NcafAnswers = rows
         .iter()
         .filter_map(|r| answer_of(&r.answer).map(|a| (r.indicator_id.clone(), a)))
@@ -167,8 +333,9 @@ fn scored(assessment: NcafAssessment, rows: Vec<NcafAnswer>) -> Result<NcafView,
 /// Loads and scores one assessment.
 pub async fn view(db: &Db, id: Uuid) -> Result<NcafView, ApiError> {
     let assessment = store::get(db, id).await?;
+    let f = framework_of(db, &assessment).await?;
     let rows = store::answers(db, id).await?;
-    scored(assessment, rows)
+    scored(&f, assessment, rows)
 }
 
 /// Every year with its overall figures, in two queries.
@@ -178,9 +345,18 @@ pub async fn summaries(db: &Db) -> Result<Vec<NcafSummary>, ApiError> {
         answers.entry(id).or_default().push(a);
     }
     let mut out = vec![];
+    let mut frameworks: HashMap<String, Arc<NcafFramework>> = HashMap::new();
     for a in store::list(db).await? {
         let rows = answers.remove(&a.id).unwrap_or_default();
-        let v = scored(a, rows)?;
+        let f = match frameworks.get(&a.edition) {
+            Some(f) => f.clone(),
+            None => {
+                let f = framework_of(db, &a).await?;
+                frameworks.insert(a.edition.clone(), f.clone());
+                f
+            }
+        };
+        let v = scored(&f, a, rows)?;
         out.push(NcafSummary {
             assessment: v.assessment,
             answered: v.answered,
@@ -200,7 +376,7 @@ pub async fn open_year(
     actor: &centinela_store::Actor,
     d: &NcafDraft,
 ) -> Result<NcafAssessment, ApiError> {
-    let (year, f) = d.check().map_err(ApiError::invalid)?;
+    let (year, f) = d.check(db).await?;
     // Last year's answers to this edition's indicators come along, marked as carried over.
     let indicators: Vec<String> = f
         .objectives()
@@ -241,7 +417,7 @@ pub async fn answer_objective(
     d: &ObjectiveDraft,
 ) -> Result<NcafView, ApiError> {
     let a = store::get(db, id).await?;
-    let f = framework_of(&a)?;
+    let f = framework_of(db, &a).await?;
     let Some((_, o)) = f.objectives().find(|(_, o)| o.id == objective) else {
         return Err(ApiError::not_found());
     };
@@ -310,7 +486,15 @@ pub async fn comparison(db: &Db, q: &CompareQuery) -> Result<CompareView, ApiErr
     };
     let before = view(db, before).await?;
     let after = view(db, after).await?;
-    let comparison = compare(&before.scores, &after.scores);
+    let comparison = compare(&before.scores, &after.scores).map_err(|_| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "edition_mismatch",
+            "err-ncaf-compare-editions",
+        )
+        .arg("before", &before.assessment.edition)
+        .arg("after", &after.assessment.edition)
+    })?;
     Ok(CompareView {
         before,
         after,

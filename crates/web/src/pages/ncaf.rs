@@ -6,7 +6,7 @@
 use crate::AppState;
 use crate::api::campaign_trend::trend;
 use crate::api::ncaf::{
-    self as api, CompareQuery, NcafDraft, NcafSummary, NcafView, ObjectiveDraft, editions,
+    self as api, CompareQuery, EditionInfo, NcafDraft, NcafSummary, NcafView, ObjectiveDraft,
 };
 use crate::api::scope;
 use crate::auth::{Ctx, redirect};
@@ -15,10 +15,11 @@ use crate::extract::{ApiForm, ApiPath, ApiQuery};
 use crate::i18n::Tr;
 use crate::pages::assessments::{one_decimal, pct};
 use crate::pages::charts::{LineChart, Radar, line_chart, radar};
-use crate::pages::{Nav, render, without_csrf};
+use crate::pages::{Nav, read_upload, render, without_csrf};
 use askama::Template;
 use assess::ncaf::{AveragesDelta, NcafFramework};
 use axum::extract::State;
+use axum::extract::multipart::{Multipart, MultipartRejection};
 use axum::response::{IntoResponse, Response};
 use centinela_core::access::{Action, ResourceKind};
 use centinela_store::ncaf::NcafAssessment;
@@ -37,10 +38,6 @@ fn signed(v: Option<f64>, digits: usize) -> String {
         .unwrap_or_else(|| "—".into())
 }
 
-fn framework_of(a: &NcafAssessment) -> Result<&'static NcafFramework, ApiError> {
-    api::framework(&a.edition).ok_or_else(ApiError::not_found)
-}
-
 // ---- list ----
 
 #[derive(Template)]
@@ -49,7 +46,8 @@ struct ListPage {
     t: Tr,
     nav: Nav,
     rows: Vec<(NcafSummary, String, String)>,
-    editions: Vec<&'static str>,
+    /// (edition, title in the page's language, summary).
+    editions: Vec<(EditionInfo, String)>,
     next_year: i64,
     can_create: bool,
 }
@@ -71,7 +69,18 @@ pub async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, A
                 (s, level, coverage)
             })
             .collect(),
-        editions: editions(),
+        editions: api::all_editions(&state.db)
+            .await?
+            .into_iter()
+            .map(|e| {
+                let title = if (Tr { lang: ctx.lang }).is_es() {
+                    e.title_es.clone()
+                } else {
+                    e.title_en.clone()
+                };
+                (e, title)
+            })
+            .collect(),
         next_year,
         can_create: may_on(&ctx, ResourceKind::NationalAssessment, Action::Create, None),
     };
@@ -104,6 +113,30 @@ pub async fn create(
     };
     let a = api::open_year(&state.db, &ctx.actor(), &d).await?;
     Ok(redirect(&format!("/ncaf/{}", a.id)))
+}
+
+/// The edition upload form (multipart: `_csrf`, `file`); back to the list on success.
+pub async fn upload_edition(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, ApiError> {
+    let upload = read_upload(
+        &state,
+        &ctx,
+        multipart,
+        &[],
+        &["file"],
+        api::MAX_EDITION_LEN,
+    )
+    .await?;
+    let Some((_, bytes)) = upload.kept.into_iter().next() else {
+        return Err(ApiError::invalid(vec![
+            centinela_core::validate::FieldError::new("file", "err-required"),
+        ]));
+    };
+    api::upload_edition(&state.db, &ctx.actor(), &bytes, "upload").await?;
+    Ok(redirect("/ncaf#ncaf-editions"))
 }
 
 // ---- one year ----
@@ -206,7 +239,7 @@ pub async fn year(
     let t = Tr { lang: ctx.lang };
     let l = lang(&t);
     let v = api::view(&state.db, id).await?;
-    let f = framework_of(&v.assessment)?;
+    let f = &*api::framework_of(&state.db, &v.assessment).await?;
     let clusters = f
         .clusters
         .iter()
@@ -257,7 +290,8 @@ pub async fn year(
     let others = api::summaries(&state.db)
         .await?
         .into_iter()
-        .filter(|s| s.assessment.id != id)
+        // Years are compared only within one edition (`assess::ncaf::compare`).
+        .filter(|s| s.assessment.id != id && s.assessment.edition == v.assessment.edition)
         .map(|s| (s.assessment.id, s.assessment.year))
         .collect();
     let page = YearPage {
@@ -348,8 +382,8 @@ pub async fn compare(
     let t = Tr { lang: ctx.lang };
     let l = lang(&t);
     let c = api::comparison(&state.db, &q).await?;
-    let fb = framework_of(&c.before.assessment)?;
-    let fa = framework_of(&c.after.assessment)?;
+    let fb = &*api::framework_of(&state.db, &c.before.assessment).await?;
+    let fa = &*api::framework_of(&state.db, &c.after.assessment).await?;
     let title_of = |id: &str| {
         fa.objectives()
             .chain(fb.objectives())
