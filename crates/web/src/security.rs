@@ -83,6 +83,7 @@ pub const UPLOAD_PATHS: &[&str] = &[
     "/api/v1/feeds/reports",
     "/api/v1/incidents/{incident_id}/evidence",
     "/api/v1/institutions/{id}/assessments/{assessment_id}/answers/{measure_id}/evidence",
+    "/api/v1/institutions/{id}/subject-assessments/{subject_assessment_id}/answers/{measure_id}/evidence",
     "/feeds/upload",
     "/incidents/{incident_id}/evidence",
     "/institutions/{id}/assessments/{assessment_id}/answers/{measure_id}/evidence",

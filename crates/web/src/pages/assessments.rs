@@ -599,8 +599,16 @@ pub async fn add_evidence(
         axum::extract::multipart::MultipartRejection,
     >,
 ) -> Result<Response, ApiError> {
-    crate::api::evidence::attach_to_answer(&state, &ctx, institution, id, &measure, multipart)
-        .await?;
+    crate::api::evidence::attach_to_answer(
+        &state,
+        &ctx,
+        centinela_store::evidence::Subject::Assessment,
+        institution,
+        id,
+        &measure,
+        multipart,
+    )
+    .await?;
     Ok(redirect(&format!(
         "/institutions/{institution}/assessments/{id}#m-{measure}"
     )))

@@ -1,0 +1,4 @@
+-- Answers of a subject assessment inferred from the institution's campaign assessments, with
+-- their provenance as JSON, as assessment_answers.inferred_from (0019): NULL for answers the
+-- officer gave; cleared when the officer saves the answer.
+ALTER TABLE subject_answers ADD COLUMN inferred_from TEXT;
