@@ -87,6 +87,7 @@ pub const UPLOAD_PATHS: &[&str] = &[
     "/feeds/upload",
     "/incidents/{incident_id}/evidence",
     "/institutions/{id}/assessments/{assessment_id}/answers/{measure_id}/evidence",
+    "/institutions/{id}/subject-assessments/{subject_assessment_id}/answers/{measure_id}/evidence",
     "/institutions/{id}/seals",
     "/institutions/{id}/inventory/import",
     "/institutions/{id}/networks/import",

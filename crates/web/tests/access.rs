@@ -920,6 +920,14 @@ const EXPECT: &[(&str, &str)] = &[
         "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
     ),
     (
+        "POST /institutions/{id}/subject-assessments/{subject_assessment_id}/answers/{measure_id}/evidence",
+        "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "POST /institutions/{id}/subject-assessments/{subject_assessment_id}/infer",
+        "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
         "POST /institutions/{id}/subject-assessments/{subject_assessment_id}/submit",
         "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
     ),

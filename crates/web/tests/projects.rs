@@ -797,6 +797,20 @@ async fn subject_answers_are_inferred_on_start_and_on_request() {
         // The questionnaire's own questions relate to nothing in the campaign.
         assert!(measure(&view, "pia-dat-1")["answer"].is_null(), "{view}");
         assert!(measure(&view, "pro-5")["answer"].is_null(), "{view}");
+        // The page marks it, with where it came from, and offers to infer again.
+        let page = send(
+            &w,
+            "officer",
+            Method::GET,
+            &one.replace("/api/v1", ""),
+            None,
+        )
+        .await;
+        assert!(
+            page.body.contains("badge inferred") && page.body.contains("id=\"infer\""),
+            "{}",
+            page.body
+        );
         // The CSV names where the answer came from.
         let csv = send(
             &w,
@@ -1007,6 +1021,19 @@ async fn subject_evidence_is_kept_revised_anchored_and_stays_with_its_institutio
         assert_eq!(receipt.entry.record_kind, "evidence");
         let key = w.state.log.as_ref().unwrap().verifier_key();
         centinela_web::transparency::verify_audit_receipt(&receipt, &key).unwrap();
+
+        // The page lists the files with their receipts, and the upload form.
+        let page_path = one.replace("/api/v1", "");
+        let page = send(&w, "officer", Method::GET, &page_path, None).await;
+        assert_eq!(page.status, StatusCode::OK);
+        for needle in [
+            "contrato.pdf".to_string(),
+            format!("{one}/evidence/{fid}/receipt"),
+            format!("{page_path}/answers/pia-dat-1/evidence"),
+            format!("{one}/export.xlsx"),
+        ] {
+            assert!(page.body.contains(&needle), "{needle}");
+        }
 
         // Another institution's officer: nothing; nor through another institution's path.
         let pemex = common::officer_token(&w, w.other, "oficial.pemex@ejemplo.gob.mx").await;

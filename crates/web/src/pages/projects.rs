@@ -277,6 +277,51 @@ pub async fn decision(
     )))
 }
 
+/// The evidence upload form of one measure (multipart); back to the measure when kept.
+pub async fn add_evidence(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((institution, id, measure)): ApiPath<(Uuid, Uuid, String)>,
+    multipart: Result<
+        axum::extract::multipart::Multipart,
+        axum::extract::multipart::MultipartRejection,
+    >,
+) -> Result<Response, ApiError> {
+    crate::api::evidence::attach_to_answer(
+        &state,
+        &ctx,
+        centinela_store::evidence::Subject::SubjectAssessment,
+        institution,
+        id,
+        &measure,
+        multipart,
+    )
+    .await?;
+    Ok(redirect(&format!(
+        "/institutions/{institution}/subject-assessments/{id}#m-{measure}"
+    )))
+}
+
+/// The page's "infer answers" button (see `api::answer_inference::infer_subject`).
+pub async fn infer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((institution, id)): ApiPath<(Uuid, Uuid)>,
+    ApiForm(_): ApiForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    crate::api::answer_inference::infer_subject(
+        &state.db,
+        &ctx.actor(),
+        institution,
+        id,
+        &mut Default::default(),
+    )
+    .await?;
+    Ok(redirect(&format!(
+        "/institutions/{institution}/subject-assessments/{id}#measures"
+    )))
+}
+
 #[derive(Template)]
 #[template(path = "project_oversight.html")]
 struct OversightPage {
