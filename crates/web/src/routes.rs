@@ -440,6 +440,7 @@ pub fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         route!(POST "/institutions/{id}/subject-assessments", pages::projects::start, Assessment, Create, User, PathId, None),
         route!(GET "/institutions/{id}/subject-assessments/{subject_assessment_id}", pages::projects::assessment, Assessment, Read, User, PathId, None),
         route!(POST "/institutions/{id}/subject-assessments/{subject_assessment_id}/answers/{measure_id}", pages::projects::answer, Assessment, Update, User, PathId, None),
+        route!(GET "/institutions/{id}/subject-assessments/{subject_assessment_id}/report", pages::projects::report, Assessment, Read, User, PathId, None),
         route!(POST "/institutions/{id}/subject-assessments/{subject_assessment_id}/answers/{measure_id}/evidence", pages::projects::add_evidence, Assessment, Update, User, PathId, None),
         route!(POST "/institutions/{id}/subject-assessments/{subject_assessment_id}/infer", pages::projects::infer, Assessment, Update, User, PathId, None),
         route!(POST "/institutions/{id}/subject-assessments/{subject_assessment_id}/submit", pages::projects::submit, Assessment, Update, User, PathId, None),

@@ -920,6 +920,10 @@ const EXPECT: &[(&str, &str)] = &[
         "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
     ),
     (
+        "GET /institutions/{id}/subject-assessments/{subject_assessment_id}/report",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
         "POST /institutions/{id}/subject-assessments/{subject_assessment_id}/answers/{measure_id}/evidence",
         "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
     ),

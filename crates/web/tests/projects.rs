@@ -1183,6 +1183,27 @@ async fn subject_exports_parse_with_the_same_figures() {
                 .starts_with("Expediente digital"),
             "{ar}"
         );
+        // The printable report: the same figures, in the reader's language.
+        let page = Call::get(format!("{}/report", one.replace("/api/v1", "")))
+            .token(Some(w.tokens["auditor"].as_str()))
+            .header("accept-language", "en")
+            .send(&w.app)
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        for needle in [
+            "report-answers",
+            "report-gaps",
+            "PIA-DAT-1",
+            "Expediente digital",
+        ] {
+            assert!(page.body.contains(needle), "{needle}");
+        }
+        let counts = format!(
+            "({}/{})",
+            view["overall"]["assessed"], view["overall"]["total"]
+        );
+        assert!(page.body.contains(&counts), "{counts}: {}", page.body);
+
         // Another institution's officer: nothing.
         let pemex = common::officer_token(&w, w.other, "oficial.pemex@ejemplo.gob.mx").await;
         for ext in ["export.csv", "export.xlsx", "oscal/assessment-results"] {
