@@ -1,6 +1,7 @@
 //! Answers inferred from the institution's other assessments (`assess::infer`): after a
 //! campaign assigns assessments (and carry-over has copied the previous answers), and on
-//! request (`POST .../assessments/{id}/infer`).
+//! request (`POST .../assessments/{id}/infer`); likewise into a subject assessment (a digital
+//! service's or an ICT project's) when it starts and on request, from the campaign answers.
 //!
 //! Sources are only the institution's own answers, read under its id; targets only the
 //! measures of the assessment still unanswered. Each measure's framework ids come from the

@@ -3,6 +3,10 @@
 //! cloud security gap analysis) with the campaign answer model and scoring; a coordinator or
 //! auditor approves or returns each; the national oversight lists what went live without.
 //!
+//! Evidence files, exports (CSV, XLSX, OSCAL assessment-results) and inferred answers work as
+//! for campaign assessments, through the same functions (`api::evidence`,
+//! `api::assessment_exports`, `api::answer_inference`).
+//!
 //! The questionnaires are the shipped OSCAL profiles, resolved with `assess` against the
 //! shipped catalogs when an assessment starts; the resolved catalog is stored with it.
 
@@ -376,8 +380,8 @@ pub async fn create_subject(
     ))
 }
 
-/// A subject assessment with its measures and answers, scores and gaps (the campaign
-/// assessment's shapes; evidence is given as links in the answers).
+/// A subject assessment with its measures and answers (with their evidence files and any
+/// inference provenance), scores and gaps: the campaign assessment's shapes.
 #[derive(Debug, Serialize)]
 pub struct SubjectView {
     #[serde(flatten)]
