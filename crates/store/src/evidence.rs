@@ -18,6 +18,8 @@ pub enum Subject {
     Incident,
     /// An answer to one measure of an assessment (`<assessment>/<measure>`).
     Assessment,
+    /// An answer to one measure of a subject assessment (`<assessment>/<measure>`).
+    SubjectAssessment,
 }
 
 impl Subject {
@@ -25,6 +27,7 @@ impl Subject {
         match self {
             Subject::Incident => "incident",
             Subject::Assessment => "assessment",
+            Subject::SubjectAssessment => "subject-assessment",
         }
     }
 }
@@ -135,14 +138,19 @@ pub async fn list(db: &Db, subject: Subject, subject_id: &str) -> Result<Vec<Evi
     .await
 }
 
-/// The files of every answer of one assessment (subject ids `<assessment>/<measure>`).
-pub async fn list_of_assessment(db: &Db, assessment: Uuid) -> Result<Vec<EvidenceFile>> {
+/// The files of every answer of one assessment (subject ids `<assessment>/<measure>`), a
+/// campaign's (`Subject::Assessment`) or a subject's (`Subject::SubjectAssessment`).
+pub async fn list_of_assessment(
+    db: &Db,
+    kind: Subject,
+    assessment: Uuid,
+) -> Result<Vec<EvidenceFile>> {
     // A UUID has no LIKE wildcards, so the prefix matches literally.
     db.fetch_all(
         &format!(
             "SELECT {COLUMNS} FROM evidence_files WHERE subject_kind = $1 AND subject_id LIKE $2 ORDER BY uploaded_at, id"
         ),
-        args![Subject::Assessment.as_str(), format!("{assessment}/%")],
+        args![kind.as_str(), format!("{assessment}/%")],
     )
     .await
 }

@@ -294,8 +294,7 @@ pub async fn measures(db: &Db, assessment: Uuid) -> Result<Vec<MeasureRow>> {
     .await
 }
 
-// Subject assessments are not inferred into (yet): their answers never carry provenance.
-const ANSWER_COLUMNS: &str = "measure_id, status, reason, maturity, comment, evidence, carried_over, CAST(NULL AS TEXT) AS inferred_from, verdict, verdict_comment, verdict_by, updated_by, updated_at";
+const ANSWER_COLUMNS: &str = "measure_id, status, reason, maturity, comment, evidence, carried_over, inferred_from, verdict, verdict_comment, verdict_by, updated_by, updated_at";
 
 pub async fn answers(db: &Db, assessment: Uuid) -> Result<Vec<Answer>> {
     db.fetch_all(
@@ -305,7 +304,61 @@ pub async fn answers(db: &Db, assessment: Uuid) -> Result<Vec<Answer>> {
     .await
 }
 
-async fn locked(tx: &mut crate::Tx, institution: Uuid, id: Uuid) -> Result<SubjectAssessment> {
+/// The resolved questionnaire the assessment answers, as stored when it started (`lang`
+/// `en` or else `es`).
+pub async fn catalog(db: &Db, institution: Uuid, id: Uuid, lang: &str) -> Result<String> {
+    let column = if lang == "en" {
+        "catalog_en"
+    } else {
+        "catalog_es"
+    };
+    #[derive(FromRow)]
+    struct Text {
+        text: String,
+    }
+    let row: Text = db
+        .fetch_one(
+            &format!("SELECT {column} AS text FROM subject_assessments WHERE id = $1 AND institution_id = $2"),
+            args![id, institution],
+        )
+        .await?;
+    Ok(row.text)
+}
+
+/// Records an evidence file for one measure of the assessment, while the institution holds
+/// it (draft or returned): a submitted or approved assessment is what was reviewed.
+pub async fn add_evidence(
+    db: &Db,
+    actor: &Actor,
+    institution: Uuid,
+    id: Uuid,
+    measure: &str,
+    new: &crate::evidence::NewEvidence,
+) -> Result<crate::evidence::EvidenceFile> {
+    let mut tx = db.begin().await?;
+    let a = locked(&mut tx, institution, id).await?;
+    let known: Count = tx
+        .fetch_one(
+            "SELECT COUNT(*) AS n FROM subject_measures WHERE assessment_id = $1 AND measure_id = $2",
+            args![id, measure],
+        )
+        .await?;
+    if known.n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    if !a.review().editable() {
+        return Err(StoreError::State("subject-assessment-locked"));
+    }
+    let file = crate::evidence::insert(&mut tx, actor, new).await?;
+    tx.commit().await?;
+    Ok(file)
+}
+
+pub(crate) async fn locked(
+    tx: &mut crate::Tx,
+    institution: Uuid,
+    id: Uuid,
+) -> Result<SubjectAssessment> {
     // The row lock (PostgreSQL) or write lock (SQLite) serialises reviews of one assessment,
     // so two approvals cannot both see it submitted.
     tx.execute(
@@ -363,7 +416,7 @@ pub async fn save_answer(
          VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, NULL, '', NULL, $8, $9) \
          ON CONFLICT (assessment_id, measure_id) DO UPDATE SET status = excluded.status, reason = excluded.reason, \
          maturity = excluded.maturity, comment = excluded.comment, evidence = excluded.evidence, \
-         updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+         inferred_from = NULL, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
         args![id, &answer.measure_id, &answer.status, &answer.reason, answer.maturity, &answer.comment, &answer.evidence, &answer.updated_by, answer.updated_at],
     )
     .await?;

@@ -872,6 +872,38 @@ const EXPECT: &[(&str, &str)] = &[
         "coordinator=200/200 admin=404/404 officer=403/404 ro=403/404 auditor=200/404 crisis=404/404",
     ),
     (
+        "POST /api/v1/institutions/{id}/subject-assessments/{subject_assessment_id}/infer",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "POST /api/v1/institutions/{id}/subject-assessments/{subject_assessment_id}/answers/{measure_id}/evidence",
+        "coordinator=201/201 admin=404/404 officer=201/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/subject-assessments/{subject_assessment_id}/evidence",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/subject-assessments/{subject_assessment_id}/evidence/{evidence_id}",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/subject-assessments/{subject_assessment_id}/evidence/{evidence_id}/receipt",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/subject-assessments/{subject_assessment_id}/export.csv",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/subject-assessments/{subject_assessment_id}/export.xlsx",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "GET /api/v1/institutions/{id}/subject-assessments/{subject_assessment_id}/oscal/assessment-results",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
         "GET /api/v1/projects/oversight",
         "coordinator=200 admin=404 officer=200 ro=200 auditor=200 crisis=404",
     ),
@@ -897,6 +929,18 @@ const EXPECT: &[(&str, &str)] = &[
     ),
     (
         "POST /institutions/{id}/subject-assessments/{subject_assessment_id}/answers/{measure_id}",
+        "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "GET /institutions/{id}/subject-assessments/{subject_assessment_id}/report",
+        "coordinator=200/200 admin=404/404 officer=200/404 ro=200/404 auditor=200/404 crisis=404/404",
+    ),
+    (
+        "POST /institutions/{id}/subject-assessments/{subject_assessment_id}/answers/{measure_id}/evidence",
+        "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
+        "POST /institutions/{id}/subject-assessments/{subject_assessment_id}/infer",
         "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
     ),
     (
@@ -1767,6 +1811,22 @@ async fn project_fixtures(w: &World, spec: &RouteSpec, inst: Uuid, mut path: Str
         }
         if spec.path.ends_with("/decision") {
             store::submit(w.db(), &actor, inst, a.id).await.unwrap();
+        }
+        if path.contains("{evidence_id}") {
+            let new = stored_evidence(
+                w,
+                inst,
+                centinela_store::evidence::Subject::SubjectAssessment,
+                format!("{}/{}", a.id, measures[0].measure_id),
+            );
+            let file =
+                store::add_evidence(w.db(), &actor, inst, a.id, &measures[0].measure_id, &new)
+                    .await
+                    .unwrap();
+            path = path.replace("{evidence_id}", &file.id.to_string());
+            if spec.path.ends_with("/receipt") {
+                w.anchored_entry(inst).await;
+            }
         }
         path = path
             .replace("{subject_assessment_id}", &a.id.to_string())

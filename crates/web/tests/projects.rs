@@ -735,3 +735,505 @@ async fn national_oversight_on_a_hand_worked_case() {
         w.cleanup().await;
     }
 }
+
+/// A project's PIA started after the institution answered `pro-7` in a campaign.
+async fn pia_after_campaign(w: &World) -> (String, String) {
+    let a = common::campaign_assessment(w, w.own).await;
+    let campaign = format!("/api/v1/institutions/{}/assessments/{a}", w.own);
+    let r = send(
+        w,
+        "officer",
+        Method::PUT,
+        &format!("{campaign}/answers/pro-7"),
+        Some(json!({"status": "implemented", "maturity": 4})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let pid = project(w, w.own, "Expediente digital", "planned", None).await;
+    let base = format!("/api/v1/institutions/{}/subject-assessments", w.own);
+    let r = send(
+        w,
+        "officer",
+        Method::POST,
+        &base,
+        Some(json!({"subject_kind": "project", "subject_id": pid, "questionnaire": "pia"})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    (
+        campaign,
+        format!("{base}/{}", r.json()["id"].as_str().unwrap()),
+    )
+}
+
+/// The measure `id` of a subject assessment's view.
+fn measure<'a>(view: &'a Value, id: &str) -> &'a Value {
+    view["measures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == id)
+        .unwrap_or_else(|| panic!("{id} in {view}"))
+}
+
+#[tokio::test]
+async fn subject_answers_are_inferred_on_start_and_on_request() {
+    for w in worlds().await {
+        let (campaign, one) = pia_after_campaign(&w).await;
+        let view = send(&w, "officer", Method::GET, &one, None).await.json();
+        let pro7 = &measure(&view, "pro-7")["answer"];
+        assert_eq!(
+            (
+                pro7["status"].clone(),
+                pro7["maturity"].clone(),
+                pro7["inferred"].clone()
+            ),
+            (json!("implemented"), json!(4), json!(true)),
+            "{pro7}"
+        );
+        assert_eq!(pro7["inferred_from"]["measure"], "pro-7");
+        assert_eq!(pro7["inferred_from"]["relationship"], "equal");
+        assert_eq!(pro7["inferred_from"]["campaign_title"], "Ronda 2026");
+        // The questionnaire's own questions relate to nothing in the campaign.
+        assert!(measure(&view, "pia-dat-1")["answer"].is_null(), "{view}");
+        assert!(measure(&view, "pro-5")["answer"].is_null(), "{view}");
+        // The page marks it, with where it came from, and offers to infer again.
+        let page = send(
+            &w,
+            "officer",
+            Method::GET,
+            &one.replace("/api/v1", ""),
+            None,
+        )
+        .await;
+        assert!(
+            page.body.contains("badge inferred") && page.body.contains("id=\"infer\""),
+            "{}",
+            page.body
+        );
+        // The CSV names where the answer came from.
+        let csv = send(
+            &w,
+            "officer",
+            Method::GET,
+            &format!("{one}/export.csv"),
+            None,
+        )
+        .await;
+        let row = csv.body.lines().find(|l| l.starts_with("pro-7,")).unwrap();
+        assert!(row.contains("Ronda 2026 / pro-7 (equal;"), "{row}");
+
+        // On request: what the campaign answered since.
+        let r = send(
+            &w,
+            "officer",
+            Method::PUT,
+            &format!("{campaign}/answers/pro-5"),
+            Some(json!({"status": "partial", "maturity": 2})),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let r = send(&w, "ro", Method::POST, &format!("{one}/infer"), None).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+        let r = send(&w, "officer", Method::POST, &format!("{one}/infer"), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let out = r.json();
+        let filled: Vec<&str> = out["inferred"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["measure_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(filled, ["pro-5"], "{}", r.body);
+        // Saving an inferred answer makes it the officer's.
+        let r = send(
+            &w,
+            "officer",
+            Method::PUT,
+            &format!("{one}/answers/pro-7"),
+            Some(json!({"status": "partial", "maturity": 2})),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let view = send(&w, "officer", Method::GET, &one, None).await.json();
+        let pro7 = &measure(&view, "pro-7")["answer"];
+        assert_eq!(
+            (pro7["inferred"].clone(), pro7["inferred_from"].clone()),
+            (json!(false), Value::Null)
+        );
+        assert_eq!(measure(&view, "pro-5")["answer"]["inferred"], true);
+        // A second request finds nothing new; another institution's is not found.
+        let r = send(&w, "officer", Method::POST, &format!("{one}/infer"), None).await;
+        assert_eq!(r.json()["inferred"], json!([]), "{}", r.body);
+        let theirs = one.replace(&w.own.to_string(), &w.other.to_string());
+        let r = send(
+            &w,
+            "coordinator",
+            Method::POST,
+            &format!("{theirs}/infer"),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        // A submitted assessment is what gets reviewed: nothing is written into it.
+        let id = one.rsplit('/').next().unwrap().to_string();
+        answer_all(&w, "officer", w.own, &id).await;
+        let r = send(&w, "officer", Method::POST, &format!("{one}/submit"), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let r = send(&w, "officer", Method::POST, &format!("{one}/infer"), None).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+        w.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn subject_evidence_is_kept_revised_anchored_and_stays_with_its_institution() {
+    let settings = centinela_web::WebSettings {
+        evidence_limit: 2048,
+        ..Default::default()
+    };
+    for w in common::worlds_with(settings).await {
+        let (_, one) = pia_after_campaign(&w).await;
+        let officer = w.tokens["officer"].as_str();
+        fn upload<'a>(
+            one: &str,
+            token: &'a str,
+            measure: &str,
+            fields: Vec<(&str, &str)>,
+            name: &str,
+            body: &str,
+        ) -> Call<'a> {
+            Call::new(Method::POST, format!("{one}/answers/{measure}/evidence"))
+                .token(Some(token))
+                .multipart(&fields, name, body)
+        }
+        let up =
+            |token, measure, fields, name, body| upload(&one, token, measure, fields, name, body);
+        for (fields, name, body) in [
+            (vec![("effective_on", "2025-01-15")], "eipd.pdf", "v1"),
+            (
+                vec![
+                    ("effective_on", "2026-06-01"),
+                    ("description", "Revisión 2"),
+                ],
+                "eipd.pdf",
+                "v2",
+            ),
+            (
+                vec![("effective_on", "2024-01-01"), ("expires_on", "2025-01-01")],
+                "contrato.pdf",
+                "c",
+            ),
+        ] {
+            let r = up(officer, "pia-dat-1", fields, name, body)
+                .send(&w.app)
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+            assert_eq!(r.json()["subject_kind"], "subject-assessment");
+        }
+        // Bad input, each with its own answer; nothing kept.
+        let big = "x".repeat(4096);
+        for (token, measure, fields, body, status) in [
+            (
+                officer,
+                "pia-dat-1",
+                vec![],
+                big.as_str(),
+                StatusCode::PAYLOAD_TOO_LARGE,
+            ),
+            (
+                officer,
+                "pia-dat-1",
+                vec![("expires_on", "31/12/2026")],
+                "x",
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ),
+            (
+                officer,
+                "no-such-measure",
+                vec![],
+                "x",
+                StatusCode::NOT_FOUND,
+            ),
+            (
+                w.tokens["ro"].as_str(),
+                "pia-dat-1",
+                vec![],
+                "x",
+                StatusCode::FORBIDDEN,
+            ),
+        ] {
+            let r = up(token, measure, fields, "x.txt", body).send(&w.app).await;
+            assert_eq!(r.status, status, "{measure}: {}", r.body);
+        }
+        let view = send(&w, "officer", Method::GET, &one, None).await.json();
+        let files = measure(&view, "pia-dat-1")["files"]
+            .as_array()
+            .unwrap()
+            .clone();
+        assert_eq!(files.len(), 3, "{files:?}");
+        assert_eq!(
+            files
+                .iter()
+                .filter(|f| f["file_name"] == "eipd.pdf")
+                .count(),
+            2
+        );
+        let expired: Vec<&Value> = files.iter().filter(|f| f["expired"] == true).collect();
+        assert_eq!(expired.len(), 1);
+        assert_eq!(expired[0]["file_name"], "contrato.pdf");
+        let list = send(&w, "auditor", Method::GET, &format!("{one}/evidence"), None).await;
+        assert_eq!(list.json().as_array().unwrap().len(), 3);
+
+        // Download intact, by the auditor and the coordinator; the receipt states the SHA-256.
+        let fid = files[1]["id"].as_str().unwrap();
+        for role in ["auditor", "coordinator", "ro"] {
+            let r = send(
+                &w,
+                role,
+                Method::GET,
+                &format!("{one}/evidence/{fid}"),
+                None,
+            )
+            .await;
+            assert_eq!(
+                (r.status, r.body.as_str()),
+                (StatusCode::OK, "v2"),
+                "{role}"
+            );
+        }
+        w.anchored_entry(w.own).await;
+        let r = send(
+            &w,
+            "officer",
+            Method::GET,
+            &format!("{one}/evidence/{fid}/receipt"),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let receipt: centinela_web::transparency::AuditReceipt =
+            serde_json::from_str(&r.body).unwrap();
+        assert_eq!(
+            receipt.entry.state_sha256,
+            files[1]["sha256"].as_str().unwrap()
+        );
+        assert_eq!(receipt.entry.record_kind, "evidence");
+        let key = w.state.log.as_ref().unwrap().verifier_key();
+        centinela_web::transparency::verify_audit_receipt(&receipt, &key).unwrap();
+
+        // The page lists the files with their receipts, and the upload form.
+        let page_path = one.replace("/api/v1", "");
+        let page = send(&w, "officer", Method::GET, &page_path, None).await;
+        assert_eq!(page.status, StatusCode::OK);
+        for needle in [
+            "contrato.pdf".to_string(),
+            format!("{one}/evidence/{fid}/receipt"),
+            format!("{page_path}/answers/pia-dat-1/evidence"),
+            format!("{one}/export.xlsx"),
+        ] {
+            assert!(page.body.contains(&needle), "{needle}");
+        }
+
+        // Another institution's officer: nothing; nor through another institution's path.
+        let pemex = common::officer_token(&w, w.other, "oficial.pemex@ejemplo.gob.mx").await;
+        for path in [
+            format!("{one}/evidence"),
+            format!("{one}/evidence/{fid}"),
+            format!("{one}/evidence/{fid}/receipt"),
+        ] {
+            let r = Call::get(path.clone())
+                .token(Some(&pemex))
+                .send(&w.app)
+                .await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
+        }
+        let r = up(&pemex, "pia-dat-1", vec![], "x.txt", "x")
+            .send(&w.app)
+            .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        let theirs = one.replace(&w.own.to_string(), &w.other.to_string());
+        let r = send(
+            &w,
+            "coordinator",
+            Method::GET,
+            &format!("{theirs}/evidence/{fid}"),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+        // A campaign's evidence path does not reach a subject's file.
+        let r = send(
+            &w,
+            "coordinator",
+            Method::GET,
+            &format!(
+                "{}/evidence/{fid}",
+                one.replace("subject-assessments", "assessments")
+            ),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+        // Submitted: the evidence is what gets reviewed.
+        let id = one.rsplit('/').next().unwrap().to_string();
+        answer_all(&w, "officer", w.own, &id).await;
+        let r = send(&w, "officer", Method::POST, &format!("{one}/submit"), None).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let r = up(officer, "pia-dat-1", vec![], "late.txt", "late")
+            .send(&w.app)
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+        w.cleanup().await;
+    }
+}
+
+#[tokio::test]
+async fn subject_exports_parse_with_the_same_figures() {
+    for w in worlds().await {
+        let (_, one) = pia_after_campaign(&w).await;
+        let r = send(
+            &w,
+            "officer",
+            Method::PUT,
+            &format!("{one}/answers/pia-dat-1"),
+            Some(json!({"status": "not_implemented", "maturity": 0, "comment": "=1+1"})),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let view = send(&w, "officer", Method::GET, &one, None).await.json();
+        let measures = view["measures"].as_array().unwrap().len();
+
+        // CSV: the campaign export's header, one row per measure, formulas neutralised.
+        let csv = send(
+            &w,
+            "auditor",
+            Method::GET,
+            &format!("{one}/export.csv"),
+            None,
+        )
+        .await;
+        assert_eq!(csv.status, StatusCode::OK);
+        let mut reader = csv::Reader::from_reader(csv.body.as_bytes());
+        let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+        assert_eq!(
+            &header[..5],
+            ["measure_id", "group", "weight", "title", "status"]
+        );
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), measures);
+        let dat = rows.iter().find(|r| &r[0] == "pia-dat-1").unwrap();
+        assert_eq!((&dat[4], &dat[7]), ("not_implemented", "'=1+1"));
+
+        // XLSX: opened by openpyxl, answers and scores, no plan sheet.
+        let (status, bytes) = Call::get(format!("{one}/export.xlsx"))
+            .token(Some(w.tokens["officer"].as_str()))
+            .send_bytes(&w.app)
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        std::fs::create_dir_all(&w.log_dir).unwrap();
+        let path = w.log_dir.join("subject.xlsx");
+        std::fs::write(&path, &bytes).unwrap();
+        let book = read_with_openpyxl(&path);
+        let answers = book["answers"].as_array().unwrap();
+        assert_eq!(answers.len(), measures + 1);
+        let pro7 = answers.iter().find(|r| r[0] == "pro-7").unwrap();
+        assert_eq!(
+            (pro7[4].clone(), pro7[6].as_f64()),
+            (json!("implemented"), Some(4.0))
+        );
+        let overall = book["scores"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r[0] == "overall")
+            .unwrap()
+            .clone();
+        assert_eq!(overall[1].as_f64(), Some(2.0), "two measures assessed");
+        assert!(book.get("plan").is_none(), "{book}");
+
+        // OSCAL assessment-results: one finding per answered measure, with its state.
+        let r = send(
+            &w,
+            "officer",
+            Method::GET,
+            &format!("{one}/oscal/assessment-results"),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let ar = r.json();
+        let findings = ar["assessment-results"]["results"][0]["findings"]
+            .as_array()
+            .unwrap();
+        let state = |control: &str| {
+            findings
+                .iter()
+                .find(|f| f["target"]["target-id"] == format!("{control}_obj"))
+                .map(|f| f["target"]["status"]["state"].clone())
+        };
+        assert_eq!(findings.len(), 2, "{ar}");
+        assert_eq!(state("pro-7"), Some(json!("satisfied")));
+        assert_eq!(state("pia-dat-1"), Some(json!("not-satisfied")));
+        assert!(
+            ar["assessment-results"]["metadata"]["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("Expediente digital"),
+            "{ar}"
+        );
+        // The printable report: the same figures, in the reader's language.
+        let page = Call::get(format!("{}/report", one.replace("/api/v1", "")))
+            .token(Some(w.tokens["auditor"].as_str()))
+            .header("accept-language", "en")
+            .send(&w.app)
+            .await;
+        assert_eq!(page.status, StatusCode::OK);
+        for needle in [
+            "report-answers",
+            "report-gaps",
+            "PIA-DAT-1",
+            "Expediente digital",
+        ] {
+            assert!(page.body.contains(needle), "{needle}");
+        }
+        let counts = format!(
+            "({}/{})",
+            view["overall"]["assessed"], view["overall"]["total"]
+        );
+        assert!(page.body.contains(&counts), "{counts}: {}", page.body);
+
+        // Another institution's officer: nothing.
+        let pemex = common::officer_token(&w, w.other, "oficial.pemex@ejemplo.gob.mx").await;
+        for ext in ["export.csv", "export.xlsx", "oscal/assessment-results"] {
+            let r = Call::get(format!("{one}/{ext}"))
+                .token(Some(&pemex))
+                .send(&w.app)
+                .await;
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "{ext}");
+        }
+        w.cleanup().await;
+    }
+}
+
+/// Every sheet of the workbook as rows of cell values, by openpyxl (as tests/assessment_exports.rs).
+fn read_with_openpyxl(path: &std::path::Path) -> Value {
+    const PYTHON: &str = "/var/tmp/centinela-venv-assess/bin/python";
+    let script = r#"
+import json, sys, openpyxl
+book = openpyxl.load_workbook(sys.argv[1], read_only=True, data_only=True)
+print(json.dumps({name: [[c for c in row] for row in book[name].iter_rows(values_only=True)] for name in book.sheetnames}, default=str))
+"#;
+    let out = std::process::Command::new(PYTHON)
+        .args(["-c", script])
+        .arg(path)
+        .output()
+        .unwrap_or_else(|e| panic!("{PYTHON}: {e} (bash scripts/test.sh installs it)"));
+    assert!(
+        out.status.success(),
+        "openpyxl refused the workbook: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}

@@ -1,6 +1,7 @@
 //! Answers inferred from the institution's other assessments (`assess::infer`): after a
 //! campaign assigns assessments (and carry-over has copied the previous answers), and on
-//! request (`POST .../assessments/{id}/infer`).
+//! request (`POST .../assessments/{id}/infer`); likewise into a subject assessment (a digital
+//! service's or an ICT project's) when it starts and on request, from the campaign answers.
 //!
 //! Sources are only the institution's own answers, read under its id; targets only the
 //! measures of the assessment still unanswered. Each measure's framework ids come from the
@@ -17,9 +18,9 @@ use assess::infer::{FrameworkId, InferredFrom, Known, Target, Via, infer};
 use assess::{Catalog, MappingSet};
 use axum::Json;
 use axum::extract::State;
-use centinela_store::assessments::{self as store, Campaign};
+use centinela_store::assessments::{self as store, Answer, Campaign, MeasureRow};
 use centinela_store::inference::{self as repo, NewInferred};
-use centinela_store::{Actor, Db, Scope};
+use centinela_store::{Actor, Db, Scope, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, LazyLock};
@@ -87,7 +88,7 @@ pub struct SuggestionView {
     pub source: Provenance,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct InferOutcome {
     /// Answers written, each marked with its provenance.
     pub inferred: Vec<AnswerView>,
@@ -163,31 +164,128 @@ pub async fn infer_assessment(
     catalogs: &mut Catalogs,
 ) -> Result<InferOutcome, ApiError> {
     let a = store::get_assessment(db, institution, id).await?;
-    let nothing = InferOutcome {
-        inferred: vec![],
-        suggestions: vec![],
-    };
     // A first assessment (most of a first campaign) has nothing to draw on: one query.
     let sources = repo::source_answers(db, institution, id).await?;
     if sources.is_empty() {
-        return Ok(nothing);
+        return Ok(InferOutcome::default());
     }
-    let answered: HashSet<String> = store::answers(db, id)
-        .await?
-        .into_iter()
-        .map(|x| x.measure_id)
-        .collect();
     let measures = store::measures(db, a.campaign_id, &a.profile).await?;
-    if measures.iter().all(|m| answered.contains(&m.measure_id)) {
-        return Ok(nothing);
+    let answers = store::answers(db, id).await?;
+    let maps = catalogs.maps(db, a.campaign_id, &a.profile).await?;
+    let into = Destination {
+        target: repo::Target::Campaign,
+        institution,
+        id,
+        measures: &measures,
+        answers: &answers,
+        maps: &maps,
+    };
+    Ok(infer_into(db, actor, catalogs, sources, into).await?)
+}
+
+/// A subject assessment (a digital service's or an ICT project's) gets the same inference
+/// from the institution's campaign assessments, while it is a draft or returned; each
+/// measure's framework ids come from the questionnaire it stored when it started.
+pub async fn infer_subject(
+    db: &Db,
+    actor: &Actor,
+    institution: Uuid,
+    id: Uuid,
+    catalogs: &mut Catalogs,
+) -> Result<InferOutcome, ApiError> {
+    use centinela_store::projects as subjects;
+    let a = subjects::get(db, institution, id).await?;
+    // Submitted or approved, it is what the reviewer sees: checked before anything is read.
+    if !a.review().editable() {
+        return Err(crate::api::projects::review_error(StoreError::State(
+            "subject-assessment-locked",
+        )));
     }
-    let target_maps = catalogs.maps(db, a.campaign_id, &a.profile).await?;
-    let targets: Vec<Target> = measures
+    let sources = repo::source_answers(db, institution, id).await?;
+    if sources.is_empty() {
+        return Ok(InferOutcome::default());
+    }
+    let measures = subjects::measures(db, id).await?;
+    let answers = subjects::answers(db, id).await?;
+    // Ids and props are the same in both languages.
+    let text = subjects::catalog(db, institution, id, "en").await?;
+    let maps = match Catalog::from_json_str(&text, "subject-questionnaire") {
+        Ok(c) => assess::infer::catalog_maps_to(&c),
+        Err(e) => {
+            tracing::warn!(assessment = %id, error = %e, "stored questionnaire does not parse");
+            HashMap::new()
+        }
+    };
+    let into = Destination {
+        target: repo::Target::Subject,
+        institution,
+        id,
+        measures: &measures,
+        answers: &answers,
+        maps: &maps,
+    };
+    infer_into(db, actor, catalogs, sources, into)
+        .await
+        .map_err(|e| match e {
+            Failure::Store(e) => crate::api::projects::review_error(e),
+            Failure::Api(e) => e,
+        })
+}
+
+/// The assessment inferred into: its measures, the answers it has, each measure's ids.
+struct Destination<'a> {
+    target: repo::Target,
+    institution: Uuid,
+    id: Uuid,
+    measures: &'a [MeasureRow],
+    answers: &'a [Answer],
+    maps: &'a HashMap<String, Vec<FrameworkId>>,
+}
+
+/// Why an inference failed: the store's refusal (the caller words it) or anything else.
+enum Failure {
+    Store(StoreError),
+    Api(ApiError),
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Self {
+        Failure::Api(e)
+    }
+}
+
+impl From<Failure> for ApiError {
+    fn from(f: Failure) -> Self {
+        match f {
+            Failure::Store(e) => e.into(),
+            Failure::Api(e) => e,
+        }
+    }
+}
+
+/// Proposes answers for the unanswered measures of `into` from `sources` and writes them.
+async fn infer_into(
+    db: &Db,
+    actor: &Actor,
+    catalogs: &mut Catalogs,
+    sources: Vec<repo::SourceAnswer>,
+    into: Destination<'_>,
+) -> Result<InferOutcome, Failure> {
+    let answered: HashSet<&str> = into.answers.iter().map(|x| x.measure_id.as_str()).collect();
+    if into
+        .measures
         .iter()
-        .filter(|m| !answered.contains(&m.measure_id))
+        .all(|m| answered.contains(m.measure_id.as_str()))
+    {
+        return Ok(InferOutcome::default());
+    }
+    let targets: Vec<Target> = into
+        .measures
+        .iter()
+        .filter(|m| !answered.contains(m.measure_id.as_str()))
         .map(|m| Target {
             measure: m.measure_id.clone(),
-            maps_to: target_maps.get(&m.measure_id).cloned().unwrap_or_default(),
+            maps_to: into.maps.get(&m.measure_id).cloned().unwrap_or_default(),
         })
         .collect();
     let mut known = Vec::with_capacity(sources.len());
@@ -221,7 +319,9 @@ pub async fn infer_assessment(
             source: provenance(db, catalogs, &campaign_of, s.from).await?,
         });
     }
-    let written = repo::fill(db, actor, institution, id, &items).await?;
+    let written = repo::fill(db, actor, into.target, into.institution, into.id, &items)
+        .await
+        .map_err(Failure::Store)?;
     Ok(InferOutcome {
         inferred: written.into_iter().map(AnswerView::from).collect(),
         suggestions,
@@ -255,6 +355,23 @@ pub async fn infer_route(
 ) -> Result<Json<InferOutcome>, ApiError> {
     Ok(Json(
         infer_assessment(
+            &state.db,
+            &ctx.actor(),
+            institution,
+            id,
+            &mut Catalogs::default(),
+        )
+        .await?,
+    ))
+}
+
+pub async fn infer_subject_route(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((institution, id)): ApiPath<(Uuid, Uuid)>,
+) -> Result<Json<InferOutcome>, ApiError> {
+    Ok(Json(
+        infer_subject(
             &state.db,
             &ctx.actor(),
             institution,

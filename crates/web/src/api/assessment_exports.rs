@@ -3,7 +3,7 @@
 //! milestones JSON.
 
 use crate::AppState;
-use crate::api::assessments::{AssessmentView, assessment_view, status_of};
+use crate::api::assessments::{MeasureItem, ScoreView, assessment_view, status_of};
 use crate::auth::Ctx;
 use crate::error::ApiError;
 use crate::extract::ApiPath;
@@ -14,12 +14,13 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use centinela_store::Db;
-use centinela_store::assessments::{self as store, Answer, AssessmentRow};
+use centinela_store::assessments::{self as store, Answer, AssessmentRow, PlanItem};
 use serde_json::Value;
+use std::collections::BTreeMap;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-fn csv_response(name: &str, body: Vec<u8>) -> Response {
+pub fn csv_response(name: &str, body: Vec<u8>) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
@@ -60,8 +61,8 @@ const ANSWER_COLUMNS: [&str; 14] = [
     "verdict_comment",
 ];
 
-fn answer_rows(view: &AssessmentView) -> Vec<[String; 14]> {
-    view.measures
+fn answer_rows(measures: &[MeasureItem]) -> Vec<[String; 14]> {
+    measures
         .iter()
         .map(|m| {
             let a = m.answer.as_ref();
@@ -93,31 +94,37 @@ fn answer_rows(view: &AssessmentView) -> Vec<[String; 14]> {
         .collect()
 }
 
+/// The answer table as CSV (a campaign's or a subject's assessment).
+pub fn csv_body(measures: &[MeasureItem]) -> Result<Vec<u8>, ApiError> {
+    let mut w = csv::Writer::from_writer(vec![]);
+    let fail = |_| ApiError::internal();
+    w.write_record(ANSWER_COLUMNS).map_err(fail)?;
+    for row in answer_rows(measures) {
+        w.write_record(row.iter().map(|c| cell(c))).map_err(fail)?;
+    }
+    w.into_inner().map_err(|_| ApiError::internal())
+}
+
 pub async fn export_csv(
     State(state): State<AppState>,
     ctx: Ctx,
     ApiPath((institution, id)): ApiPath<(Uuid, Uuid)>,
 ) -> Result<Response, ApiError> {
     let view = assessment_view(&state.db, institution, id, ctx.lang.tag_short()).await?;
-    let mut w = csv::Writer::from_writer(vec![]);
-    let fail = |_| ApiError::internal();
-    w.write_record(ANSWER_COLUMNS).map_err(fail)?;
-    for row in answer_rows(&view) {
-        w.write_record(row.iter().map(|c| cell(c))).map_err(fail)?;
-    }
-    let body = w.into_inner().map_err(|_| ApiError::internal())?;
+    let body = csv_body(&view.measures)?;
     Ok(csv_response(&format!("assessment-{id}.csv"), body))
 }
 
-/// The assessment as a workbook: the answers, the scores (overall and per group) and the
-/// remediation plan, one sheet each. Text cells are written as strings, never formulas.
-pub async fn export_xlsx(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    ApiPath((institution, id)): ApiPath<(Uuid, Uuid)>,
-) -> Result<Response, ApiError> {
+/// An assessment as a workbook: the answers, the scores (overall and per group) and, when
+/// it has one, the remediation plan, one sheet each. Text cells are written as strings,
+/// never formulas.
+pub fn xlsx_body(
+    measures: &[MeasureItem],
+    overall: &ScoreView,
+    groups: &BTreeMap<String, ScoreView>,
+    plan: Option<&[PlanItem]>,
+) -> Result<Vec<u8>, ApiError> {
     use rust_xlsxwriter::{Format, Workbook};
-    let view = assessment_view(&state.db, institution, id, ctx.lang.tag_short()).await?;
     let fail = |e: rust_xlsxwriter::XlsxError| {
         tracing::error!(error = %e, "xlsx export");
         ApiError::internal()
@@ -131,7 +138,7 @@ pub async fn export_xlsx(
             .write_string_with_format(0, c as u16, *h, &bold)
             .map_err(fail)?;
     }
-    for (r, row) in answer_rows(&view).iter().enumerate() {
+    for (r, row) in answer_rows(measures).iter().enumerate() {
         for (c, v) in row.iter().enumerate() {
             let r = r as u32 + 1;
             match (ANSWER_COLUMNS[c], v.parse::<f64>()) {
@@ -159,8 +166,8 @@ pub async fn export_xlsx(
             .write_string_with_format(0, c as u16, *h, &bold)
             .map_err(fail)?;
     }
-    let groups = std::iter::once(("overall".to_string(), &view.overall))
-        .chain(view.groups.iter().map(|(g, s)| (g.clone(), s)));
+    let groups = std::iter::once(("overall".to_string(), overall))
+        .chain(groups.iter().map(|(g, s)| (g.clone(), s)));
     for (r, (g, s)) in groups.enumerate() {
         let r = r as u32 + 1;
         sheet.write_string(r, 0, &g).map_err(fail)?;
@@ -174,6 +181,9 @@ pub async fn export_xlsx(
         }
     }
 
+    let Some(plan) = plan else {
+        return book.save_to_buffer().map_err(fail);
+    };
     let sheet = book.add_worksheet().set_name("plan").map_err(fail)?;
     for (c, h) in ["measure_id", "title", "owner", "due_on", "status"]
         .iter()
@@ -183,7 +193,7 @@ pub async fn export_xlsx(
             .write_string_with_format(0, c as u16, *h, &bold)
             .map_err(fail)?;
     }
-    for (r, p) in view.plan.iter().enumerate() {
+    for (r, p) in plan.iter().enumerate() {
         let r = r as u32 + 1;
         sheet.write_string(r, 0, &p.measure_id).map_err(fail)?;
         sheet.write_string(r, 1, &p.title).map_err(fail)?;
@@ -193,8 +203,11 @@ pub async fn export_xlsx(
             .map_err(fail)?;
         sheet.write_string(r, 4, &p.status).map_err(fail)?;
     }
-    let body = book.save_to_buffer().map_err(fail)?;
-    Ok((
+    book.save_to_buffer().map_err(fail)
+}
+
+pub fn xlsx_response(name: &str, body: Vec<u8>) -> Response {
+    (
         [
             (
                 header::CONTENT_TYPE,
@@ -202,12 +215,27 @@ pub async fn export_xlsx(
             ),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"assessment-{id}.xlsx\""),
+                format!("attachment; filename=\"{name}\""),
             ),
         ],
         body,
     )
-        .into_response())
+        .into_response()
+}
+
+pub async fn export_xlsx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((institution, id)): ApiPath<(Uuid, Uuid)>,
+) -> Result<Response, ApiError> {
+    let view = assessment_view(&state.db, institution, id, ctx.lang.tag_short()).await?;
+    let body = xlsx_body(
+        &view.measures,
+        &view.overall,
+        &view.groups,
+        Some(&view.plan),
+    )?;
+    Ok(xlsx_response(&format!("assessment-{id}.xlsx"), body))
 }
 
 fn rfc3339(t: OffsetDateTime) -> String {
@@ -223,16 +251,25 @@ async fn profile_catalog(db: &Db, a: &AssessmentRow, lang: &str) -> Result<Catal
     })
 }
 
-pub async fn export_results(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    ApiPath((institution, id)): ApiPath<(Uuid, Uuid)>,
-) -> Result<Json<Value>, ApiError> {
-    let lang = ctx.lang.tag_short();
-    let view = assessment_view(&state.db, institution, id, lang).await?;
-    let catalog = profile_catalog(&state.db, &view.assessment, lang).await?;
-    let answers: Vec<assess::assessment_results::ControlAnswer> = view
-        .measures
+/// What an assessment-results document says of the assessment it reports.
+pub struct ResultsMeta {
+    pub title: String,
+    pub description: String,
+    pub last_modified: OffsetDateTime,
+    pub start: OffsetDateTime,
+    pub institution: Uuid,
+    /// The questionnaire or campaign profile answered.
+    pub profile_href: String,
+}
+
+/// The answered measures as OSCAL assessment-results (a campaign's or a subject's).
+pub fn results_document(
+    meta: ResultsMeta,
+    catalog: &Catalog,
+    measures: &[MeasureItem],
+    overall: &ScoreView,
+) -> Result<Value, ApiError> {
+    let answers: Vec<assess::assessment_results::ControlAnswer> = measures
         .iter()
         .filter_map(|m| {
             let a = m.answer.as_ref()?;
@@ -270,28 +307,45 @@ pub async fn export_results(
         })
         .collect();
     let input = assess::assessment_results::ResultsInput {
+        title: meta.title,
+        description: meta.description,
+        version: "1".into(),
+        last_modified: rfc3339(meta.last_modified),
+        start: rfc3339(meta.start),
+        end: None,
+        institution_id: meta.institution.to_string(),
+        profile_href: meta.profile_href,
+        catalog,
+        answers: &answers,
+        compliance: overall.compliance,
+        maturity: overall.maturity,
+    };
+    assess::assessment_results::assessment_results(&input).map_err(|e| {
+        ApiError::new(StatusCode::CONFLICT, "not_exportable", "err-export")
+            .arg("detail", e.to_string())
+    })
+}
+
+pub async fn export_results(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((institution, id)): ApiPath<(Uuid, Uuid)>,
+) -> Result<Json<Value>, ApiError> {
+    let lang = ctx.lang.tag_short();
+    let view = assessment_view(&state.db, institution, id, lang).await?;
+    let catalog = profile_catalog(&state.db, &view.assessment, lang).await?;
+    let meta = ResultsMeta {
         title: view.campaign_title.clone(),
         description: format!("{} — {}", view.campaign_title, view.assessment.profile),
-        version: "1".into(),
-        last_modified: rfc3339(view.assessment.updated_at),
-        start: rfc3339(view.assessment.created_at),
-        end: None,
-        institution_id: institution.to_string(),
+        last_modified: view.assessment.updated_at,
+        start: view.assessment.created_at,
+        institution,
         profile_href: format!(
             "urn:centinela:campaign:{}:{}",
             view.assessment.campaign_id, view.assessment.profile
         ),
-        catalog: &catalog,
-        answers: &answers,
-        compliance: view.overall.compliance,
-        maturity: view.overall.maturity,
     };
-    assess::assessment_results::assessment_results(&input)
-        .map(Json)
-        .map_err(|e| {
-            ApiError::new(StatusCode::CONFLICT, "not_exportable", "err-export")
-                .arg("detail", e.to_string())
-        })
+    results_document(meta, &catalog, &view.measures, &view.overall).map(Json)
 }
 
 pub async fn export_poam(

@@ -1189,24 +1189,25 @@ pub const STATUSES: [&str; 5] = [
     "not_applicable",
 ];
 
-/// Loads an assessment of `institution` with its measures, answers, scores, gaps and plan.
-pub async fn assessment_view(
-    db: &Db,
-    institution: Uuid,
-    id: Uuid,
-    lang: &str,
-) -> Result<AssessmentView, ApiError> {
-    let a = store::get_assessment(db, institution, id).await?;
-    let campaign = store::get_campaign(db, a.campaign_id).await?;
-    let measures = store::measures(db, a.campaign_id, &a.profile).await?;
-    let mut answers: HashMap<String, Answer> = store::answers(db, id)
-        .await?
-        .into_iter()
-        .map(|x| (x.measure_id.clone(), x))
-        .collect();
+/// Measures with their answers and files, scored: what a campaign assessment and a subject
+/// assessment both show.
+#[derive(Debug)]
+pub struct Scored {
+    pub measures: Vec<MeasureItem>,
+    pub overall: ScoreView,
+    pub groups: BTreeMap<String, ScoreView>,
+    /// Unmet measures, heaviest first.
+    pub gaps: Vec<GapView>,
+}
+
+/// Evidence files by measure (subject ids `<assessment>/<measure>`), each marked expired
+/// when past its expiry date.
+pub fn files_by_measure(
+    list: Vec<centinela_store::evidence::EvidenceFile>,
+) -> HashMap<String, Vec<FileView>> {
     let today = time::OffsetDateTime::now_utc().date();
     let mut files: HashMap<String, Vec<FileView>> = HashMap::new();
-    for f in centinela_store::evidence::list_of_assessment(db, id).await? {
+    for f in list {
         let measure = f
             .subject_id
             .rsplit('/')
@@ -1218,9 +1219,23 @@ pub async fn assessment_view(
             file: f,
         });
     }
+    files
+}
+
+/// Scores `measures` (in order) with their answers, and lists the gaps heaviest first.
+pub fn score(
+    measures: &[MeasureRow],
+    answers: Vec<Answer>,
+    mut files: HashMap<String, Vec<FileView>>,
+    lang: &str,
+) -> Result<Scored, ApiError> {
+    let mut answers: HashMap<String, Answer> = answers
+        .into_iter()
+        .map(|x| (x.measure_id.clone(), x))
+        .collect();
     let mut reqs = vec![];
     let mut items = vec![];
-    for m in &measures {
+    for m in measures {
         let answer = answers.remove(&m.measure_id);
         let mut r = Requirement::new(&m.measure_id, &m.group_id);
         r.weight = m.weight as f64 / 1000.0;
@@ -1270,19 +1285,46 @@ pub async fn assessment_view(
             weight: g.weight,
         })
         .collect();
-    Ok(AssessmentView {
-        plan: store::plan(db, id).await?,
-        campaign_title: campaign.title,
-        due_on: campaign.due_on,
+    Ok(Scored {
         overall: ScoreView::from(&report.overall),
         groups: report
             .groups
             .iter()
             .map(|(k, v)| (k.clone(), ScoreView::from(v)))
             .collect(),
-        assessment: a,
         measures: items,
         gaps,
+    })
+}
+
+/// Loads an assessment of `institution` with its measures, answers, scores, gaps and plan.
+pub async fn assessment_view(
+    db: &Db,
+    institution: Uuid,
+    id: Uuid,
+    lang: &str,
+) -> Result<AssessmentView, ApiError> {
+    let a = store::get_assessment(db, institution, id).await?;
+    let campaign = store::get_campaign(db, a.campaign_id).await?;
+    let measures = store::measures(db, a.campaign_id, &a.profile).await?;
+    let files = files_by_measure(
+        centinela_store::evidence::list_of_assessment(
+            db,
+            centinela_store::evidence::Subject::Assessment,
+            id,
+        )
+        .await?,
+    );
+    let scored = score(&measures, store::answers(db, id).await?, files, lang)?;
+    Ok(AssessmentView {
+        plan: store::plan(db, id).await?,
+        campaign_title: campaign.title,
+        due_on: campaign.due_on,
+        overall: scored.overall,
+        groups: scored.groups,
+        assessment: a,
+        measures: scored.measures,
+        gaps: scored.gaps,
     })
 }
 

@@ -234,10 +234,39 @@ pub async fn receipt(
 // institution, its auditors, the coordinators); they are labelled TLP:AMBER unless the
 // upload says otherwise.
 
-/// Receives a file as evidence for one measure of an assessment.
+/// Checks that `assessment` is one of `institution`'s assessments of `kind` (a campaign's or
+/// a subject's); another institution's is not found. With `for_upload`, a subject assessment
+/// must also still be held by the institution (draft or returned), before any byte is read.
+async fn check_assessment(
+    state: &AppState,
+    kind: Subject,
+    institution: Uuid,
+    assessment: Uuid,
+    for_upload: bool,
+) -> Result<(), ApiError> {
+    match kind {
+        Subject::Assessment => {
+            centinela_store::assessments::get_assessment(&state.db, institution, assessment)
+                .await?;
+        }
+        Subject::SubjectAssessment => {
+            let a = centinela_store::projects::get(&state.db, institution, assessment).await?;
+            if for_upload && !a.review().editable() {
+                return Err(crate::api::projects::review_error(
+                    centinela_store::StoreError::State("subject-assessment-locked"),
+                ));
+            }
+        }
+        Subject::Incident => return Err(ApiError::not_found()),
+    }
+    Ok(())
+}
+
+/// Receives a file as evidence for one measure of an assessment (of `kind`).
 pub async fn attach_to_answer(
     state: &AppState,
     ctx: &Ctx,
+    kind: Subject,
     institution: Uuid,
     assessment: Uuid,
     measure: &str,
@@ -246,26 +275,41 @@ pub async fn attach_to_answer(
     if !crate::api::assessments::measure_id_ok(measure) {
         return Err(ApiError::not_found());
     }
-    centinela_store::assessments::get_assessment(&state.db, institution, assessment).await?;
+    check_assessment(state, kind, institution, assessment, true).await?;
     let received = evidence::receive(state, ctx, multipart, FIELDS).await?;
     let d = described("TLP:AMBER", &received)?;
     let new = new_evidence(
         institution,
-        Subject::Assessment,
+        kind,
         format!("{assessment}/{measure}"),
         &received,
         d,
     );
     received.keep().await?;
-    Ok(centinela_store::assessments::add_evidence(
-        &state.db,
-        &ctx.actor(),
-        institution,
-        assessment,
-        measure,
-        &new,
-    )
-    .await?)
+    let actor = ctx.actor();
+    Ok(match kind {
+        Subject::SubjectAssessment => centinela_store::projects::add_evidence(
+            &state.db,
+            &actor,
+            institution,
+            assessment,
+            measure,
+            &new,
+        )
+        .await
+        .map_err(crate::api::projects::review_error)?,
+        _ => {
+            centinela_store::assessments::add_evidence(
+                &state.db,
+                &actor,
+                institution,
+                assessment,
+                measure,
+                &new,
+            )
+            .await?
+        }
+    })
 }
 
 pub async fn upload_for_answer(
@@ -275,7 +319,48 @@ pub async fn upload_for_answer(
     multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<EvidenceFile>), ApiError> {
     Ok(created(
-        attach_to_answer(&state, &ctx, institution, assessment, &measure, multipart).await?,
+        attach_to_answer(
+            &state,
+            &ctx,
+            Subject::Assessment,
+            institution,
+            assessment,
+            &measure,
+            multipart,
+        )
+        .await?,
+    ))
+}
+
+pub async fn upload_for_subject(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((institution, assessment, measure)): ApiPath<(Uuid, Uuid, String)>,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<(StatusCode, Json<EvidenceFile>), ApiError> {
+    Ok(created(
+        attach_to_answer(
+            &state,
+            &ctx,
+            Subject::SubjectAssessment,
+            institution,
+            assessment,
+            &measure,
+            multipart,
+        )
+        .await?,
+    ))
+}
+
+async fn list_of(
+    state: &AppState,
+    kind: Subject,
+    institution: Uuid,
+    assessment: Uuid,
+) -> Result<Json<Vec<EvidenceFile>>, ApiError> {
+    check_assessment(state, kind, institution, assessment, false).await?;
+    Ok(Json(
+        store::list_of_assessment(&state.db, kind, assessment).await?,
     ))
 }
 
@@ -284,21 +369,27 @@ pub async fn list_for_assessment(
     State(state): State<AppState>,
     ApiPath((institution, assessment)): ApiPath<(Uuid, Uuid)>,
 ) -> Result<Json<Vec<EvidenceFile>>, ApiError> {
-    centinela_store::assessments::get_assessment(&state.db, institution, assessment).await?;
-    Ok(Json(
-        store::list_of_assessment(&state.db, assessment).await?,
-    ))
+    list_of(&state, Subject::Assessment, institution, assessment).await
+}
+
+/// Every evidence file of a subject assessment (all its measures), oldest first.
+pub async fn list_for_subject(
+    State(state): State<AppState>,
+    ApiPath((institution, assessment)): ApiPath<(Uuid, Uuid)>,
+) -> Result<Json<Vec<EvidenceFile>>, ApiError> {
+    list_of(&state, Subject::SubjectAssessment, institution, assessment).await
 }
 
 async fn assessment_file(
     state: &AppState,
+    kind: Subject,
     institution: Uuid,
     assessment: Uuid,
     file: Uuid,
 ) -> Result<EvidenceFile, ApiError> {
-    centinela_store::assessments::get_assessment(&state.db, institution, assessment).await?;
+    check_assessment(state, kind, institution, assessment, false).await?;
     let f = store::get(&state.db, file).await?;
-    if f.subject_kind != Subject::Assessment.as_str()
+    if f.subject_kind != kind.as_str()
         || !f.subject_id.starts_with(&format!("{assessment}/"))
         || f.institution_id != institution
     {
@@ -311,7 +402,7 @@ pub async fn download_for_assessment(
     State(state): State<AppState>,
     ApiPath((institution, assessment, file)): ApiPath<(Uuid, Uuid, Uuid)>,
 ) -> Result<Response, ApiError> {
-    let f = assessment_file(&state, institution, assessment, file).await?;
+    let f = assessment_file(&state, Subject::Assessment, institution, assessment, file).await?;
     evidence::download(&state, &f).await
 }
 
@@ -319,7 +410,39 @@ pub async fn receipt_for_assessment(
     State(state): State<AppState>,
     ApiPath((institution, assessment, file)): ApiPath<(Uuid, Uuid, Uuid)>,
 ) -> Result<Json<AuditReceipt>, ApiError> {
-    let f = assessment_file(&state, institution, assessment, file).await?;
+    let f = assessment_file(&state, Subject::Assessment, institution, assessment, file).await?;
+    Ok(Json(
+        record_receipt(&state, "evidence", &f.id.to_string()).await?,
+    ))
+}
+
+pub async fn download_for_subject(
+    State(state): State<AppState>,
+    ApiPath((institution, assessment, file)): ApiPath<(Uuid, Uuid, Uuid)>,
+) -> Result<Response, ApiError> {
+    let f = assessment_file(
+        &state,
+        Subject::SubjectAssessment,
+        institution,
+        assessment,
+        file,
+    )
+    .await?;
+    evidence::download(&state, &f).await
+}
+
+pub async fn receipt_for_subject(
+    State(state): State<AppState>,
+    ApiPath((institution, assessment, file)): ApiPath<(Uuid, Uuid, Uuid)>,
+) -> Result<Json<AuditReceipt>, ApiError> {
+    let f = assessment_file(
+        &state,
+        Subject::SubjectAssessment,
+        institution,
+        assessment,
+        file,
+    )
+    .await?;
     Ok(Json(
         record_receipt(&state, "evidence", &f.id.to_string()).await?,
     ))

@@ -3,31 +3,37 @@
 //! cloud security gap analysis) with the campaign answer model and scoring; a coordinator or
 //! auditor approves or returns each; the national oversight lists what went live without.
 //!
+//! Evidence files, exports (CSV, XLSX, OSCAL assessment-results) and inferred answers work as
+//! for campaign assessments, through the same functions (`api::evidence`,
+//! `api::assessment_exports`, `api::answer_inference`).
+//!
 //! The questionnaires are the shipped OSCAL profiles, resolved with `assess` against the
 //! shipped catalogs when an assessment starts; the resolved catalog is stored with it.
 
 use crate::AppState;
+use crate::api::assessment_exports as exports;
 use crate::api::assessments::{
-    AnswerDraft, AnswerView, GapView, MeasureItem, ScoreView, measure_id_ok, measure_rows,
-    parse_date, status_of, today,
+    AnswerDraft, AnswerView, GapView, MeasureItem, ScoreView, files_by_measure, measure_id_ok,
+    measure_rows, parse_date, score, today,
 };
 use crate::api::{created, scope};
 use crate::auth::Ctx;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
-use assess::score::{ImplementationStatus, MaturityRule, Requirement};
 use assess::{AssessError, Catalog, Document, Loaded, Profile, ResolveOptions, resolve_profile};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::Response;
 use centinela_core::projects::{
     self as rules, ProjectKind, ProjectStatus, Questionnaire, ReviewStatus, SubjectKind,
 };
 use centinela_core::validate::{Checks, FieldError};
+use centinela_store::evidence::Subject;
 use centinela_store::projects::{self as store, Project, ProjectFields, SubjectAssessment};
 use centinela_store::{Actor, Db, StoreError};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use time::Date;
 use uuid::Uuid;
 
@@ -340,9 +346,19 @@ pub async fn start_subject(
         catalog_es: es.to_json_pretty(),
         catalog_en: en.to_json_pretty(),
     };
-    store::start(db, actor, institution, &n)
+    let a = store::start(db, actor, institution, &n)
         .await
-        .map_err(review_error)
+        .map_err(review_error)?;
+    // What the institution already answered in its campaigns fills what it can; a failure
+    // leaves the assessment as started (the officer can ask again).
+    let mut catalogs = crate::api::answer_inference::Catalogs::default();
+    if let Err(e) =
+        crate::api::answer_inference::infer_subject(db, actor, institution, a.id, &mut catalogs)
+            .await
+    {
+        tracing::warn!(assessment = %a.id, error = ?e, "inference on start failed");
+    }
+    Ok(a)
 }
 
 pub async fn list_subjects(
@@ -364,8 +380,8 @@ pub async fn create_subject(
     ))
 }
 
-/// A subject assessment with its measures and answers, scores and gaps (the campaign
-/// assessment's shapes; evidence is given as links in the answers).
+/// A subject assessment with its measures and answers (with their evidence files and any
+/// inference provenance), scores and gaps: the campaign assessment's shapes.
 #[derive(Debug, Serialize)]
 pub struct SubjectView {
     #[serde(flatten)]
@@ -402,69 +418,22 @@ pub async fn subject_view(
     lang: &str,
 ) -> Result<SubjectView, ApiError> {
     let a = store::get(db, institution, id).await?;
-    let mut answers: HashMap<String, centinela_store::assessments::Answer> = store::answers(db, id)
-        .await?
-        .into_iter()
-        .map(|x| (x.measure_id.clone(), x))
-        .collect();
-    let mut reqs = vec![];
-    let mut items = vec![];
-    for m in store::measures(db, id).await? {
-        let answer = answers.remove(&m.measure_id);
-        let mut r = Requirement::new(&m.measure_id, &m.group_id);
-        r.weight = m.weight as f64 / 1000.0;
-        if let Some(x) = &answer {
-            r.status = status_of(x);
-            r.rated_maturity = x.maturity.and_then(|v| u8::try_from(v).ok());
-        }
-        reqs.push(r);
-        items.push(MeasureItem {
-            title: if lang == "en" { m.title_en } else { m.title_es },
-            id: m.measure_id,
-            group: m.group_id,
-            weight: m.weight as f64 / 1000.0,
-            answer: answer.map(AnswerView::from),
-            files: vec![],
-        });
-    }
-    let report = assess::score::report(&reqs, MaturityRule::WeightedAverage).map_err(|e| {
-        tracing::error!(error = %e, "stored answers do not score");
-        ApiError::internal()
-    })?;
-    let titles: HashMap<&str, &str> = items
-        .iter()
-        .map(|m| (m.id.as_str(), m.title.as_str()))
-        .collect();
-    let gaps = assess::score::gaps(&reqs)
-        .into_iter()
-        .map(|g| GapView {
-            title: titles
-                .get(g.id.as_str())
-                .copied()
-                .unwrap_or_default()
-                .into(),
-            status: match g.status {
-                ImplementationStatus::Partial => "partial",
-                ImplementationStatus::Planned => "planned",
-                _ => "not_implemented",
-            }
-            .into(),
-            measure_id: g.id,
-            group: g.group,
-            weight: g.weight,
-        })
-        .collect();
+    let files = files_by_measure(
+        centinela_store::evidence::list_of_assessment(db, Subject::SubjectAssessment, id).await?,
+    );
+    let scored = score(
+        &store::measures(db, id).await?,
+        store::answers(db, id).await?,
+        files,
+        lang,
+    )?;
     Ok(SubjectView {
         subject_name: subject_name(db, &a).await?,
-        overall: ScoreView::from(&report.overall),
-        groups: report
-            .groups
-            .iter()
-            .map(|(k, v)| (k.clone(), ScoreView::from(v)))
-            .collect(),
+        overall: scored.overall,
+        groups: scored.groups,
         assessment: a,
-        measures: items,
-        gaps,
+        measures: scored.measures,
+        gaps: scored.gaps,
     })
 }
 
@@ -476,6 +445,62 @@ pub async fn get_subject(
     Ok(Json(
         subject_view(&state.db, institution, id, ctx.lang.tag_short()).await?,
     ))
+}
+
+/// Downloads are named after the subject assessment.
+fn export_name(id: Uuid, ext: &str) -> String {
+    format!("subject-assessment-{id}.{ext}")
+}
+
+pub async fn export_subject_csv(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((institution, id)): ApiPath<(Uuid, Uuid)>,
+) -> Result<Response, ApiError> {
+    let view = subject_view(&state.db, institution, id, ctx.lang.tag_short()).await?;
+    Ok(exports::csv_response(
+        &export_name(id, "csv"),
+        exports::csv_body(&view.measures)?,
+    ))
+}
+
+/// The answers and scores sheets (a subject assessment has no remediation plan).
+pub async fn export_subject_xlsx(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((institution, id)): ApiPath<(Uuid, Uuid)>,
+) -> Result<Response, ApiError> {
+    let view = subject_view(&state.db, institution, id, ctx.lang.tag_short()).await?;
+    let body = exports::xlsx_body(&view.measures, &view.overall, &view.groups, None)?;
+    Ok(exports::xlsx_response(&export_name(id, "xlsx"), body))
+}
+
+/// OSCAL assessment-results against the questionnaire the assessment stored when it started.
+pub async fn export_subject_results(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((institution, id)): ApiPath<(Uuid, Uuid)>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let lang = ctx.lang.tag_short();
+    let view = subject_view(&state.db, institution, id, lang).await?;
+    let text = store::catalog(&state.db, institution, id, lang).await?;
+    let catalog = Catalog::from_json_str(&text, "subject-questionnaire").map_err(|e| {
+        tracing::error!(error = %e, "stored questionnaire does not parse");
+        ApiError::internal()
+    })?;
+    let a = &view.assessment;
+    let meta = exports::ResultsMeta {
+        title: format!("{} — {}", view.subject_name, a.questionnaire),
+        description: format!(
+            "{} ({}) — {}",
+            view.subject_name, a.subject_kind, a.questionnaire
+        ),
+        last_modified: a.updated_at,
+        start: a.created_at,
+        institution,
+        profile_href: format!("urn:centinela:questionnaire:{}", a.questionnaire),
+    };
+    exports::results_document(meta, &catalog, &view.measures, &view.overall).map(Json)
 }
 
 pub async fn answer_subject(

@@ -439,11 +439,35 @@ pub async fn campaign(
 // ---- an assessment ----
 
 /// One bar of the per-group compliance chart.
-struct GroupBar {
-    y: i64,
-    width: i64,
-    label: String,
-    value: String,
+pub struct GroupBar {
+    pub y: i64,
+    pub width: i64,
+    pub label: String,
+    pub value: String,
+}
+
+/// The per-group compliance chart: its bars and its height.
+pub fn group_bars(
+    groups: &std::collections::BTreeMap<String, api::ScoreView>,
+) -> (Vec<GroupBar>, i64) {
+    let bars: Vec<GroupBar> = groups
+        .iter()
+        .enumerate()
+        .map(|(i, (g, s))| GroupBar {
+            y: i as i64 * 26,
+            width: (s.compliance.unwrap_or(0.0) * 300.0).round() as i64,
+            label: g.to_uppercase(),
+            value: pct(s.compliance),
+        })
+        .collect();
+    let height = bars.len() as i64 * 26 + 4;
+    (bars, height)
+}
+
+/// When a printable report was generated, as it says.
+pub fn generated_now() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    format!("{} {:02}:{:02} UTC", now.date(), now.hour(), now.minute())
 }
 
 #[derive(Template)]
@@ -488,8 +512,7 @@ pub async fn report(
     ApiPath((institution, id)): ApiPath<(Uuid, Uuid)>,
 ) -> Result<Response, ApiError> {
     let p = assessment_page(&state, &ctx, institution, id).await?;
-    let now = time::OffsetDateTime::now_utc();
-    let generated = format!("{} {:02}:{:02} UTC", now.date(), now.hour(), now.minute());
+    let generated = generated_now();
     Ok(render(&ReportPage { p, generated })?.into_response())
 }
 
@@ -502,17 +525,7 @@ async fn assessment_page(
     let t = Tr { lang: ctx.lang };
     let a = api::assessment_view(&state.db, institution, id, ctx.lang.tag_short()).await?;
     let inst = centinela_store::constituency::get_institution(&state.db, institution).await?;
-    let bars: Vec<GroupBar> = a
-        .groups
-        .iter()
-        .enumerate()
-        .map(|(i, (g, s))| GroupBar {
-            y: i as i64 * 26,
-            width: (s.compliance.unwrap_or(0.0) * 300.0).round() as i64,
-            label: g.to_uppercase(),
-            value: pct(s.compliance),
-        })
-        .collect();
+    let (bars, bars_height) = group_bars(&a.groups);
     let page = AssessmentPage {
         nav: Nav::new(ctx, &format!("/institutions/{institution}")),
         institution: format!("{} — {}", inst.acronym, inst.name(t.tag())),
@@ -521,7 +534,7 @@ async fn assessment_page(
         progress: pct(Some(a.overall.progress)),
         compliance: pct(a.overall.compliance),
         maturity: one_decimal(a.overall.maturity),
-        bars_height: bars.len() as i64 * 26 + 4,
+        bars_height,
         bars,
         can_answer: may_on(
             ctx,
@@ -599,8 +612,16 @@ pub async fn add_evidence(
         axum::extract::multipart::MultipartRejection,
     >,
 ) -> Result<Response, ApiError> {
-    crate::api::evidence::attach_to_answer(&state, &ctx, institution, id, &measure, multipart)
-        .await?;
+    crate::api::evidence::attach_to_answer(
+        &state,
+        &ctx,
+        centinela_store::evidence::Subject::Assessment,
+        institution,
+        id,
+        &measure,
+        multipart,
+    )
+    .await?;
     Ok(redirect(&format!(
         "/institutions/{institution}/assessments/{id}#m-{measure}"
     )))

@@ -13,7 +13,7 @@ use crate::auth::{Ctx, redirect};
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiPath, ApiQuery};
 use crate::i18n::Tr;
-use crate::pages::assessments::{one_decimal, pct};
+use crate::pages::assessments::{GroupBar, generated_now, group_bars, one_decimal, pct};
 use crate::pages::{Nav, render, without_csrf};
 use askama::Template;
 use axum::extract::State;
@@ -274,6 +274,89 @@ pub async fn decision(
     api::decide_subject(&state.db, &ctx.actor(), institution, id, &d).await?;
     Ok(redirect(&format!(
         "/institutions/{institution}/subject-assessments/{id}"
+    )))
+}
+
+#[derive(Template)]
+#[template(path = "subject_report.html")]
+struct SubjectReport {
+    t: Tr,
+    a: SubjectView,
+    institution: String,
+    progress: String,
+    compliance: String,
+    maturity: String,
+    bars: Vec<GroupBar>,
+    bars_height: i64,
+    generated: String,
+}
+
+/// The printable report: scores, chart, gaps and answers, without navigation.
+pub async fn report(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((institution, id)): ApiPath<(Uuid, Uuid)>,
+) -> Result<Response, ApiError> {
+    let t = Tr { lang: ctx.lang };
+    let a = api::subject_view(&state.db, institution, id, ctx.lang.tag_short()).await?;
+    let inst = centinela_store::constituency::get_institution(&state.db, institution).await?;
+    let (bars, bars_height) = group_bars(&a.groups);
+    let page = SubjectReport {
+        institution: format!("{} — {}", inst.acronym, inst.name(t.tag())),
+        progress: pct(Some(a.overall.progress)),
+        compliance: pct(a.overall.compliance),
+        maturity: one_decimal(a.overall.maturity),
+        bars,
+        bars_height,
+        generated: generated_now(),
+        a,
+        t,
+    };
+    Ok(render(&page)?.into_response())
+}
+
+/// The evidence upload form of one measure (multipart); back to the measure when kept.
+pub async fn add_evidence(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((institution, id, measure)): ApiPath<(Uuid, Uuid, String)>,
+    multipart: Result<
+        axum::extract::multipart::Multipart,
+        axum::extract::multipart::MultipartRejection,
+    >,
+) -> Result<Response, ApiError> {
+    crate::api::evidence::attach_to_answer(
+        &state,
+        &ctx,
+        centinela_store::evidence::Subject::SubjectAssessment,
+        institution,
+        id,
+        &measure,
+        multipart,
+    )
+    .await?;
+    Ok(redirect(&format!(
+        "/institutions/{institution}/subject-assessments/{id}#m-{measure}"
+    )))
+}
+
+/// The page's "infer answers" button (see `api::answer_inference::infer_subject`).
+pub async fn infer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((institution, id)): ApiPath<(Uuid, Uuid)>,
+    ApiForm(_): ApiForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    crate::api::answer_inference::infer_subject(
+        &state.db,
+        &ctx.actor(),
+        institution,
+        id,
+        &mut Default::default(),
+    )
+    .await?;
+    Ok(redirect(&format!(
+        "/institutions/{institution}/subject-assessments/{id}#measures"
     )))
 }
 
