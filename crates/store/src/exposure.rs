@@ -218,7 +218,7 @@ struct Pending<'a> {
     added: i64,
 }
 
-/// The Monday (UTC) that starts the week of `t`, `YYYY-MM-DD`: the rollup's week key.
+/// The Monday (UTC) that starts the week of `t`: the rollup's week key (as `YYYY-MM-DD`).
 pub fn week_of(t: OffsetDateTime) -> time::Date {
     let d = t.to_offset(time::UtcOffset::UTC).date();
     d - Duration::days(i64::from(d.weekday().number_days_from_monday()))
