@@ -14,6 +14,9 @@
 //!   gets a fresh schema, dropped at the end
 //! - `BENCH_REPEAT`: `1` to ingest the same report a second time (every row a repeat: the
 //!   de-duplication update path)
+//!
+//! After the ingestion it times `GET /api/v1/exposure/overview` (the national charts) as the
+//! coordinator and as an officer.
 
 use axum::Router;
 use axum::body::Body;
@@ -199,6 +202,7 @@ async fn run(label: &str, db: Db, dir: &Path, csv: &Path, repeat: bool) {
             v["rows_rejected"],
         );
     }
+    overview_latency(label, &db, &app, &token).await;
     #[derive(sqlx::FromRow)]
     struct N {
         n: i64,
@@ -220,6 +224,42 @@ async fn run(label: &str, db: Db, dir: &Path, csv: &Path, repeat: bool) {
     );
     db.close().await;
     let _ = std::fs::remove_dir_all(&files);
+}
+
+/// Times the national overview, five calls each as the coordinator (every institution) and as
+/// an officer (one institution); prints the first call and the median.
+async fn overview_latency(label: &str, db: &Db, app: &Router, coordinator: &str) {
+    let officer = accounts::find_user_by_email(db, "oficial.sat@centinela.example")
+        .await
+        .unwrap();
+    let mut who = vec![("coordinator", coordinator.to_string())];
+    if let Some(user) = officer {
+        let (token, _) =
+            accounts::create_token(db, &Actor::system(), user.id, "bench-officer", true, None)
+                .await
+                .unwrap();
+        who.push(("officer", token));
+    }
+    for (role, token) in who {
+        let mut times = vec![];
+        for _ in 0..5 {
+            let req = Request::builder()
+                .uri("/api/v1/exposure/overview")
+                .header(header::AUTHORIZATION, format!("Bearer {token}"))
+                .body(Body::empty())
+                .unwrap();
+            let started = Instant::now();
+            let (status, _) = call(app, req).await;
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+            assert_eq!(status, StatusCode::OK);
+        }
+        let first = times[0];
+        times.sort_by(f64::total_cmp);
+        println!(
+            "{label}: overview as {role}: first {first:.1} ms, median of 5 {:.1} ms",
+            times[2]
+        );
+    }
 }
 
 #[tokio::main]

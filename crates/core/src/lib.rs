@@ -23,6 +23,7 @@ pub mod access;
 pub mod audit;
 pub mod constituency;
 pub mod exposure;
+pub mod inventory;
 pub mod password;
 pub mod principal;
 pub mod projects;

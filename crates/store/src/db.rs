@@ -225,6 +225,7 @@ impl Db {
             }
             Pool::Pg(p) => sqlx::migrate!("migrations/postgres").run(p).await?,
         }
+        crate::inventory::settle_public_assets(self).await?;
         Ok(())
     }
 

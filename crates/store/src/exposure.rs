@@ -192,20 +192,150 @@ pub async fn mark_failed(db: &Db, id: Uuid, error: &str) -> Result<()> {
 #[derive(FromRow)]
 struct Existing {
     id: Uuid,
+    institution_id: Option<Uuid>,
+    class_type: String,
     source_ip: String,
     source_port: i64,
     identifier: String,
+    first_seen: OffsetDateTime,
+    last_seen: OffsetDateTime,
+}
+
+/// A stored finding as it was before the batch: what the rollup already counts of it.
+struct Before {
+    institution_id: Option<Uuid>,
+    class_type: String,
     last_seen: OffsetDateTime,
 }
 
 /// What a batch does to one finding: a new row, or repeats added to a stored one.
 struct Pending<'a> {
     id: Uuid,
-    stored: bool,
+    stored: Option<Before>,
     draft: &'a ExposureDraft,
     first_seen: OffsetDateTime,
     last_seen: OffsetDateTime,
     added: i64,
+}
+
+/// The Monday (UTC) that starts the week of `t`: the rollup's week key (as `YYYY-MM-DD`).
+pub fn week_of(t: OffsetDateTime) -> time::Date {
+    let d = t.to_offset(time::UtcOffset::UTC).date();
+    d - Duration::days(i64::from(d.weekday().number_days_from_monday()))
+}
+
+/// What a batch adds to one (institution, type, week) row of the rollup.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct RollupDelta {
+    new_findings: i64,
+    active_findings: i64,
+    sightings: i64,
+}
+
+type RollupKey = (Uuid, String, time::Date);
+
+/// The rollup changes of a batch: a new finding counts as new (with its sightings) in the
+/// week it was first seen and as active in every week up to its last sighting; a stored one
+/// seen again adds its sightings to its first week and becomes active in the weeks after its
+/// previous last sighting up to the new one (first and last seen only move forward).
+fn rollup_deltas(pending: &[Pending<'_>]) -> std::collections::BTreeMap<RollupKey, RollupDelta> {
+    let mut out: std::collections::BTreeMap<RollupKey, RollupDelta> = Default::default();
+    for p in pending {
+        let (institution, class_type, from_week) = match &p.stored {
+            Some(b) if p.added > 0 => (
+                b.institution_id,
+                &b.class_type,
+                week_of(b.last_seen) + Duration::weeks(1),
+            ),
+            Some(_) => continue,
+            None => (
+                p.draft.institution_id,
+                &p.draft.class_type,
+                week_of(p.first_seen),
+            ),
+        };
+        // Unrouted findings have no place in the overview.
+        let Some(institution) = institution else {
+            continue;
+        };
+        let first = week_of(p.first_seen);
+        let d = out
+            .entry((institution, class_type.clone(), first))
+            .or_default();
+        d.sightings += p.added;
+        if p.stored.is_none() {
+            d.new_findings += 1;
+        }
+        let mut week = from_week;
+        let last = week_of(p.last_seen);
+        while week <= last {
+            out.entry((institution, class_type.clone(), week))
+                .or_default()
+                .active_findings += 1;
+            week += Duration::weeks(1);
+        }
+    }
+    out
+}
+
+/// Rows of the rollup per multi-row upsert (6 parameters each).
+const ROLLUP_ROWS: usize = 1000;
+
+async fn apply_rollup(
+    tx: &mut crate::db::Tx,
+    deltas: &std::collections::BTreeMap<RollupKey, RollupDelta>,
+) -> Result<()> {
+    let backend = tx.backend();
+    let all: Vec<_> = deltas.iter().collect();
+    // In key order, so concurrent batches lock shared rows in the same order.
+    for chunk in all.chunks(ROLLUP_ROWS) {
+        let mut params: Vec<Arg> = Vec::with_capacity(chunk.len() * 6);
+        let rows: Vec<String> = chunk
+            .iter()
+            .map(|((institution, class_type, week), d)| {
+                let b = params.len();
+                params.extend(args![
+                    *institution,
+                    class_type.as_str(),
+                    week.to_string(),
+                    d.new_findings,
+                    d.active_findings,
+                    d.sightings
+                ]);
+                placeholders(backend, b + 1, 6)
+            })
+            .collect();
+        tx.execute(
+            &format!(
+                "INSERT INTO exposure_rollup (institution_id, class_type, week, new_findings, active_findings, sightings) \
+                 VALUES {} ON CONFLICT (institution_id, class_type, week) DO UPDATE SET \
+                 new_findings = exposure_rollup.new_findings + excluded.new_findings, \
+                 active_findings = exposure_rollup.active_findings + excluded.active_findings, \
+                 sightings = exposure_rollup.sightings + excluded.sightings",
+                rows.join(", ")
+            ),
+            params,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+#[derive(FromRow)]
+struct Seq {
+    seq: i64,
+}
+
+/// Takes the next number of the exposure clock. The row stays locked by the caller's
+/// transaction until it ends, so a later taker waits for it to commit.
+async fn tick(tx: &mut crate::db::Tx) -> Result<i64> {
+    let s: Seq = tx
+        .fetch_one(
+            "UPDATE exposure_clock SET seq = seq + 1 WHERE id = 1 RETURNING seq",
+            args![],
+        )
+        .await?;
+    Ok(s.seq)
 }
 
 /// `(…)` with `count` placeholders for parameters `first…`: `$N` on PostgreSQL, plain `?` on
@@ -222,7 +352,7 @@ fn placeholders(backend: Backend, first: usize, count: usize) -> String {
     format!("({})", list.join(", "))
 }
 
-/// Rows per multi-row statement: at most 14 parameters each, well under SQLite's 32,766.
+/// Rows per multi-row statement: at most 15 parameters each, well under SQLite's 32,766.
 const INSERT_ROWS: usize = 500;
 
 /// Stores a batch of routed events in one transaction; returns (new, repeated).
@@ -231,10 +361,20 @@ const INSERT_ROWS: usize = 500;
 /// (within the batch too), then new findings go in multi-row INSERTs and repeated ones in
 /// UPDATEs joined to a VALUES list: a few statements per batch instead of two per row.
 pub async fn ingest(db: &Db, report: Uuid, events: &[ExposureDraft]) -> Result<(i64, i64)> {
+    ingest_at(db, report, events, now()).await
+}
+
+/// [`ingest`] with the ingestion time given (stored as `touched_at`), so tests can stand for a
+/// batch that started before a digest was claimed and commits after it.
+pub async fn ingest_at(
+    db: &Db,
+    report: Uuid,
+    events: &[ExposureDraft],
+    touched: OffsetDateTime,
+) -> Result<(i64, i64)> {
     if events.is_empty() {
         return Ok((0, 0));
     }
-    let touched = now();
     let mut tx = db.begin().await?;
     if tx.backend() == Backend::Sqlite {
         // A batch dirties pages all over the randomly keyed indexes (id, address); with
@@ -242,6 +382,9 @@ pub async fn ingest(db: &Db, report: Uuid, events: &[ExposureDraft]) -> Result<(
         // back. 64 MiB (allocated as used) on the connection that ingests keeps them.
         tx.execute("PRAGMA cache_size = -65536", args![]).await?;
     }
+    // First, so that the clock row is the first lock every batch takes (no deadlock with the
+    // rollup rows) and a digest claim waits for this batch to commit.
+    let seq = tick(&mut tx).await?;
     let mut ips: Vec<&str> = events.iter().map(|e| e.source_ip.as_str()).collect();
     ips.sort_unstable();
     ips.dedup();
@@ -252,7 +395,7 @@ pub async fn ingest(db: &Db, report: Uuid, events: &[ExposureDraft]) -> Result<(
     let existing: Vec<Existing> = tx
         .fetch_all(
             &format!(
-                "SELECT id, source_ip, source_port, identifier, last_seen FROM exposure_events \
+                "SELECT id, institution_id, class_type, source_ip, source_port, identifier, first_seen, last_seen FROM exposure_events \
                  WHERE source_ip IN {} AND last_seen >= {}",
                 placeholders(backend, 1, ips.len()),
                 placeholders(backend, ips.len() + 1, 1).trim_matches(['(', ')'])
@@ -287,9 +430,13 @@ pub async fn ingest(db: &Db, report: Uuid, events: &[ExposureDraft]) -> Result<(
         );
         pending.push(Pending {
             id: x.id,
-            stored: true,
+            stored: Some(Before {
+                institution_id: x.institution_id,
+                class_type: x.class_type.clone(),
+                last_seen: x.last_seen,
+            }),
             draft: d,
-            first_seen: x.last_seen,
+            first_seen: x.first_seen,
             last_seen: x.last_seen,
             added: 0,
         });
@@ -308,7 +455,7 @@ pub async fn ingest(db: &Db, report: Uuid, events: &[ExposureDraft]) -> Result<(
                 latest.insert(key, pending.len());
                 pending.push(Pending {
                     id: Uuid::new_v4(),
-                    stored: false,
+                    stored: None,
                     draft: e,
                     first_seen: e.seen,
                     last_seen: e.seen,
@@ -318,23 +465,33 @@ pub async fn ingest(db: &Db, report: Uuid, events: &[ExposureDraft]) -> Result<(
             }
         }
     }
-    let seen_again: Vec<&Pending<'_>> =
-        pending.iter().filter(|p| p.stored && p.added > 0).collect();
+    let seen_again: Vec<&Pending<'_>> = pending
+        .iter()
+        .filter(|p| p.stored.is_some() && p.added > 0)
+        .collect();
     // One UPDATE per chunk, joined to a VALUES list (its columns are column1… on both
     // backends).
     for chunk in seen_again.chunks(INSERT_ROWS) {
-        let mut params: Vec<Arg> = Vec::with_capacity(chunk.len() * 5);
+        let mut params: Vec<Arg> = Vec::with_capacity(chunk.len() * 6);
         let rows: Vec<String> = chunk
             .iter()
             .map(|p| {
                 let b = params.len();
-                params.extend(args![p.id, p.added, p.last_seen, &p.draft.event, touched]);
-                placeholders(backend, b + 1, 5)
+                params.extend(args![
+                    p.id,
+                    p.added,
+                    p.last_seen,
+                    &p.draft.event,
+                    touched,
+                    seq
+                ]);
+                placeholders(backend, b + 1, 6)
             })
             .collect();
         tx.execute(
             &format!(
-                "UPDATE exposure_events SET count = count + v.column2, last_seen = v.column3, event = v.column4, touched_at = v.column5 \
+                "UPDATE exposure_events SET count = count + v.column2, last_seen = v.column3, event = v.column4, touched_at = v.column5, \
+                 touched_seq = v.column6 \
                  FROM (VALUES {}) AS v WHERE exposure_events.id = v.column1",
                 rows.join(", ")
             ),
@@ -342,14 +499,14 @@ pub async fn ingest(db: &Db, report: Uuid, events: &[ExposureDraft]) -> Result<(
         )
         .await?;
     }
-    let fresh: Vec<&Pending<'_>> = pending.iter().filter(|p| !p.stored).collect();
+    let fresh: Vec<&Pending<'_>> = pending.iter().filter(|p| p.stored.is_none()).collect();
     for chunk in fresh.chunks(INSERT_ROWS) {
-        let mut params: Vec<Arg> = Vec::with_capacity(chunk.len() * 14);
+        let mut params: Vec<Arg> = Vec::with_capacity(chunk.len() * 15);
         let mut rows = Vec::with_capacity(chunk.len());
         for p in chunk {
             let e = p.draft;
             let b = params.len();
-            rows.push(placeholders(backend, b + 1, 14));
+            rows.push(placeholders(backend, b + 1, 15));
             params.extend(args![
                 p.id,
                 e.institution_id,
@@ -364,18 +521,20 @@ pub async fn ingest(db: &Db, report: Uuid, events: &[ExposureDraft]) -> Result<(
                 p.last_seen,
                 p.added,
                 &e.event,
-                touched
+                touched,
+                seq
             ]);
         }
         tx.execute(
             &format!(
-                "INSERT INTO exposure_events ({EVENT_COLUMNS}, touched_at) VALUES {}",
+                "INSERT INTO exposure_events ({EVENT_COLUMNS}, touched_at, touched_seq) VALUES {}",
                 rows.join(", ")
             ),
             params,
         )
         .await?;
     }
+    apply_rollup(&mut tx, &rollup_deltas(&pending)).await?;
     tx.commit().await?;
     Ok((new, repeated))
 }
@@ -525,9 +684,95 @@ fn regroup(
     out
 }
 
-/// Two scans of the findings whatever their number: one grouped by sector and type (the
-/// per-sector and per-type figures are its sums), one for every week of the trend.
+/// The Mondays that start the weeks of the trend, the current one last, and the Monday after.
+fn trend_bounds(now: OffsetDateTime) -> Vec<OffsetDateTime> {
+    let monday = week_of(now);
+    // Week k runs from bound k to bound k + 1; the last one is the current week.
+    (0..=TREND_WEEKS)
+        .map(|k| {
+            (monday - Duration::weeks(TREND_WEEKS - 1 - k))
+                .midnight()
+                .assume_utc()
+        })
+        .collect()
+}
+
+#[derive(FromRow)]
+struct RollupWeek {
+    week: String,
+    new_findings: i64,
+    active_findings: i64,
+}
+
+/// The overview from the rollup that ingestion keeps (`exposure_rollup`): a few rows per
+/// institution, type and week instead of every finding, so it costs the same at a million
+/// findings as at a thousand. Equal to [`overview_recount`] (tested on both backends).
 pub async fn overview(db: &Db, scope: &Scope, now: OffsetDateTime) -> Result<ExposureOverview> {
+    let (cond, params) = scope.condition("r.institution_id", 1);
+    let by_sector_type: Vec<ExposureGroup> = db
+        .fetch_all(
+            &format!(
+                "SELECT i.sector AS sector, r.class_type AS class_type, CAST(SUM(r.new_findings) AS BIGINT) AS findings, \
+                 CAST(SUM(r.sightings) AS BIGINT) AS sightings \
+                 FROM exposure_rollup r JOIN institutions i ON i.id = r.institution_id WHERE {cond} \
+                 GROUP BY i.sector, r.class_type HAVING SUM(r.new_findings) > 0 ORDER BY findings DESC, sector, class_type"
+            ),
+            params.clone(),
+        )
+        .await?;
+    let by_sector = regroup(&by_sector_type, |g| ExposureGroup {
+        class_type: String::new(),
+        ..g.clone()
+    });
+    let by_type = regroup(&by_sector_type, |g| ExposureGroup {
+        sector: String::new(),
+        ..g.clone()
+    });
+    let bounds = trend_bounds(now);
+    let n = params.len();
+    let mut p = params;
+    p.push(bounds[0].date().to_string().into());
+    p.push(bounds[TREND_WEEKS as usize - 1].date().to_string().into());
+    let rows: Vec<RollupWeek> = db
+        .fetch_all(
+            &format!(
+                "SELECT r.week AS week, CAST(SUM(r.new_findings) AS BIGINT) AS new_findings, \
+                 CAST(SUM(r.active_findings) AS BIGINT) AS active_findings \
+                 FROM exposure_rollup r WHERE {cond} AND r.week >= ${} AND r.week <= ${} GROUP BY r.week",
+                n + 1,
+                n + 2
+            ),
+            p,
+        )
+        .await?;
+    let weekly = bounds[..TREND_WEEKS as usize]
+        .iter()
+        .map(|start| {
+            let week = start.date().to_string();
+            let row = rows.iter().find(|r| r.week == week);
+            ExposureWeek {
+                active_findings: row.map_or(0, |r| r.active_findings),
+                new_findings: row.map_or(0, |r| r.new_findings),
+                week,
+            }
+        })
+        .collect();
+    Ok(ExposureOverview {
+        by_sector,
+        by_type,
+        by_sector_type,
+        weekly,
+    })
+}
+
+/// The overview counted from the findings themselves: two scans whatever their number, one
+/// grouped by sector and type (the per-sector and per-type figures are its sums), one for
+/// every week of the trend. What the rollup must always equal; tests compare the two.
+pub async fn overview_recount(
+    db: &Db,
+    scope: &Scope,
+    now: OffsetDateTime,
+) -> Result<ExposureOverview> {
     let (cond, params) = scope.condition("e.institution_id", 1);
     let by_sector_type: Vec<ExposureGroup> = db
         .fetch_all(
@@ -548,16 +793,7 @@ pub async fn overview(db: &Db, scope: &Scope, now: OffsetDateTime) -> Result<Exp
         ..g.clone()
     });
 
-    let today = now.to_offset(time::UtcOffset::UTC).date();
-    let monday = today - Duration::days(i64::from(today.weekday().number_days_from_monday()));
-    // Week k runs from bound k to bound k + 1; the last one is the current week.
-    let bounds: Vec<OffsetDateTime> = (0..=TREND_WEEKS)
-        .map(|k| {
-            (monday - Duration::weeks(TREND_WEEKS - 1 - k))
-                .midnight()
-                .assume_utc()
-        })
-        .collect();
+    let bounds = trend_bounds(now);
     let n = params.len();
     let mark = |k: i64| format!("${}", n + 1 + k as usize);
     let columns: Vec<String> = (0..TREND_WEEKS)
@@ -840,23 +1076,40 @@ pub fn digest_period(cadence: Cadence, at: OffsetDateTime) -> Option<String> {
 
 #[derive(FromRow)]
 struct Covered {
-    covered_until: OffsetDateTime,
+    covered_seq: Option<i64>,
+}
+
+/// What a claimed digest covers: findings stamped by ingestion batches numbered after
+/// `after_seq` (for the first digest of an institution: stored or updated after `since`) up
+/// to `upto_seq`, the exposure clock number the claim took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DigestWindow {
+    pub after_seq: Option<i64>,
+    pub since: OffsetDateTime,
+    pub upto_seq: i64,
 }
 
 /// Claims the institution's digest for `period` (an insert: exactly one replica wins) and
-/// returns the start of what it covers: the end of the previous digest, or one period back
-/// for the first. `None` when another replica (or an earlier pass) already claimed it.
+/// returns what it covers. `None` when another replica (or an earlier pass) already claimed
+/// it.
+///
+/// The window ends at a number of the exposure clock, not at a time: a batch stamps its
+/// findings with the clock number it took at its start and holds the clock row until it
+/// commits, so when the claim takes its own number every batch numbered below it has
+/// committed, and every later one gets a larger number. A batch that began before the claim
+/// and committed after it (with a `touched_at` before the claim's time) lands in this digest
+/// or the next, never in neither.
 pub async fn claim_digest(
     db: &Db,
     institution: Uuid,
     cadence: Cadence,
     period: &str,
     until: OffsetDateTime,
-) -> Result<Option<OffsetDateTime>> {
+) -> Result<Option<DigestWindow>> {
     let mut tx = db.begin().await?;
     let previous: Option<Covered> = tx
         .fetch_optional(
-            "SELECT covered_until FROM exposure_digests WHERE institution_id = $1 ORDER BY covered_until DESC LIMIT 1",
+            "SELECT covered_seq FROM exposure_digests WHERE institution_id = $1 ORDER BY covered_until DESC LIMIT 1",
             args![institution],
         )
         .await?;
@@ -867,15 +1120,26 @@ pub async fn claim_digest(
             args![institution, period, until, now()],
         )
         .await?;
-    tx.commit().await?;
     if n == 0 {
+        tx.commit().await?;
         return Ok(None);
     }
+    let upto = tick(&mut tx).await?;
+    tx.execute(
+        "UPDATE exposure_digests SET covered_seq = $3 WHERE institution_id = $1 AND period = $2",
+        args![institution, period, upto],
+    )
+    .await?;
+    tx.commit().await?;
     let span = match cadence {
         Cadence::Weekly => Duration::days(7),
         _ => Duration::days(1),
     };
-    Ok(Some(previous.map_or(until - span, |p| p.covered_until)))
+    Ok(Some(DigestWindow {
+        after_seq: previous.map(|p| p.covered_seq.unwrap_or(0)),
+        since: until - span,
+        upto_seq: upto,
+    }))
 }
 
 /// Records how many findings a claimed digest listed.
@@ -900,21 +1164,38 @@ pub struct DigestRow {
     pub last_seen: OffsetDateTime,
 }
 
-/// The institution's findings stored or re-seen in (`since`, `until`], most recently seen
-/// first, without those its rules silence.
+/// The institution's findings stored or re-seen in the digest's window, most recently seen
+/// first, without those its rules silence (as of `until`, the claim's time).
 pub async fn digest_rows(
     db: &Db,
     institution: Uuid,
-    since: OffsetDateTime,
+    window: &DigestWindow,
     until: OffsetDateTime,
 ) -> Result<Vec<DigestRow>> {
-    let rows: Vec<DigestRow> = db
-        .fetch_all(
-            "SELECT class_type, identifier, source_ip, source_port, count, last_seen FROM exposure_events \
-             WHERE institution_id = $1 AND touched_at > $2 AND touched_at <= $3 ORDER BY last_seen DESC, source_ip, source_port",
-            args![institution, since, until],
-        )
-        .await?;
+    const COLUMNS: &str = "class_type, identifier, source_ip, source_port, count, last_seen";
+    const ORDER: &str = "ORDER BY last_seen DESC, source_ip, source_port";
+    let rows: Vec<DigestRow> = match window.after_seq {
+        Some(after) => {
+            db.fetch_all(
+                &format!(
+                    "SELECT {COLUMNS} FROM exposure_events \
+                     WHERE institution_id = $1 AND touched_seq > $2 AND touched_seq <= $3 {ORDER}"
+                ),
+                args![institution, after, window.upto_seq],
+            )
+            .await?
+        }
+        None => {
+            db.fetch_all(
+                &format!(
+                    "SELECT {COLUMNS} FROM exposure_events \
+                     WHERE institution_id = $1 AND touched_seq <= $2 AND touched_at > $3 {ORDER}"
+                ),
+                args![institution, window.upto_seq, window.since],
+            )
+            .await?
+        }
+    };
     let rules = rules(db, institution).await?;
     let today = date_of(until);
     Ok(rows

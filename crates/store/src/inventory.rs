@@ -136,6 +136,8 @@ pub struct Asset {
     pub kind: String,
     pub address: String,
     pub ipv6: bool,
+    /// Reachable from the Internet: only these count in the IPv6 KPI.
+    pub internet_facing: bool,
     pub criticality: String,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
@@ -143,7 +145,7 @@ pub struct Asset {
 
 pub async fn list_assets(db: &Db, institution: Uuid) -> Result<Vec<Asset>> {
     db.fetch_all(
-        "SELECT id, institution_id, name, kind, address, ipv6, criticality, created_at FROM assets WHERE institution_id = $1 ORDER BY name, id",
+        "SELECT id, institution_id, name, kind, address, ipv6, internet_facing, criticality, created_at FROM assets WHERE institution_id = $1 ORDER BY name, id",
         args![institution],
     )
     .await
@@ -156,6 +158,7 @@ pub struct NewAsset {
     pub kind: String,
     pub address: String,
     pub ipv6: bool,
+    pub internet_facing: bool,
     pub criticality: String,
 }
 
@@ -175,6 +178,7 @@ pub async fn add_assets(
             kind: n.kind.clone(),
             address: n.address.trim().to_string(),
             ipv6: n.ipv6,
+            internet_facing: n.internet_facing,
             criticality: n.criticality.clone(),
             created_at: now(),
         })
@@ -184,10 +188,10 @@ pub async fn add_assets(
         actor,
         institution,
         "asset",
-        "INSERT INTO assets (id, institution_id, name, kind, address, ipv6, criticality, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO assets (id, institution_id, name, kind, address, ipv6, internet_facing, criticality, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         &out,
         |a| a.id,
-        |a| args![a.id, a.institution_id, &a.name, &a.kind, &a.address, a.ipv6, &a.criticality, a.created_at],
+        |a| args![a.id, a.institution_id, &a.name, &a.kind, &a.address, a.ipv6, a.internet_facing, &a.criticality, a.created_at],
     )
     .await?;
     Ok(out)
@@ -296,6 +300,42 @@ pub async fn add_service(
     Ok(added.remove(0))
 }
 
+#[derive(FromRow)]
+struct PendingAsset {
+    id: Uuid,
+    address: String,
+}
+
+/// Gives the assets that predate the `internet_facing` flag (listed by migration 0020 in
+/// `assets_public_pending`) the flag's default from their address, once: the rule lives in
+/// `core`, not in SQL.
+pub async fn settle_public_assets(db: &Db) -> Result<()> {
+    let rows: Vec<PendingAsset> = db
+        .fetch_all(
+            "SELECT a.id AS id, a.address AS address FROM assets_public_pending p JOIN assets a ON a.id = p.id",
+            args![],
+        )
+        .await?;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut tx = db.begin().await?;
+    for r in rows
+        .iter()
+        .filter(|r| centinela_core::inventory::default_internet_facing(&r.address))
+    {
+        tx.execute(
+            "UPDATE assets SET internet_facing = TRUE WHERE id = $1",
+            args![r.id],
+        )
+        .await?;
+    }
+    tx.execute("DELETE FROM assets_public_pending", args![])
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The national target for the share of assets reachable over IPv6, in percent.
 pub const IPV6_TARGET_PERCENT: i64 = 50;
 
@@ -303,6 +343,9 @@ pub const IPV6_TARGET_PERCENT: i64 = 50;
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct InventoryKpis {
     pub assets: i64,
+    /// Assets reachable from the Internet: the base of the IPv6 KPI.
+    pub public_assets: i64,
+    /// Public assets reachable over IPv6.
     pub assets_ipv6: i64,
     pub software: i64,
     pub software_open_source: i64,
@@ -319,6 +362,7 @@ pub struct InventoryKpis {
 pub struct SectorKpis {
     pub sector: String,
     pub assets: i64,
+    pub public_assets: i64,
     pub assets_ipv6: i64,
     pub software: i64,
     pub software_open_source: i64,
@@ -328,7 +372,7 @@ pub struct SectorKpis {
     pub assets_ipv6_percent: Option<i64>,
     pub open_source_percent: Option<i64>,
     pub complete_percent: Option<i64>,
-    /// At least [`IPV6_TARGET_PERCENT`] of the sector's assets reachable over IPv6.
+    /// At least [`IPV6_TARGET_PERCENT`] of the sector's public assets reachable over IPv6.
     pub meets_ipv6_target: bool,
 }
 
@@ -354,7 +398,19 @@ pub async fn kpis(db: &Db, scope: &Scope) -> Result<InventoryKpis> {
              FROM {table} x JOIN institutions i ON i.id = x.institution_id WHERE {cond} GROUP BY i.sector"
         )
     };
-    let assets: Vec<SectorCount> = db.fetch_all(&counts("assets", "ipv6"), p.clone()).await?;
+    let assets: Vec<SectorCount> = db
+        .fetch_all(&counts("assets", "internet_facing"), p.clone())
+        .await?;
+    // The IPv6 KPI is a share of public network assets (internal hosts need no IPv6 reach).
+    let public: Vec<SectorCount> = db
+        .fetch_all(
+            &format!(
+                "SELECT i.sector AS sector, COUNT(*) AS n, CAST(SUM(CASE WHEN x.ipv6 = TRUE THEN 1 ELSE 0 END) AS BIGINT) AS m \
+                 FROM assets x JOIN institutions i ON i.id = x.institution_id WHERE {cond} AND x.internet_facing = TRUE GROUP BY i.sector"
+            ),
+            p.clone(),
+        )
+        .await?;
     let software: Vec<SectorCount> = db.fetch_all(&counts("software", "open_source"), p).await?;
     let institutions: Vec<SectorCount> = db
         .fetch_all(
@@ -380,7 +436,12 @@ pub async fn kpis(db: &Db, scope: &Scope) -> Result<InventoryKpis> {
         .collect();
     for c in &assets {
         if let Some(k) = by_sector.iter_mut().find(|k| k.sector == c.sector) {
-            (k.assets, k.assets_ipv6) = (c.n, c.m);
+            k.assets = c.n;
+        }
+    }
+    for c in &public {
+        if let Some(k) = by_sector.iter_mut().find(|k| k.sector == c.sector) {
+            (k.public_assets, k.assets_ipv6) = (c.n, c.m);
         }
     }
     for c in &software {
@@ -390,15 +451,17 @@ pub async fn kpis(db: &Db, scope: &Scope) -> Result<InventoryKpis> {
     }
     by_sector.sort_by(|a, b| a.sector.cmp(&b.sector));
     for k in &mut by_sector {
-        k.assets_ipv6_percent = percent(k.assets_ipv6, k.assets);
+        k.assets_ipv6_percent = percent(k.assets_ipv6, k.public_assets);
         k.open_source_percent = percent(k.software_open_source, k.software);
         k.complete_percent = percent(k.institutions_complete, k.institutions);
         // Compared on the exact counts, not the rounded share.
-        k.meets_ipv6_target = k.assets > 0 && k.assets_ipv6 * 100 >= IPV6_TARGET_PERCENT * k.assets;
+        k.meets_ipv6_target =
+            k.public_assets > 0 && k.assets_ipv6 * 100 >= IPV6_TARGET_PERCENT * k.public_assets;
     }
     let sum = |f: fn(&SectorKpis) -> i64| by_sector.iter().map(f).sum::<i64>();
     Ok(InventoryKpis {
         assets: sum(|k| k.assets),
+        public_assets: sum(|k| k.public_assets),
         assets_ipv6: sum(|k| k.assets_ipv6),
         software: sum(|k| k.software),
         software_open_source: sum(|k| k.software_open_source),

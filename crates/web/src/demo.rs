@@ -300,11 +300,13 @@ pub async fn seed_incidents(db: &Db) -> Result<usize, StoreError> {
     Ok(n)
 }
 
-/// (institution, software, assets (name, address, IPv6), services (name, URL, personal data)).
+/// (institution, software, assets (name, address, IPv6, reachable from the Internet: the demo
+/// uses documentation addresses, which the default rule would call private), services (name,
+/// URL, personal data)).
 type DemoInventory = (
     &'static str,
     Vec<centinela_store::inventory::NewSoftware>,
-    &'static [(&'static str, &'static str, bool)],
+    &'static [(&'static str, &'static str, bool, bool)],
     &'static [(&'static str, &'static str, bool)],
 );
 
@@ -348,8 +350,8 @@ pub async fn seed_inventory(db: &Db) -> Result<usize, StoreError> {
                 sw("microsoft", "windows_server", "2019", "", "", ""),
             ],
             &[
-                ("Portal de trámites", "198.51.100.3", true),
-                ("Base de datos de contribuyentes", "10.2.0.20", false),
+                ("Portal de trámites", "198.51.100.3", true, true),
+                ("Base de datos de contribuyentes", "10.2.0.20", false, false),
             ],
             &[(
                 "Declaraciones en línea",
@@ -371,8 +373,8 @@ pub async fn seed_inventory(db: &Db) -> Result<usize, StoreError> {
                 sw("nginx", "nginx", "1.24.0", "", "", "BSD-2-Clause"),
             ],
             &[
-                ("Correo institucional", "10.6.0.10", false),
-                ("Portal del derechohabiente", "2001:db8:6::10", true),
+                ("Correo institucional", "10.6.0.10", false, true),
+                ("Portal del derechohabiente", "2001:db8:6::10", true, true),
             ],
             &[(
                 "Citas médicas en línea",
@@ -393,7 +395,7 @@ pub async fn seed_inventory(db: &Db) -> Result<usize, StoreError> {
                 ),
                 sw("oracle", "database", "19c", "", "", ""),
             ],
-            &[("ERP corporativo", "10.16.0.5", false)],
+            &[("ERP corporativo", "10.16.0.5", false, false)],
             &[],
         ),
     ];
@@ -406,7 +408,7 @@ pub async fn seed_inventory(db: &Db) -> Result<usize, StoreError> {
         n += inv::add_software(db, &actor, inst.id, software, "demo")
             .await?
             .len();
-        for (name, address, ipv6) in *assets {
+        for (name, address, ipv6, public) in *assets {
             inv::add_asset(
                 db,
                 &actor,
@@ -416,6 +418,7 @@ pub async fn seed_inventory(db: &Db) -> Result<usize, StoreError> {
                     kind: "system".into(),
                     address: address.to_string(),
                     ipv6: *ipv6,
+                    internet_facing: *public,
                     criticality: "high".into(),
                 },
             )

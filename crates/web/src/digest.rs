@@ -3,7 +3,10 @@
 //! digest, minus those its suppression rules silence, sent to its officers.
 //!
 //! Every worker replica checks each minute; the (institution, period) row claimed with an
-//! insert decides which replica queues the message, so it goes out once. Nothing is sent
+//! insert decides which replica queues the message, so it goes out once. A digest covers the
+//! findings ingestion batches stamped after the previous digest's exposure clock number up to
+//! its own (`exposure::claim_digest`), so a batch committing while a digest is claimed goes to
+//! this digest or the next. Nothing is sent
 //! for a period with nothing new (the claim is still recorded).
 
 use crate::AppState;
@@ -40,7 +43,7 @@ pub async fn check_once(state: &AppState, now: OffsetDateTime) -> Result<Pass, S
         let Some(period) = exposure::digest_period(cadence, now) else {
             continue;
         };
-        let Some(since) =
+        let Some(window) =
             exposure::claim_digest(&state.db, s.institution_id, cadence, &period, now)
                 .await
                 .map_err(err)?
@@ -48,7 +51,7 @@ pub async fn check_once(state: &AppState, now: OffsetDateTime) -> Result<Pass, S
             continue;
         };
         pass.claimed += 1;
-        let rows = exposure::digest_rows(&state.db, s.institution_id, since, now)
+        let rows = exposure::digest_rows(&state.db, s.institution_id, &window, now)
             .await
             .map_err(err)?;
         if rows.is_empty() {

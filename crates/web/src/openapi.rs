@@ -392,7 +392,7 @@ fn schemas() -> Value {
         }},
         "SoftwareImport": {"type": "string", "description": "CSV with columns vendor,product,version,cpe,purl,licence, or a CycloneDX JSON SBOM"},
         "NetworkImport": {"type": "string", "description": "CSV with the header kind,value (kind: cidr, asn, domain); a source column is ignored"},
-        "AssetImport": {"type": "string", "description": "CSV with the header name,kind,address,ipv6,criticality (kind: server, workstation, network-device, system, other; criticality: high, medium, low; ipv6: true/false)"},
+        "AssetImport": {"type": "string", "description": "CSV with the header name,kind,address,ipv6,criticality,internet_facing (kind: server, workstation, network-device, system, other; criticality: high, medium, low; ipv6: true/false; internet_facing: true/false, optional: when empty or absent, true exactly when address is a public IP address)"},
         "ServiceImport": {"type": "string", "description": "CSV with the header name,url,personal_data,payments (url: http(s); flags: true/false)"},
         "ImportResult": object(&["imported", "warnings", "rejected", "errors"], json!({
             "imported": {"type": "integer", "minimum": 0}, "warnings": {"type": "array", "items": {"type": "string"}},
@@ -404,14 +404,16 @@ fn schemas() -> Value {
             "kev": {"type": "boolean"}, "kev_due": {"type": ["string", "null"]}, "ransomware": {"type": "boolean"},
             "conditional": {"type": "boolean"}, "needs_review": {"type": "boolean"},
         }))},
-        "Asset": object(&["id", "institution_id", "name", "kind", "address", "ipv6", "criticality", "created_at"], json!({
+        "Asset": object(&["id", "institution_id", "name", "kind", "address", "ipv6", "internet_facing", "criticality", "created_at"], json!({
             "id": uuid, "institution_id": uuid, "name": {"type": "string"}, "kind": {"type": "string"}, "address": {"type": "string"},
-            "ipv6": {"type": "boolean"}, "criticality": {"type": "string"}, "created_at": time,
+            "ipv6": {"type": "boolean"}, "internet_facing": {"type": "boolean", "description": "Reachable from the Internet: only these count in the IPv6 KPI"},
+            "criticality": {"type": "string"}, "created_at": time,
         })),
         "AssetList": {"type": "array", "items": {"$ref": "#/components/schemas/Asset"}},
         "AssetDraft": {"type": "object", "additionalProperties": false, "required": ["name", "kind", "criticality"], "properties": {
             "name": text(200), "kind": {"type": "string", "enum": crate::api::inventory::ASSET_KINDS},
             "address": text(200), "ipv6": {"type": "boolean"},
+            "internet_facing": {"type": ["boolean", "null"], "description": "Reachable from the Internet; when absent or null, true exactly when address is a public IP address (not private, shared, loopback, link-local, documentation, multicast or reserved)"},
             "criticality": {"type": "string", "enum": crate::api::inventory::ASSET_CRITICALITY},
         }},
         "Service": object(&["id", "institution_id", "name", "url", "domain", "owner", "personal_data", "payments", "created_at"], json!({
@@ -424,14 +426,15 @@ fn schemas() -> Value {
             "name": text(200), "url": {"type": "string", "maxLength": 500}, "owner": {"type": "string", "maxLength": 200},
             "personal_data": {"type": "boolean"}, "payments": {"type": "boolean"},
         }},
-        "InventoryKpis": object(&["assets", "assets_ipv6", "software", "software_open_source", "institutions", "institutions_complete", "ipv6_target_percent", "by_sector"], json!({
-            "assets": {"type": "integer"}, "assets_ipv6": {"type": "integer"}, "software": {"type": "integer"},
+        "InventoryKpis": object(&["assets", "public_assets", "assets_ipv6", "software", "software_open_source", "institutions", "institutions_complete", "ipv6_target_percent", "by_sector"], json!({
+            "assets": {"type": "integer"}, "public_assets": {"type": "integer", "description": "Internet-facing assets: the base of the IPv6 KPI"},
+            "assets_ipv6": {"type": "integer", "description": "Internet-facing assets reachable over IPv6"}, "software": {"type": "integer"},
             "software_open_source": {"type": "integer"}, "institutions": {"type": "integer"}, "institutions_complete": {"type": "integer"},
-            "ipv6_target_percent": {"type": "integer", "description": "The national target for assets reachable over IPv6"},
+            "ipv6_target_percent": {"type": "integer", "description": "The national target for the share of Internet-facing assets reachable over IPv6"},
             "by_sector": {"type": "array", "items": {"$ref": "#/components/schemas/SectorKpis"}},
         })),
-        "SectorKpis": object(&["sector", "assets", "assets_ipv6", "software", "software_open_source", "institutions", "institutions_complete", "assets_ipv6_percent", "open_source_percent", "complete_percent", "meets_ipv6_target"], json!({
-            "sector": {"type": "string"}, "assets": {"type": "integer"}, "assets_ipv6": {"type": "integer"}, "software": {"type": "integer"},
+        "SectorKpis": object(&["sector", "assets", "public_assets", "assets_ipv6", "software", "software_open_source", "institutions", "institutions_complete", "assets_ipv6_percent", "open_source_percent", "complete_percent", "meets_ipv6_target"], json!({
+            "sector": {"type": "string"}, "assets": {"type": "integer"}, "public_assets": {"type": "integer"}, "assets_ipv6": {"type": "integer"}, "software": {"type": "integer"},
             "software_open_source": {"type": "integer"}, "institutions": {"type": "integer"}, "institutions_complete": {"type": "integer"},
             "assets_ipv6_percent": {"type": ["integer", "null"], "minimum": 0, "maximum": 100}, "open_source_percent": {"type": ["integer", "null"], "minimum": 0, "maximum": 100},
             "complete_percent": {"type": ["integer", "null"], "minimum": 0, "maximum": 100}, "meets_ipv6_target": {"type": "boolean"},

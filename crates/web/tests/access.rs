@@ -620,6 +620,10 @@ const EXPECT: &[(&str, &str)] = &[
         "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
     ),
     (
+        "POST /institutions/{id}/assets",
+        "coordinator=303/303 admin=404/404 officer=303/404 ro=403/404 auditor=403/404 crisis=404/404",
+    ),
+    (
         "POST /institutions/{id}/contacts",
         "coordinator=303/303 admin=403/403 officer=303/404 ro=403/404 auditor=403/404 crisis=403/403",
     ),
@@ -1228,6 +1232,14 @@ fn form_for(spec: &RouteSpec, n: usize, inst: Uuid) -> Option<Vec<(String, Strin
             ("expires_on", String::new()),
         ],
         "/institutions/{id}/exposure/digest" => vec![("cadence", "daily".into())],
+        "/institutions/{id}/assets" => vec![
+            ("name", "Portal".into()),
+            ("kind", "server".into()),
+            ("address", "201.144.10.5".into()),
+            ("ipv6", "true".into()),
+            ("internet_facing", "auto".into()),
+            ("criticality", "high".into()),
+        ],
         "/institutions/{id}/networks" => vec![
             ("kind", "domain".into()),
             ("value", format!("{unique}.ejemplo.gob.mx")),

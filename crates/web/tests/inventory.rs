@@ -77,15 +77,27 @@ async fn imports_matching_and_kpis() {
 
         let r = Call::new(Method::POST, format!("{base}/assets"))
             .token(officer)
-            .json(&json!({"name": "Portal", "kind": "server", "criticality": "high", "ipv6": true}))
+            .json(&json!({"name": "Portal", "kind": "server", "criticality": "high", "ipv6": true, "address": "201.144.10.5"}))
             .send(&w.app)
             .await;
         assert_eq!(r.status, StatusCode::CREATED);
-        Call::new(Method::POST, format!("{base}/assets"))
+        assert_eq!(
+            r.json()["internet_facing"],
+            true,
+            "a public IP address makes an asset public by default"
+        );
+        let r = Call::new(Method::POST, format!("{base}/assets"))
             .token(officer)
-            .json(&json!({"name": "BD", "kind": "server", "criticality": "high"}))
+            .json(&json!({"name": "BD", "kind": "server", "criticality": "high", "address": "10.2.0.20"}))
             .send(&w.app)
             .await;
+        assert_eq!(r.json()["internet_facing"], false, "{}", r.body);
+        let r = Call::new(Method::POST, format!("{base}/assets"))
+            .token(officer)
+            .json(&json!({"name": "BD", "kind": "server", "criticality": "high", "internet_facing": "sí"}))
+            .send(&w.app)
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
         let r = Call::new(Method::POST, format!("{base}/services"))
             .token(officer)
             .json(&json!({"name": "Trámites", "url": "ftp://x"}))
@@ -103,8 +115,12 @@ async fn imports_matching_and_kpis() {
             .await
             .json();
         assert_eq!(
-            (k["assets"].as_i64(), k["assets_ipv6"].as_i64()),
-            (Some(2), Some(1)),
+            (
+                k["assets"].as_i64(),
+                k["public_assets"].as_i64(),
+                k["assets_ipv6"].as_i64()
+            ),
+            (Some(2), Some(1), Some(1)),
             "{k}"
         );
         assert_eq!(k["institutions_complete"], 1, "{k}");
@@ -281,7 +297,7 @@ async fn assets_and_services_csv_round_trip() {
                 .send(&w.app)
                 .await
                 .body
-                .starts_with("name,kind,address,ipv6,criticality\n")
+                .starts_with("name,kind,address,ipv6,criticality,internet_facing\n")
         );
 
         // Another institution's officer can neither read nor import.
@@ -347,6 +363,65 @@ async fn assets_and_services_csv_round_trip() {
             shown.contains("Mesa de ayuda") && shown.contains("services.csv"),
             "{shown}"
         );
+
+        // One asset from the page's form: Internet-facing by its address unless stated.
+        let add = |pairs: Vec<(&'static str, String)>| {
+            Call::new(Method::POST, format!("{page}/assets"))
+                .cookie(&cookie)
+                .form(
+                    &pairs
+                        .iter()
+                        .map(|(k, v)| (*k, v.as_str()))
+                        .collect::<Vec<_>>(),
+                )
+                .send(&w.app)
+        };
+        let base_form = |name: &str, address: &str, public: &str| {
+            vec![
+                ("_csrf", csrf.clone()),
+                ("name", name.to_string()),
+                ("kind", "server".to_string()),
+                ("address", address.to_string()),
+                ("ipv6", "true".to_string()),
+                ("internet_facing", public.to_string()),
+                ("criticality", "high".to_string()),
+            ]
+        };
+        let r = add(base_form("Ventanilla", "201.144.10.9", "maybe")).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+        assert!(r.body.contains("asset-add-problems"), "{}", r.body);
+        for (name, address, public) in [
+            ("Ventanilla", "201.144.10.9", "auto"),
+            ("Intranet", "10.2.0.30", "auto"),
+            ("Kiosco", "kiosco.sat.gob.mx", "true"),
+        ] {
+            let r = add(base_form(name, address, public)).await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        }
+        let listed = Call::get(format!("{base}/assets"))
+            .token(Some(officer))
+            .send(&w.app)
+            .await
+            .json();
+        let flag = |name: &str| {
+            listed
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["name"] == name)
+                .map(|a| (a["ipv6"].as_bool(), a["internet_facing"].as_bool()))
+        };
+        assert_eq!(
+            flag("Ventanilla"),
+            Some((Some(true), Some(true))),
+            "{listed}"
+        );
+        assert_eq!(
+            flag("Intranet"),
+            Some((Some(true), Some(false))),
+            "{listed}"
+        );
+        assert_eq!(flag("Kiosco"), Some((Some(true), Some(true))), "{listed}");
         w.cleanup().await;
     }
 }
@@ -548,32 +623,49 @@ async fn per_sector_kpis_and_exposure_trend() {
             .unwrap();
         assert_ne!(sat.sector, pemex.sector, "the test needs two sectors");
 
-        // SAT: 3 of 4 assets over IPv6 (75 %), 1 of 2 programs open source, complete.
-        // PEMEX: 1 of 3 assets over IPv6 (33 %), its one program open source (by purl).
-        let assets = |ipv6: &[bool]| {
-            let mut csv = "name,kind,ipv6,criticality\n".to_string();
-            for (i, v) in ipv6.iter().enumerate() {
-                csv.push_str(&format!("host{i},server,{v},high\n"));
+        // The IPv6 KPI counts public (Internet-facing) assets only, worked by hand:
+        // SAT: 6 assets, 4 public (three by their public address, one stated for a host
+        // name), 3 of those over IPv6 (75 %); an internal IPv6 host and a public address
+        // stated internal do not count (over all 6: 4 of 6, 66 %).
+        // PEMEX: 4 assets, 3 public (two stated), 1 of those over IPv6 (33 %, under the
+        // target; over all 4 it would be 2 of 4, 50 %, meeting it).
+        // SAT: 1 of 2 programs open source, complete; PEMEX: its one program open source.
+        let assets = |rows: &[(&str, bool, &str)]| {
+            let mut csv = "name,kind,address,ipv6,criticality,internet_facing\n".to_string();
+            for (i, (address, v, public)) in rows.iter().enumerate() {
+                csv.push_str(&format!("host{i},server,{address},{v},high,{public}\n"));
             }
             csv
         };
-        for (inst, ipv6, software, services) in [
+        for (inst, rows, software, services) in [
             (
                 w.own,
-                &[true, true, true, false][..],
+                &[
+                    ("201.144.10.5", true, ""),
+                    ("2806:2f0::1", true, ""),
+                    ("portal.sat.gob.mx", true, "true"),
+                    ("201.144.10.6", false, ""),
+                    ("10.2.0.9", true, ""),
+                    ("201.144.10.7", false, "false"),
+                ][..],
                 "vendor,product,licence\napache,http_server,Apache-2.0\nmicrosoft,exchange_server,\n",
                 "name,url\nPortal,https://sat.gob.mx\n",
             ),
             (
                 w.other,
-                &[true, false, false][..],
+                &[
+                    ("201.150.0.1", true, ""),
+                    ("201.150.0.2", false, "yes"),
+                    ("pemex.com.mx", false, "1"),
+                    ("fd00::5", true, ""),
+                ][..],
                 "vendor,product,purl\nexpress,express,pkg:npm/express@4.18.2\n",
                 "",
             ),
         ] {
             let base = format!("/api/v1/institutions/{inst}");
             for (table, csv) in [
-                ("assets", assets(ipv6)),
+                ("assets", assets(rows)),
                 ("software", software.to_string()),
                 ("services", services.to_string()),
             ] {
@@ -603,10 +695,11 @@ async fn per_sector_kpis_and_exposure_trend() {
         assert_eq!(
             (
                 s["assets"].as_i64(),
+                s["public_assets"].as_i64(),
                 s["assets_ipv6"].as_i64(),
                 s["assets_ipv6_percent"].as_i64()
             ),
-            (Some(4), Some(3), Some(75)),
+            (Some(6), Some(4), Some(3), Some(75)),
             "{s}"
         );
         assert_eq!(
@@ -624,10 +717,11 @@ async fn per_sector_kpis_and_exposure_trend() {
         assert_eq!(
             (
                 p["assets"].as_i64(),
+                p["public_assets"].as_i64(),
                 p["assets_ipv6"].as_i64(),
                 p["assets_ipv6_percent"].as_i64()
             ),
-            (Some(3), Some(1), Some(33)),
+            (Some(4), Some(3), Some(1), Some(33)),
             "{p}"
         );
         assert_eq!(
@@ -642,6 +736,7 @@ async fn per_sector_kpis_and_exposure_trend() {
         // The national figures are the sum of the sectors'.
         for field in [
             "assets",
+            "public_assets",
             "assets_ipv6",
             "software",
             "software_open_source",
@@ -657,8 +752,12 @@ async fn per_sector_kpis_and_exposure_trend() {
             assert_eq!(k[field].as_i64(), Some(total), "{field}");
         }
         assert_eq!(
-            (k["assets"].as_i64(), k["assets_ipv6"].as_i64()),
-            (Some(7), Some(4)),
+            (
+                k["assets"].as_i64(),
+                k["public_assets"].as_i64(),
+                k["assets_ipv6"].as_i64()
+            ),
+            (Some(10), Some(7), Some(4)),
             "{k}"
         );
 
@@ -676,7 +775,7 @@ async fn per_sector_kpis_and_exposure_trend() {
                 sectors[0]["institutions"].as_i64(),
                 sectors[0]["assets"].as_i64()
             ),
-            (Some(sat.sector.as_str()), Some(1), Some(4))
+            (Some(sat.sector.as_str()), Some(1), Some(6))
         );
         assert!(
             !mine.to_string().contains(&format!("\"{}\"", pemex.sector)),

@@ -408,6 +408,10 @@ pub struct AssetDraft {
     pub address: String,
     #[serde(default)]
     pub ipv6: bool,
+    /// Reachable from the Internet; when not given, true exactly when `address` is a public
+    /// IP address (`core::inventory::default_internet_facing`).
+    #[serde(default)]
+    pub internet_facing: Option<bool>,
     pub criticality: String,
 }
 
@@ -431,6 +435,9 @@ impl AssetDraft {
             kind: self.kind.clone(),
             address: self.address.trim().to_string(),
             ipv6: self.ipv6,
+            internet_facing: self.internet_facing.unwrap_or_else(|| {
+                centinela_core::inventory::default_internet_facing(&self.address)
+            }),
             criticality: self.criticality.clone(),
         })
     }
@@ -438,7 +445,14 @@ impl AssetDraft {
 
 /// The documented CSV columns of an asset import and export.
 pub const ASSET_CSV: Columns = Columns {
-    all: &["name", "kind", "address", "ipv6", "criticality"],
+    all: &[
+        "name",
+        "kind",
+        "address",
+        "ipv6",
+        "criticality",
+        "internet_facing",
+    ],
     required: &["name", "kind", "criticality"],
     aliases: &[],
 };
@@ -451,6 +465,9 @@ pub fn parse_assets_csv(bytes: &[u8]) -> csv_table::ReadResult<NewAsset> {
             kind: row.get("kind").to_lowercase(),
             address: row.get("address").into(),
             ipv6: row.flag("ipv6", &mut errors),
+            // An empty cell (or no column) leaves it to the address.
+            internet_facing: (!row.get("internet_facing").is_empty())
+                .then(|| row.flag("internet_facing", &mut errors)),
             criticality: row.get("criticality").to_lowercase(),
         };
         with_cell_errors(draft.check(), errors)
@@ -506,6 +523,7 @@ pub fn assets_csv(rows: &[Asset]) -> String {
                 &a.address,
                 csv_table::flag(a.ipv6),
                 &a.criticality,
+                csv_table::flag(a.internet_facing),
             ]
         }),
     )

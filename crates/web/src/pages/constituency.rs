@@ -152,7 +152,7 @@ pub async fn dashboard(State(state): State<AppState>, ctx: Ctx) -> Result<Respon
         late: late_bars,
         ipv6_percent: percent(d.with_ipv6),
         officers_percent: percent(d.officers_complete),
-        assets_ipv6_percent: share(inv.assets_ipv6, inv.assets),
+        assets_ipv6_percent: share(inv.assets_ipv6, inv.public_assets),
         open_source_percent: share(inv.software_open_source, inv.software),
         complete_percent: share(inv.institutions_complete, inv.institutions),
         sector_kpis_height: sector_kpis.len() as i64 * 26,
@@ -459,6 +459,7 @@ struct ShowPage {
     services: Vec<centinela_store::inventory::Service>,
     can_edit_inventory: bool,
     inventory_import_errors: FormErrors,
+    asset_errors: FormErrors,
     network_import_errors: FormErrors,
     /// What an import left as it was, or routed elsewhere (with lines).
     import_notes: Vec<String>,
@@ -537,6 +538,7 @@ async fn show_page(state: &AppState, ctx: &Ctx, id: Uuid) -> Result<ShowPage, Ap
         },
         can_edit_inventory: allowed(ResourceKind::Inventory, Action::Create),
         inventory_import_errors: FormErrors::default(),
+        asset_errors: FormErrors::default(),
         network_import_errors: FormErrors::default(),
         import_notes: vec![],
         i,
@@ -602,6 +604,62 @@ pub async fn add_network(
     page.network_errors = FormErrors::new(ctx.lang, &errors);
     page.network_draft = d;
     after_change(&state, &ctx, &headers, id, "networks", Some(page)).await
+}
+
+/// The add-asset form of the institution's page: the IPv6 checkbox sends `ipv6=true` only
+/// when ticked; `internet_facing` is `auto` (by the address: a public IP address is), `true`
+/// or `false`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssetForm {
+    pub name: String,
+    pub kind: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub ipv6: Option<String>,
+    #[serde(default)]
+    pub internet_facing: String,
+    pub criticality: String,
+}
+
+pub async fn add_asset(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiForm(pairs): ApiForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let f: AssetForm = without_csrf(pairs)?;
+    let mut errors = vec![];
+    let internet_facing = match f.internet_facing.as_str() {
+        "" | "auto" => None,
+        "true" => Some(true),
+        "false" => Some(false),
+        _ => {
+            errors.push(FieldError::new("internet_facing", "err-choice"));
+            None
+        }
+    };
+    let draft = inventory::AssetDraft {
+        name: f.name,
+        kind: f.kind,
+        address: f.address,
+        ipv6: f.ipv6.as_deref() == Some("true"),
+        internet_facing,
+        criticality: f.criticality,
+    };
+    match draft.check() {
+        Ok(row) if errors.is_empty() => {
+            centinela_store::inventory::add_asset(&state.db, &ctx.actor(), id, &row).await?;
+            return after_change(&state, &ctx, &headers, id, "inventory", None).await;
+        }
+        Ok(_) => {}
+        Err(e) => errors.extend(e),
+    }
+    let mut page = show_page(&state, &ctx, id).await?;
+    page.asset_errors = FormErrors::new(ctx.lang, &errors);
+    after_change(&state, &ctx, &headers, id, "inventory", Some(page)).await
 }
 
 /// The CSV file (and the `table` field) of an import form, kept whole up to the body limit.
