@@ -314,7 +314,10 @@ async fn populate(s: &Setup, n: u64) {
         Backend::Sqlite => "ANALYZE",
     };
     s.db.execute(sql, args![]).await.unwrap();
-    println!("  {sql} after the load: {:.0} s", started.elapsed().as_secs_f64());
+    println!(
+        "  {sql} after the load: {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
 }
 
 async fn send(
