@@ -53,6 +53,9 @@ print(hashlib.sha256(json.dumps(out, sort_keys=True).encode()).hexdigest())
 PY
 }
 
+# The size health check is off because the NCAF edition upload's body is a deep document
+# (clusters > objectives > indicators, each titled in two languages): generating one trips it,
+# yet it is an ordinary request to fuzz.
 run_st() {
   local who="$1" token="$2"
   echo "-- schemathesis as $who ($EXAMPLES examples per operation)"
@@ -63,6 +66,7 @@ run_st() {
     --exclude-path "/api/v1/tokens/{token_id}" \
     --max-examples "$EXAMPLES" \
     --request-timeout 20 \
+    --suppress-health-check=data_too_large \
     --no-color
 }
 
