@@ -274,12 +274,28 @@ pub async fn list_notices(db: &Db, scope: &Scope, page: Page) -> Result<Vec<Noti
     .await
 }
 
+/// In the order the events happened. Their times are milliseconds, and submission and
+/// consignment can fall in the same one: ties follow the delivery's own sequence.
 pub async fn list_evidence(db: &Db, notice: Uuid) -> Result<Vec<Evidence>> {
-    db.fetch_all(
-        &format!(
-            "SELECT {EVIDENCE_COLUMNS} FROM delivery_evidence WHERE notice_id = $1 ORDER BY at, id"
-        ),
-        args![notice],
-    )
-    .await
+    let mut rows: Vec<Evidence> = db
+        .fetch_all(
+            &format!(
+                "SELECT {EVIDENCE_COLUMNS} FROM delivery_evidence WHERE notice_id = $1 ORDER BY at, id"
+            ),
+            args![notice],
+        )
+        .await?;
+    rows.sort_by_key(|e| (e.at, delivery_step(&e.event)));
+    Ok(rows)
+}
+
+/// Where an EN 319 522 event falls in a delivery: submitted, consigned, handed over, answered.
+fn delivery_step(event: &str) -> u8 {
+    match event {
+        "SubmissionAcceptance" | "SubmissionRejection" => 0,
+        "ContentConsignment" | "ContentConsignmentFailure" => 1,
+        "ContentHandover" => 2,
+        "ConsignmentAcceptance" | "ConsignmentRejection" => 3,
+        _ => 4,
+    }
 }
