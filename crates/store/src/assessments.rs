@@ -731,6 +731,59 @@ pub struct NewAnswer {
     pub evidence: String,
 }
 
+/// Which table holds an assessment's answers: a campaign's or a subject's (project,
+/// service). Both have the same columns.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum AnswerTable {
+    Campaign,
+    Subject,
+}
+
+impl Answer {
+    /// An answer as the officer saves it: theirs now, with no verdict, carried-over or
+    /// inferred mark.
+    pub(crate) fn saved(n: &NewAnswer, actor: &Actor) -> Answer {
+        Answer {
+            measure_id: n.measure_id.clone(),
+            status: n.status.clone(),
+            reason: n.reason.clone(),
+            maturity: n.maturity,
+            comment: n.comment.clone(),
+            evidence: n.evidence.clone(),
+            carried_over: false,
+            inferred_from: None,
+            verdict: None,
+            verdict_comment: String::new(),
+            verdict_by: None,
+            updated_by: actor.email.clone(),
+            updated_at: now(),
+        }
+    }
+}
+
+/// Creates or replaces a saved answer (see [`Answer::saved`]) of an assessment.
+pub(crate) async fn upsert_answer(
+    tx: &mut crate::Tx,
+    table: AnswerTable,
+    assessment: Uuid,
+    answer: &Answer,
+) -> Result<()> {
+    let table = match table {
+        AnswerTable::Campaign => "assessment_answers",
+        AnswerTable::Subject => "subject_answers",
+    };
+    tx.execute(
+        &format!("INSERT INTO {table} (assessment_id, measure_id, status, reason, maturity, comment, evidence, carried_over, verdict, verdict_comment, verdict_by, updated_by, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, NULL, '', NULL, $8, $9) \
+         ON CONFLICT (assessment_id, measure_id) DO UPDATE SET status = excluded.status, reason = excluded.reason, \
+         maturity = excluded.maturity, comment = excluded.comment, evidence = excluded.evidence, carried_over = FALSE, \
+         inferred_from = NULL, verdict = NULL, verdict_comment = '', verdict_by = NULL, updated_by = excluded.updated_by, updated_at = excluded.updated_at"),
+        args![assessment, &answer.measure_id, &answer.status, &answer.reason, answer.maturity, &answer.comment, &answer.evidence, &answer.updated_by, answer.updated_at],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Creates or replaces an answer. A changed answer loses its verdict and its carried-over
 /// and inferred marks: it is now this campaign's answer, and an auditor must look at it again.
 pub async fn save_answer(
@@ -756,30 +809,8 @@ pub async fn save_answer(
     if known.n == 0 {
         return Err(StoreError::NotFound);
     }
-    let answer = Answer {
-        measure_id: n.measure_id.clone(),
-        status: n.status.clone(),
-        reason: n.reason.clone(),
-        maturity: n.maturity,
-        comment: n.comment.clone(),
-        evidence: n.evidence.clone(),
-        carried_over: false,
-        inferred_from: None,
-        verdict: None,
-        verdict_comment: String::new(),
-        verdict_by: None,
-        updated_by: actor.email.clone(),
-        updated_at: now(),
-    };
-    tx.execute(
-        "INSERT INTO assessment_answers (assessment_id, measure_id, status, reason, maturity, comment, evidence, carried_over, verdict, verdict_comment, verdict_by, updated_by, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, NULL, '', NULL, $8, $9) \
-         ON CONFLICT (assessment_id, measure_id) DO UPDATE SET status = excluded.status, reason = excluded.reason, \
-         maturity = excluded.maturity, comment = excluded.comment, evidence = excluded.evidence, carried_over = FALSE, \
-         inferred_from = NULL, verdict = NULL, verdict_comment = '', verdict_by = NULL, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-        args![assessment, &answer.measure_id, &answer.status, &answer.reason, answer.maturity, &answer.comment, &answer.evidence, &answer.updated_by, answer.updated_at],
-    )
-    .await?;
+    let answer = Answer::saved(n, actor);
+    upsert_answer(&mut tx, AnswerTable::Campaign, assessment, &answer).await?;
     tx.execute(
         "UPDATE assessments SET updated_at = $2 WHERE id = $1",
         args![assessment, answer.updated_at],

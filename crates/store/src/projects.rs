@@ -6,7 +6,7 @@
 //! `UNIQUE (campaign_id, institution_id)` and campaign measures belong to campaigns. The
 //! rules (vocabularies, review steps, what is due) are `centinela_core::projects`.
 
-use crate::assessments::{Answer, MeasureRow, NewAnswer};
+use crate::assessments::{Answer, AnswerTable, MeasureRow, NewAnswer, upsert_answer};
 use crate::audit::{self, Change};
 use crate::{Actor, Db, Result, Scope, StoreError, args, now};
 use centinela_core::projects::ReviewStatus;
@@ -374,7 +374,8 @@ pub(crate) async fn locked(
 }
 
 /// Creates or replaces an answer while the institution holds the assessment (draft or
-/// returned); an unknown measure is not found.
+/// returned); an unknown measure is not found. As in a campaign, a changed answer loses its
+/// verdict and its inferred mark: a reviewer must look at it again.
 pub async fn save_answer(
     db: &Db,
     actor: &Actor,
@@ -396,30 +397,8 @@ pub async fn save_answer(
     if known.n == 0 {
         return Err(StoreError::NotFound);
     }
-    let answer = Answer {
-        measure_id: n.measure_id.clone(),
-        status: n.status.clone(),
-        reason: n.reason.clone(),
-        maturity: n.maturity,
-        comment: n.comment.clone(),
-        evidence: n.evidence.clone(),
-        carried_over: false,
-        inferred_from: None,
-        verdict: None,
-        verdict_comment: String::new(),
-        verdict_by: None,
-        updated_by: actor.email.clone(),
-        updated_at: now(),
-    };
-    tx.execute(
-        "INSERT INTO subject_answers (assessment_id, measure_id, status, reason, maturity, comment, evidence, carried_over, verdict, verdict_comment, verdict_by, updated_by, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, FALSE, NULL, '', NULL, $8, $9) \
-         ON CONFLICT (assessment_id, measure_id) DO UPDATE SET status = excluded.status, reason = excluded.reason, \
-         maturity = excluded.maturity, comment = excluded.comment, evidence = excluded.evidence, \
-         inferred_from = NULL, updated_by = excluded.updated_by, updated_at = excluded.updated_at",
-        args![id, &answer.measure_id, &answer.status, &answer.reason, answer.maturity, &answer.comment, &answer.evidence, &answer.updated_by, answer.updated_at],
-    )
-    .await?;
+    let answer = Answer::saved(n, actor);
+    upsert_answer(&mut tx, AnswerTable::Subject, id, &answer).await?;
     tx.execute(
         "UPDATE subject_assessments SET updated_at = $2 WHERE id = $1",
         args![id, answer.updated_at],

@@ -569,15 +569,8 @@ struct AnswerForm {
     evidence: String,
 }
 
-pub async fn answer(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    ApiPath((institution, id, measure)): ApiPath<(Uuid, Uuid, String)>,
-    ApiForm(pairs): ApiForm<Vec<(String, String)>>,
-) -> Result<Response, ApiError> {
-    if !api::measure_id_ok(&measure) {
-        return Err(ApiError::not_found());
-    }
+/// The answer form of one measure (campaigns and subject assessments share it).
+pub(crate) fn answer_draft(pairs: Vec<(String, String)>) -> Result<AnswerDraft, ApiError> {
     let f: AnswerForm = without_csrf(pairs)?;
     let maturity = match f.maturity.trim() {
         "" => None,
@@ -588,13 +581,25 @@ pub async fn answer(
             )])
         })?),
     };
-    let d = AnswerDraft {
+    Ok(AnswerDraft {
         status: f.status,
         reason: f.reason,
         maturity,
         comment: f.comment,
         evidence: f.evidence.lines().map(str::to_string).collect(),
-    };
+    })
+}
+
+pub async fn answer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ApiPath((institution, id, measure)): ApiPath<(Uuid, Uuid, String)>,
+    ApiForm(pairs): ApiForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    if !api::measure_id_ok(&measure) {
+        return Err(ApiError::not_found());
+    }
+    let d = answer_draft(pairs)?;
     let n = d.check(&measure).map_err(ApiError::invalid)?;
     store::save_answer(&state.db, &ctx.actor(), institution, id, &n).await?;
     Ok(redirect(&format!(

@@ -4,7 +4,7 @@
 //! validation and store calls.
 
 use crate::AppState;
-use crate::api::assessments::{AnswerDraft, STATUSES, may_on};
+use crate::api::assessments::{STATUSES, may_on};
 use crate::api::projects::{
     self as api, DecisionDraft, Oversight, ProjectDraft, SubjectDraft, SubjectView,
 };
@@ -13,7 +13,9 @@ use crate::auth::{Ctx, redirect};
 use crate::error::ApiError;
 use crate::extract::{ApiForm, ApiPath, ApiQuery};
 use crate::i18n::Tr;
-use crate::pages::assessments::{GroupBar, generated_now, group_bars, one_decimal, pct};
+use crate::pages::assessments::{
+    GroupBar, answer_draft, generated_now, group_bars, one_decimal, pct,
+};
 use crate::pages::{Nav, render, without_csrf};
 use askama::Template;
 use axum::extract::State;
@@ -154,6 +156,33 @@ pub async fn start(
     )))
 }
 
+/// A subject assessment with its institution's name and its overall scores, as the page and
+/// the printable report head them.
+struct Summary {
+    a: SubjectView,
+    institution: String,
+    progress: String,
+    compliance: String,
+    maturity: String,
+}
+
+async fn summary(
+    state: &AppState,
+    t: &Tr,
+    institution: Uuid,
+    id: Uuid,
+) -> Result<Summary, ApiError> {
+    let a = api::subject_view(&state.db, institution, id, t.lang.tag_short()).await?;
+    let inst = centinela_store::constituency::get_institution(&state.db, institution).await?;
+    Ok(Summary {
+        institution: format!("{} — {}", inst.acronym, inst.name(t.tag())),
+        progress: pct(Some(a.overall.progress)),
+        compliance: pct(a.overall.compliance),
+        maturity: one_decimal(a.overall.maturity),
+        a,
+    })
+}
+
 #[derive(Template)]
 #[template(path = "subject_assessment.html")]
 struct SubjectPage {
@@ -176,8 +205,13 @@ pub async fn assessment(
     ApiPath((institution, id)): ApiPath<(Uuid, Uuid)>,
 ) -> Result<Response, ApiError> {
     let t = Tr { lang: ctx.lang };
-    let a = api::subject_view(&state.db, institution, id, ctx.lang.tag_short()).await?;
-    let inst = centinela_store::constituency::get_institution(&state.db, institution).await?;
+    let Summary {
+        a,
+        institution: name,
+        progress,
+        compliance,
+        maturity,
+    } = summary(&state, &t, institution, id).await?;
     let review = a.assessment.review();
     let may_answer = may_on(
         &ctx,
@@ -187,11 +221,11 @@ pub async fn assessment(
     );
     let page = SubjectPage {
         nav: Nav::new(&ctx, &format!("/institutions/{institution}")),
-        institution: format!("{} — {}", inst.acronym, inst.name(t.tag())),
+        institution: name,
         statuses: STATUSES,
-        progress: pct(Some(a.overall.progress)),
-        compliance: pct(a.overall.compliance),
-        maturity: one_decimal(a.overall.maturity),
+        progress,
+        compliance,
+        maturity,
         can_answer: may_answer && review.editable(),
         can_submit: may_answer && review.may_become(ReviewStatus::Submitted),
         can_review: review == ReviewStatus::Submitted
@@ -207,44 +241,13 @@ pub async fn assessment(
     Ok(render(&page)?.into_response())
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct AnswerForm {
-    #[serde(default)]
-    status: String,
-    #[serde(default)]
-    reason: String,
-    #[serde(default)]
-    maturity: String,
-    #[serde(default)]
-    comment: String,
-    /// One link per line.
-    #[serde(default)]
-    evidence: String,
-}
-
 pub async fn answer(
     State(state): State<AppState>,
     ctx: Ctx,
     ApiPath((institution, id, measure)): ApiPath<(Uuid, Uuid, String)>,
     ApiForm(pairs): ApiForm<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
-    let f: AnswerForm = without_csrf(pairs)?;
-    let maturity = match f.maturity.trim() {
-        "" => None,
-        m => Some(m.parse::<i64>().map_err(|_| {
-            ApiError::invalid(vec![centinela_core::validate::FieldError::new(
-                "maturity",
-                "err-maturity",
-            )])
-        })?),
-    };
-    let d = AnswerDraft {
-        status: f.status,
-        reason: f.reason,
-        maturity,
-        comment: f.comment,
-        evidence: f.evidence.lines().map(str::to_string).collect(),
-    };
+    let d = answer_draft(pairs)?;
     api::answer_subject(&state.db, &ctx.actor(), institution, id, &measure, &d).await?;
     Ok(redirect(&format!(
         "/institutions/{institution}/subject-assessments/{id}#m-{measure}"
@@ -298,14 +301,19 @@ pub async fn report(
     ApiPath((institution, id)): ApiPath<(Uuid, Uuid)>,
 ) -> Result<Response, ApiError> {
     let t = Tr { lang: ctx.lang };
-    let a = api::subject_view(&state.db, institution, id, ctx.lang.tag_short()).await?;
-    let inst = centinela_store::constituency::get_institution(&state.db, institution).await?;
+    let Summary {
+        a,
+        institution,
+        progress,
+        compliance,
+        maturity,
+    } = summary(&state, &t, institution, id).await?;
     let (bars, bars_height) = group_bars(&a.groups);
     let page = SubjectReport {
-        institution: format!("{} — {}", inst.acronym, inst.name(t.tag())),
-        progress: pct(Some(a.overall.progress)),
-        compliance: pct(a.overall.compliance),
-        maturity: one_decimal(a.overall.maturity),
+        institution,
+        progress,
+        compliance,
+        maturity,
         bars,
         bars_height,
         generated: generated_now(),
