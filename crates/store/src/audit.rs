@@ -153,6 +153,38 @@ pub async fn set_log_indexes(db: &Db, placed: &[(i64, i64)]) -> Result<()> {
     tx.commit().await
 }
 
+/// Records several changes in one statement, in order.
+pub async fn record_many(tx: &mut Tx, entries: &[(&Actor, &Change)]) -> Result<()> {
+    let at = now();
+    for chunk in crate::db::pow2_chunks(entries, ENTRIES_PER_STATEMENT) {
+        let mut params = Vec::with_capacity(chunk.len() * 8);
+        for (actor, c) in chunk {
+            params.extend(args![
+                at,
+                actor.user_id,
+                &actor.email,
+                c.action,
+                c.record_kind,
+                &c.record_id,
+                c.institution_id,
+                &c.state_sha256
+            ]);
+        }
+        tx.execute(
+            &format!(
+                "INSERT INTO audit_log (at, actor_id, actor_email, action, record_kind, record_id, institution_id, state_sha256) VALUES {}",
+                crate::db::value_rows(tx.backend(), chunk.len(), 8)
+            ),
+            params,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Entries per multi-row statement: 8 parameters each.
+const ENTRIES_PER_STATEMENT: usize = 1024;
+
 pub async fn record(tx: &mut Tx, actor: &Actor, c: &Change) -> Result<()> {
     tx.execute(
         "INSERT INTO audit_log (at, actor_id, actor_email, action, record_kind, record_id, institution_id, state_sha256) \

@@ -49,6 +49,38 @@ pub async fn emit(
     Ok(())
 }
 
+/// Adds several events of one topic to the outbox in one statement, in order.
+pub async fn emit_many(
+    tx: &mut Tx,
+    topic: &str,
+    events: &[(Option<Uuid>, &impl Serialize)],
+) -> Result<()> {
+    let at = now();
+    for chunk in crate::db::pow2_chunks(events, EVENTS_PER_STATEMENT) {
+        let mut params = Vec::with_capacity(chunk.len() * 4);
+        for (institution, payload) in chunk {
+            let payload = serde_json::to_string(payload)
+                .map_err(|e| crate::StoreError::Invalid(e.to_string()))?;
+            params.extend(args![at, topic, *institution, payload]);
+        }
+        tx.execute(
+            &format!(
+                "INSERT INTO events (at, topic, institution_id, payload) VALUES {}",
+                crate::db::value_rows(tx.backend(), chunk.len(), 4)
+            ),
+            params,
+        )
+        .await?;
+    }
+    if !events.is_empty() {
+        tx.notify_replicas();
+    }
+    Ok(())
+}
+
+/// Events per multi-row statement: 4 parameters each.
+const EVENTS_PER_STATEMENT: usize = 2048;
+
 #[derive(FromRow)]
 struct MaxId {
     id: Option<i64>,

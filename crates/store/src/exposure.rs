@@ -5,7 +5,7 @@
 //! new one, so a daily report does not bury an institution under repeats.
 
 use crate::audit::{self, Change};
-use crate::db::Backend;
+use crate::db::{Backend, placeholders};
 use crate::{Actor, Arg, Db, Page, Result, Scope, StoreError, args, now};
 use centinela_core::exposure::{Cadence, Rule, SuppressionDraft, suppressed};
 use serde::Serialize;
@@ -336,20 +336,6 @@ async fn tick(tx: &mut crate::db::Tx) -> Result<i64> {
         )
         .await?;
     Ok(s.seq)
-}
-
-/// `(…)` with `count` placeholders for parameters `first…`: `$N` on PostgreSQL, plain `?` on
-/// SQLite, whose binding of numbered parameters looks each name up in a list of all of them
-/// (quadratic: it took 90 % of the time of a 7,000-parameter INSERT). So the parameters of a
-/// statement built with this must be bound in order, each used once.
-fn placeholders(backend: Backend, first: usize, count: usize) -> String {
-    let list: Vec<String> = (first..first + count)
-        .map(|n| match backend {
-            Backend::Postgres => format!("${n}"),
-            Backend::Sqlite => "?".to_string(),
-        })
-        .collect();
-    format!("({})", list.join(", "))
 }
 
 /// Rows per multi-row statement: at most 15 parameters each, well under SQLite's 32,766.

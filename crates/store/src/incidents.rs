@@ -70,73 +70,195 @@ struct Value {
     value: i64,
 }
 
-/// Takes the next number of a counter (creating it at 1).
-const NEXT_NUMBER: &str = "INSERT INTO counters (name, value) VALUES ($1, 1) \
-     ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value";
+/// Takes the next `$2` numbers of a counter (creating it); returns the last of them.
+const TAKE_NUMBERS: &str = "INSERT INTO counters (name, value) VALUES ($1, $2) \
+     ON CONFLICT (name) DO UPDATE SET value = counters.value + excluded.value RETURNING value";
 
 fn counter(at: OffsetDateTime) -> String {
     format!("incident-{}", at.year())
 }
 
+/// One report of a batch: who reports it, and what.
+pub type Report<'a> = (&'a Actor, &'a NewIncident);
+
 /// Records a report, numbering it `PREFIX-YEAR-NNNNNN` within the year.
-///
-/// On PostgreSQL the number is taken in a statement of its own before the transaction, so
-/// concurrent reports do not queue on the counter row until each commits (that capped
-/// reports at a few hundred a second); a report that then fails leaves a gap in the
-/// numbering. SQLite runs one writer at a time anyway and numbers inside the transaction.
 pub async fn create(db: &Db, actor: &Actor, prefix: &str, n: &NewIncident) -> Result<IncidentRow> {
-    let at = n.reported_at.unwrap_or_else(now);
-    let number = match db.backend() {
-        crate::Backend::Postgres => Some(
-            db.fetch_one::<Value>(NEXT_NUMBER, args![counter(at)])
-                .await?
-                .value,
-        ),
+    let mut rows = create_together(db, prefix, &[(actor, n)]).await?;
+    Ok(rows.remove(0))
+}
+
+/// Records reports that arrived together in one transaction: all of them or none.
+///
+/// On PostgreSQL the numbers are taken in a transaction of their own first, so concurrent
+/// reports do not queue on the counter row until each commits (that capped reports at a few
+/// hundred a second); reports that then fail leave a gap in the numbering. SQLite runs one
+/// writer at a time anyway and numbers inside the transaction.
+pub async fn create_together(
+    db: &Db,
+    prefix: &str,
+    reports: &[Report<'_>],
+) -> Result<Vec<IncidentRow>> {
+    let ats = reported_times(reports);
+    let numbers = match db.backend() {
+        crate::Backend::Postgres => {
+            let mut tx = db.begin().await?;
+            let numbers = take_numbers(&mut tx, &ats).await?;
+            tx.commit().await?;
+            Some(numbers)
+        }
         crate::Backend::Sqlite => None,
     };
     let mut tx = db.begin().await?;
-    let row = create_in(&mut tx, actor, prefix, n, at, number).await?;
+    let rows = insert_reports(&mut tx, prefix, reports, &ats, numbers).await?;
     tx.commit().await?;
-    Ok(row)
+    Ok(rows)
 }
 
-/// Records several reports in one transaction: all of them or none (bulk import).
+/// Records several reports of one reporter in one transaction, numbered without gaps: all or
+/// none (bulk import).
 pub async fn create_many(
     db: &Db,
     actor: &Actor,
     prefix: &str,
     rows: &[NewIncident],
 ) -> Result<Vec<IncidentRow>> {
+    let reports: Vec<Report<'_>> = rows.iter().map(|n| (actor, n)).collect();
+    let ats = reported_times(&reports);
     let mut tx = db.begin().await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for n in rows {
-        let at = n.reported_at.unwrap_or_else(now);
-        out.push(create_in(&mut tx, actor, prefix, n, at, None).await?);
-    }
+    let out = insert_reports(&mut tx, prefix, &reports, &ats, None).await?;
     tx.commit().await?;
     Ok(out)
 }
 
-/// Stores a report reported at `now`, numbered `number` (taken here when `None`).
-pub(crate) async fn create_in(
+fn reported_times(reports: &[Report<'_>]) -> Vec<OffsetDateTime> {
+    let at = now();
+    reports
+        .iter()
+        .map(|(_, n)| n.reported_at.unwrap_or(at))
+        .collect()
+}
+
+/// The next number of each report's year counter, in order: one statement per year.
+async fn take_numbers(tx: &mut crate::Tx, ats: &[OffsetDateTime]) -> Result<Vec<i64>> {
+    let mut wanted: std::collections::BTreeMap<String, i64> = Default::default();
+    for at in ats {
+        *wanted.entry(counter(*at)).or_default() += 1;
+    }
+    // Each counter's first number for this batch; handed out in report order.
+    let mut next = std::collections::BTreeMap::new();
+    for (name, count) in wanted {
+        let last = tx
+            .fetch_one::<Value>(TAKE_NUMBERS, args![&name, count])
+            .await?
+            .value;
+        next.insert(name, last - count + 1);
+    }
+    Ok(ats
+        .iter()
+        .map(|at| {
+            let n = next.get_mut(&counter(*at)).expect("counted above");
+            *n += 1;
+            *n - 1
+        })
+        .collect())
+}
+
+/// Reports per multi-row statement: 22 parameters each, well under SQLite's 32,766.
+const REPORTS_PER_STATEMENT: usize = 512;
+
+/// Stores reports reported at `ats`, numbered `numbers` (taken here when `None`): the
+/// incidents, their audit entries and their events, each kind in multi-row statements (one
+/// statement per kind for a batch of the API's size, where it used to be four per report).
+async fn insert_reports(
     tx: &mut crate::Tx,
+    prefix: &str,
+    reports: &[Report<'_>],
+    ats: &[OffsetDateTime],
+    numbers: Option<Vec<i64>>,
+) -> Result<Vec<IncidentRow>> {
+    let numbers = match numbers {
+        Some(v) => v,
+        None => take_numbers(tx, ats).await?,
+    };
+    let rows: Vec<IncidentRow> = reports
+        .iter()
+        .zip(ats)
+        .zip(numbers)
+        .map(|(((actor, n), at), number)| new_row(actor, prefix, n, *at, number))
+        .collect();
+    let backend = tx.backend();
+    for chunk in crate::db::pow2_chunks(&rows, REPORTS_PER_STATEMENT) {
+        let mut params = Vec::with_capacity(chunk.len() * 22);
+        for row in chunk {
+            params.extend(args![
+                row.id,
+                &row.reference,
+                row.institution_id,
+                &row.protocol_id,
+                &row.protocol_version,
+                &row.title,
+                &row.tlp,
+                &row.level,
+                row.significant,
+                &row.state,
+                &row.class,
+                &row.kind,
+                row.detected_at,
+                row.aware_at,
+                row.reported_at,
+                row.updated_at,
+                row.closed_at,
+                row.reported_by,
+                &row.draft,
+                &row.assessment,
+                &row.phase,
+                row.triaged_at
+            ]);
+        }
+        tx.execute(
+            &format!(
+                "INSERT INTO incidents ({COLUMNS}) VALUES {}",
+                crate::db::value_rows(backend, chunk.len(), 22)
+            ),
+            params,
+        )
+        .await?;
+    }
+    // The statement covers the stored report; its text stays out of the log.
+    let changes: Vec<crate::audit::Change> = rows
+        .iter()
+        .map(|row| {
+            crate::audit::Change::new(
+                "report",
+                "incident",
+                row.id,
+                Some(row.institution_id),
+                &serde_json::json!({"reference": row.reference, "draft": row.draft, "assessment": row.assessment}),
+            )
+        })
+        .collect();
+    let entries: Vec<(&Actor, &crate::audit::Change)> = reports
+        .iter()
+        .map(|(actor, _)| *actor)
+        .zip(&changes)
+        .collect();
+    crate::audit::record_many(tx, &entries).await?;
+    let events: Vec<(Option<Uuid>, &crate::audit::Change)> =
+        changes.iter().map(|c| (c.institution_id, c)).collect();
+    crate::events::emit_many(tx, "incident.reported", &events).await?;
+    Ok(rows)
+}
+
+fn new_row(
     actor: &Actor,
     prefix: &str,
     n: &NewIncident,
-    now: OffsetDateTime,
-    number: Option<i64>,
-) -> Result<IncidentRow> {
-    let number = match number {
-        Some(v) => v,
-        None => {
-            tx.fetch_one::<Value>(NEXT_NUMBER, args![counter(now)])
-                .await?
-                .value
-        }
-    };
-    let row = IncidentRow {
+    at: OffsetDateTime,
+    number: i64,
+) -> IncidentRow {
+    IncidentRow {
         id: Uuid::new_v4(),
-        reference: format!("{prefix}-{}-{:06}", now.year(), number),
+        reference: format!("{prefix}-{}-{:06}", at.year(), number),
         institution_id: n.institution_id,
         protocol_id: n.protocol_id.clone(),
         protocol_version: n.protocol_version.clone(),
@@ -149,36 +271,15 @@ pub(crate) async fn create_in(
         kind: n.kind.clone(),
         detected_at: n.detected_at,
         aware_at: n.aware_at,
-        reported_at: now,
-        updated_at: now,
+        reported_at: at,
+        updated_at: at,
         closed_at: None,
         reported_by: actor.user_id.unwrap_or_default(),
         phase: String::new(),
         triaged_at: None,
         draft: n.draft.clone(),
         assessment: n.assessment.clone(),
-    };
-    tx.execute(
-        &format!("INSERT INTO incidents ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"),
-        args![
-            row.id, &row.reference, row.institution_id, &row.protocol_id, &row.protocol_version, &row.title, &row.tlp,
-            &row.level, row.significant, &row.state, &row.class, &row.kind, row.detected_at, row.aware_at,
-            row.reported_at, row.updated_at, row.closed_at, row.reported_by, &row.draft, &row.assessment,
-            &row.phase, row.triaged_at
-        ],
-    )
-    .await?;
-    // The statement covers the stored report; its text stays out of the log.
-    let change = crate::audit::Change::new(
-        "report",
-        "incident",
-        row.id,
-        Some(row.institution_id),
-        &serde_json::json!({"reference": row.reference, "draft": row.draft, "assessment": row.assessment}),
-    );
-    crate::audit::record(tx, actor, &change).await?;
-    crate::events::emit(tx, "incident.reported", Some(row.institution_id), &change).await?;
-    Ok(row)
+    }
 }
 
 pub async fn get(db: &Db, id: Uuid) -> Result<IncidentRow> {

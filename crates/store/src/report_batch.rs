@@ -16,8 +16,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::incidents::{IncidentRow, NewIncident, create, create_in};
-use crate::{Actor, Db, Result, now};
+use crate::incidents::{IncidentRow, NewIncident, Report, create, create_together};
+use crate::{Actor, Db, Result};
 
 /// Most reports one transaction takes: bounds how long the writer lock is held.
 const MAX_BATCH: usize = 64;
@@ -113,12 +113,11 @@ async fn write_batch(db: &Db, jobs: Vec<Job>, largest: &AtomicUsize) {
 }
 
 async fn together(db: &Db, jobs: &[Job]) -> Result<Vec<IncidentRow>> {
-    let mut tx = db.begin().await?;
-    let mut rows = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        let at = job.incident.reported_at.unwrap_or_else(now);
-        rows.push(create_in(&mut tx, &job.actor, &job.prefix, &job.incident, at, None).await?);
+    let prefix = &jobs[0].prefix;
+    if jobs.iter().any(|j| &j.prefix != prefix) {
+        // Never the case for the API (one prefix); handled alone by the caller.
+        return Err(crate::StoreError::Invalid("mixed prefixes".into()));
     }
-    tx.commit().await?;
-    Ok(rows)
+    let reports: Vec<Report<'_>> = jobs.iter().map(|j| (&j.actor, &j.incident)).collect();
+    create_together(db, prefix, &reports).await
 }

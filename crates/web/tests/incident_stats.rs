@@ -494,6 +494,69 @@ async fn concurrent_reports_get_distinct_references() {
 }
 
 #[tokio::test]
+async fn reports_stored_together_are_numbered_per_year_in_order_each_with_its_audit_entry() {
+    for w in worlds().await {
+        let (coord, _) = actor(&w, "coordinador@centinela.example").await;
+        let system = Actor::system();
+        // Five reports of two years in one transaction, from two reporters.
+        let years = [2031, 2032, 2031, 2031, 2032];
+        let drafts: Vec<NewIncident> = years
+            .iter()
+            .map(|y| {
+                let at = OffsetDateTime::new_utc(
+                    time::Date::from_calendar_date(*y, time::Month::March, 3).unwrap(),
+                    time::Time::MIDNIGHT,
+                );
+                new_incident(w.own, "Juntos", "", "TLP:GREEN", "bajo", "fraud", at, at)
+            })
+            .collect();
+        let reports: Vec<incidents::Report<'_>> = drafts
+            .iter()
+            .enumerate()
+            .map(|(k, n)| (if k % 2 == 0 { &coord } else { &system }, n))
+            .collect();
+        let rows = incidents::create_together(w.db(), "TOG", &reports)
+            .await
+            .unwrap();
+        let number = |r: &str| r.rsplit('-').next().unwrap().parse::<i64>().unwrap();
+        for y in [2031, 2032] {
+            let mine: Vec<i64> = rows
+                .iter()
+                .filter(|r| r.reported_at.year() == y)
+                .map(|r| {
+                    assert!(
+                        r.reference.starts_with(&format!("TOG-{y}-")),
+                        "{}",
+                        r.reference
+                    );
+                    number(&r.reference)
+                })
+                .collect();
+            assert!(
+                mine.windows(2).all(|p| p[1] == p[0] + 1),
+                "{}: consecutive within {y} in report order: {mine:?}",
+                w.t.label
+            );
+        }
+        for (k, row) in rows.iter().enumerate() {
+            let stored = incidents::get(w.db(), row.id).await.unwrap();
+            assert_eq!(stored.reference, row.reference, "{}", w.t.label);
+            assert_eq!(stored.reported_by, reports[k].0.user_id.unwrap_or_default());
+            let entry =
+                centinela_store::audit::find_for_record(w.db(), "incident", &row.id.to_string())
+                    .await
+                    .unwrap()
+                    .unwrap_or_else(|| {
+                        panic!("{}: an audit entry for {}", w.t.label, row.reference)
+                    });
+            assert_eq!(entry.actor_email, reports[k].0.email, "{}", w.t.label);
+            assert_eq!(entry.action, "report");
+        }
+        w.cleanup().await;
+    }
+}
+
+#[tokio::test]
 async fn batched_reports_share_transactions_and_a_bad_one_fails_alone() {
     use centinela_store::report_batch::ReportBatcher;
     for w in worlds().await {
