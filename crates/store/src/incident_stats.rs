@@ -60,8 +60,13 @@ impl StatsView {
 }
 
 /// The condition on `institution_id`, `tlp` and `reported_by` (prefixed) and its arguments.
-fn condition(scope: &Scope, view: &StatsView, prefix: &str) -> (String, Vec<Arg>) {
-    let (mut cond, mut params) = visibility(scope, &view.tlp, prefix);
+fn condition(
+    backend: crate::Backend,
+    scope: &Scope,
+    view: &StatsView,
+    prefix: &str,
+) -> (String, Vec<Arg>) {
+    let (mut cond, mut params) = visibility(backend, scope, &view.tlp, prefix);
     for (label, institutions) in &view.only {
         params.push(label.into());
         let l = params.len();
@@ -151,7 +156,7 @@ struct Count {
 const MARGIN: i64 = 2;
 
 pub async fn figures(db: &Db, scope: &Scope, view: &StatsView) -> Result<Figures> {
-    let (cond, params) = condition(scope, view, "");
+    let (cond, params) = condition(db.backend(), scope, view, "");
     let mut counts: Vec<DimCount> = db
         .fetch_all(
             &format!(
@@ -160,7 +165,7 @@ pub async fn figures(db: &Db, scope: &Scope, view: &StatsView) -> Result<Figures
             params.clone(),
         )
         .await?;
-    let (ccond, cparams) = condition(scope, view, "c.");
+    let (ccond, cparams) = condition(db.backend(), scope, view, "c.");
     let sectors: Vec<DimCount> = db
         .fetch_all(
             &format!(
@@ -282,7 +287,7 @@ pub async fn figures(db: &Db, scope: &Scope, view: &StatsView) -> Result<Figures
     let within_24h = under - rows.iter().filter(|r| r.delay_s < day).count() as i64
         + rows.iter().filter(|r| r.hours() <= 24.0).count() as i64;
 
-    let (icond, iparams) = condition(scope, view, "");
+    let (icond, iparams) = condition(db.backend(), scope, view, "");
     let mut timeline: Vec<TimelineRow> = vec![];
     for level in SEVERE {
         let mut params = iparams.clone();

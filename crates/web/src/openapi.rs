@@ -113,6 +113,12 @@ fn schemas() -> Value {
     incident_page["properties"]["next"] = nullable("string", None);
     incident_page["properties"]["next"]["description"] =
         json!("Cursor of the next page (pass it as `cursor`); null on the last page");
+    incident_page["properties"]["total_exact"] = json!({"type": "boolean",
+        "description": "False when `total` is only a lower bound (counting stops 1,000 matches past the page)"});
+    incident_page["required"]
+        .as_array_mut()
+        .expect("required")
+        .push(json!("total_exact"));
     let mut out = json!({
         "Error": object(&["error"], json!({"error": object(&["code", "message"], json!({
             "code": {"type": "string"},

@@ -381,11 +381,32 @@ async fn search_ignores_case_and_accents_on_both_backends() {
             .send(&w.app)
             .await
             .json();
-        assert_eq!(page["total"], 2100, "{}", w.t.label);
+        // Counting stops a thousand matches past the page, and says so.
+        assert_eq!(page["total"], 1050, "{}", w.t.label);
+        assert_eq!(page["total_exact"], false, "{}", w.t.label);
         let items = page["items"].as_array().unwrap();
         assert_eq!(items.len(), 50);
         assert!(items.iter().all(|i| i["title"] == "Phishing masivo"));
         assert_eq!(items[0]["reported_at"], page_first_reported(&at));
+        // Within a thousand of the last match the count is exact.
+        let deep = Call::get("/api/v1/incidents?q=MASIVO&limit=50&offset=1500")
+            .token(Some(&w.tokens["coordinator"]))
+            .send(&w.app)
+            .await
+            .json();
+        assert_eq!(deep["total"], 2100, "{}", w.t.label);
+        assert_eq!(deep["total_exact"], true, "{}", w.t.label);
+        let html = Call::get("/incidents?q=MASIVO")
+            .token(Some(&w.tokens["coordinator"]))
+            .send(&w.app)
+            .await;
+        assert!(
+            html.body.contains("More than 1050 incidents")
+                || html.body.contains("Más de 1050 incidentes"),
+            "{}: {}",
+            w.t.label,
+            html.body
+        );
         w.cleanup().await;
     }
 }

@@ -295,6 +295,7 @@ incidents-count = { $n ->
     [one] { $n } incident
    *[other] { $n } incidents
 }
+incidents-count-more = More than { $n } incidents
 incident-report = Report an incident
 incident-report-intro = Report under the national protocol: severity is computed from the impact, and the reporting clocks start at detection.
 incident-send = Send report

@@ -295,6 +295,7 @@ incidents-count = { $n ->
     [one] { $n } incidente
    *[other] { $n } incidentes
 }
+incidents-count-more = Más de { $n } incidentes
 incident-report = Reportar incidente
 incident-report-intro = Reporta conforme al protocolo nacional: la severidad se calcula a partir del impacto y los plazos de reporte empiezan a correr desde la detección.
 incident-send = Enviar reporte

@@ -381,6 +381,8 @@ pub async fn visible(
 pub struct IncidentPage {
     #[serde(flatten)]
     pub page: Paged<IncidentView>,
+    /// False when `total` is a lower bound: counting stops a thousand matches past the page.
+    pub total_exact: bool,
     pub next: Option<String>,
 }
 
@@ -392,6 +394,7 @@ pub async fn list(
     let (items, total, page, next) = visible(&state, &ctx, q).await?;
     Ok(Json(IncidentPage {
         page: Paged::new(items, total, page),
+        total_exact: store::total_is_exact(total, page),
         next,
     }))
 }

@@ -92,6 +92,7 @@ struct ListPage {
     nav: Nav,
     rows: Vec<Row>,
     total: i64,
+    total_exact: bool,
     q: String,
     can_report: bool,
     sector: String,
@@ -127,7 +128,7 @@ pub async fn list(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
     let t = Tr { lang: ctx.lang };
-    let (views, total, _, _) = api::visible(
+    let (views, total, page_asked, _) = api::visible(
         &state,
         &ctx,
         IncidentQuery {
@@ -165,6 +166,7 @@ pub async fn list(
         nav: Nav::new(&ctx, "/incidents"),
         rows,
         total,
+        total_exact: centinela_store::incidents::total_is_exact(total, page_asked),
         q: q.q.unwrap_or_default(),
         sector: q.sector.unwrap_or_default(),
         late: q.late.as_deref() == Some("true"),
