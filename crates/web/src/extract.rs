@@ -92,6 +92,11 @@ pub struct ApiQuery<T>(pub T);
 impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        // A NUL can be neither stored nor compared by PostgreSQL (it fails the whole statement),
+        // and is never meaningful in a filter: refuse it before any handler sees it.
+        if has_encoded_nul(parts.uri.query().unwrap_or_default()) {
+            return Err(ApiError::bad_request("err-query").arg("detail", "NUL (%00)"));
+        }
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
             Err(e @ QueryRejection::FailedToDeserializeQueryString(_)) => {
@@ -100,6 +105,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
             Err(e) => Err(ApiError::bad_request("err-query").arg("detail", detail(e.body_text()))),
         }
     }
+}
+
+/// Whether a raw query string decodes to text holding a NUL (`%00`; a literal NUL byte never
+/// gets past the HTTP parser).
+fn has_encoded_nul(query: &str) -> bool {
+    query
+        .as_bytes()
+        .windows(3)
+        .any(|w| w[0] == b'%' && w[1] == b'0' && w[2] == b'0')
 }
 
 /// Path parameters; a malformed id is reported as a missing record.
@@ -112,6 +126,25 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath
             Ok(axum::extract::Path(v)) => Ok(ApiPath(v)),
             Err(PathRejection::FailedToDeserializePathParams(_)) => Err(ApiError::not_found()),
             Err(_) => Err(ApiError::not_found()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_encoded_nul;
+
+    #[test]
+    fn encoded_nul_is_found_only_where_it_decodes_to_nul() {
+        for (query, nul) in [
+            ("q=a%00b", true),
+            ("%00", true),
+            ("q=%2500", false),
+            ("q=100%25", false),
+            ("q=a&level=00", false),
+            ("", false),
+        ] {
+            assert_eq!(has_encoded_nul(query), nul, "{query}");
         }
     }
 }

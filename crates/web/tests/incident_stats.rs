@@ -345,6 +345,14 @@ async fn search_ignores_case_and_accents_on_both_backends() {
             ("0%_", vec!["Escaneo"]),
             ("nada de esto", vec![]),
             ("%%%", vec![]),
+            // Control characters match nothing a title holds, and break no query syntax.
+            ("\u{15}\u{8}\"'", vec![]),
+            ("ransom\u{7}ware", vec![]),
+            // Nothing but control characters is no search at all.
+            (
+                "\u{1}\u{2}\u{3}\u{4}",
+                vec!["Campaña de correo", "Escaneo", "Intrusión en el servidor"],
+            ),
         ] {
             let q_enc: String = url_encode(q);
             assert_eq!(
@@ -353,6 +361,29 @@ async fn search_ignores_case_and_accents_on_both_backends() {
                 "{} q={q}",
                 w.t.label
             );
+        }
+        // NUL cannot reach the database; an over-long search is refused with its limit.
+        for (query, field_message) in [
+            ("q=abc%00def", None),
+            ("level=%00", None),
+            (&*format!("q={}", "x".repeat(201)), Some("200")),
+        ] {
+            let r = Call::get(format!("/api/v1/incidents?{query}"))
+                .token(Some(&w.tokens["coordinator"]))
+                .send(&w.app)
+                .await;
+            match field_message {
+                None => assert_eq!(r.status, StatusCode::BAD_REQUEST, "{query}: {}", r.body),
+                Some(max) => {
+                    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+                    assert!(r.body.contains(max), "{}", r.body);
+                }
+            }
+            let page = Call::get(format!("/incidents?{query}"))
+                .token(Some(&w.tokens["coordinator"]))
+                .send(&w.app)
+                .await;
+            assert!(page.status.is_client_error(), "{query}: {}", page.status);
         }
         // References are searchable too (by any part of them).
         let all = references(&w, "q=CEN-2026").await;

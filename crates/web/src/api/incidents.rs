@@ -325,6 +325,9 @@ pub struct IncidentQuery {
 
 /// The incidents the caller may see, with their clocks, and the cursor of the next page when
 /// this one is full.
+/// The longest text search accepted: longer than any title, so nothing findable is refused.
+const SEARCH_MAX_CHARS: usize = 200;
+
 pub async fn visible(
     state: &AppState,
     ctx: &Ctx,
@@ -338,6 +341,14 @@ pub async fn visible(
             ApiError::invalid(vec![FieldError::new("cursor", "err-invalid-value")])
         })?),
     };
+    if q.q
+        .as_deref()
+        .is_some_and(|t| t.chars().count() > SEARCH_MAX_CHARS)
+    {
+        return Err(ApiError::invalid(vec![
+            FieldError::new("q", "err-too-long").arg("max", SEARCH_MAX_CHARS),
+        ]));
+    }
     let filter = IncidentFilter {
         after,
         q: q.q,
