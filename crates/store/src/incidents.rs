@@ -436,8 +436,8 @@ const SEARCH_INDEX_MAX: i64 = 2_000;
 struct Search {
     /// The condition served by the search index (`?1` is the argument).
     indexed: &'static str,
-    /// The same test, hidden from the search index, and a count of the index's matches (`?1`,
-    /// capped at `?2`) that decides between the two: a term matching thousands of incidents
+    /// SQLite: the same test, hidden from the search index, and a count of the index's matches
+    /// (`?1`, capped at `?2`) that decides between the two: a term matching thousands of incidents
     /// is found sooner by walking the list's own order and testing each row than by reading
     /// every match from the index and sorting them (0.4-1 s for 10 % of a million).
     walked: Option<(&'static str, &'static str)>,
@@ -464,14 +464,13 @@ fn search(backend: crate::Backend, q: &str) -> Search {
             )),
             arg: format!("\"{}\"", q.replace('"', "\"\"")),
         },
-        // The same folding (lower, unaccent) of the same text, served by the trigram index;
-        // `|| ''` is an expression no index holds.
+        // The same folding (lower, unaccent) of the same text, served by the trigram index.
+        // PostgreSQL needs no count of the matches to choose: planned for the term (see
+        // `list`), it estimates them from the column's statistics and walks the list's order
+        // for a common one by itself.
         crate::Backend::Postgres => Search {
             indexed: "search_text LIKE ('%' || lower(public.unaccent('public.unaccent'::regdictionary, ?1)) || '%')",
-            walked: Some((
-                "(search_text || '') LIKE ('%' || lower(public.unaccent('public.unaccent'::regdictionary, ?1)) || '%')",
-                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM incidents WHERE search_text LIKE ('%' || lower(public.unaccent('public.unaccent'::regdictionary, ?1)) || '%') LIMIT ?2) AS m",
-            )),
+            walked: None,
             arg: q
                 .replace('\\', "\\\\")
                 .replace('%', "\\%")
@@ -577,27 +576,42 @@ pub async fn list(
         ));
     }
     let cond = conds.join(" AND ");
+    // A text search's best plan depends on the term (a common one walks the list's order, a
+    // rare one reads the search index): plan it for its arguments each time, where a kept
+    // statement would settle on one generic plan for every term.
+    let replanned = q.as_deref().is_some_and(|q| !q.trim().is_empty());
+    let n = params.len();
+    let mut page_params = params.clone();
+    page_params.extend(args![page.limit, page.offset]);
+    let page_sql = format!(
+        "SELECT {COLUMNS} FROM incidents WHERE {cond} ORDER BY reported_at DESC, id LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    let rows: Vec<IncidentRow> = if replanned {
+        db.fetch_all_replanned(&page_sql, page_params).await?
+    } else {
+        db.fetch_all(&page_sql, page_params).await?
+    };
+    // A short page that holds something (or the first page) is the end of the list: its
+    // total needs no count.
+    let short = (rows.len() as i64) < page.limit && (!rows.is_empty() || page.offset == 0);
+    if short {
+        let total = page.offset + rows.len() as i64;
+        return Ok((rows, total));
+    }
     // Counting every match of a broad filter over the national history is a scan of the
     // whole table (0.7 s for a million rows); the count stops this far past the page.
-    let mut count_params = params.clone();
-    count_params.push((page.offset + page.limit + COUNT_AHEAD).into());
-    let total: Count = db
-        .fetch_one(
-            &format!(
-                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM incidents WHERE {cond} LIMIT ${}) AS capped",
-                count_params.len()
-            ),
-            count_params,
-        )
-        .await?;
-    let n = params.len();
-    params.extend(args![page.limit, page.offset]);
-    let rows = db
-        .fetch_all(
-            &format!("SELECT {COLUMNS} FROM incidents WHERE {cond} ORDER BY reported_at DESC, id LIMIT ${} OFFSET ${}", n + 1, n + 2),
-            params,
-        )
-        .await?;
+    params.push((page.offset + page.limit + COUNT_AHEAD).into());
+    let count_sql = format!(
+        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM incidents WHERE {cond} LIMIT ${}) AS capped",
+        params.len()
+    );
+    let total: Count = if replanned {
+        db.fetch_one_replanned(&count_sql, params).await?
+    } else {
+        db.fetch_one(&count_sql, params).await?
+    };
     Ok((rows, total.n))
 }
 
