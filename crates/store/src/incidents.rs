@@ -583,8 +583,13 @@ pub async fn list(
     let n = params.len();
     let mut page_params = params.clone();
     page_params.extend(args![page.limit, page.offset]);
+    // The page's ids are chosen first and only its rows read whole: an officer's list is an
+    // OR of two indexes that SQLite sorts in a temporary tree, and sorting whole rows (drafts
+    // included) cost 93 ms for an institution of 13,500 incidents, 40 ms for their ids.
     let page_sql = format!(
-        "SELECT {COLUMNS} FROM incidents WHERE {cond} ORDER BY reported_at DESC, id LIMIT ${} OFFSET ${}",
+        "SELECT {COLUMNS} FROM incidents WHERE id IN \
+         (SELECT id FROM incidents WHERE {cond} ORDER BY reported_at DESC, id LIMIT ${} OFFSET ${}) \
+         ORDER BY reported_at DESC, id",
         n + 1,
         n + 2
     );
