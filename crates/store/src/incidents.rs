@@ -360,6 +360,17 @@ pub(crate) fn visibility(
     )
 }
 
+/// Whether any incident is shared with `institution` (as an AMBER recipient).
+async fn has_shared(db: &Db, institution: Uuid) -> Result<bool> {
+    let n: Count = db
+        .fetch_one(
+            "SELECT COUNT(*) AS n FROM (SELECT 1 FROM incident_recipients WHERE institution_id = $1 LIMIT 1) AS s",
+            args![institution],
+        )
+        .await?;
+    Ok(n.n > 0)
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct IncidentFilter {
     /// Keyset pagination: only incidents after this one in the list's order.
@@ -502,6 +513,20 @@ pub async fn list(
     f: &IncidentFilter,
     page: Page,
 ) -> Result<(Vec<IncidentRow>, i64)> {
+    // Most institutions have nothing shared with them: without that OR, an officer's list
+    // walks the institution's own index in report order and stops at the page (SQLite sorted
+    // all 13,500 rows of an institution for every page).
+    let unshared;
+    let view = match view.shared_with {
+        Some(inst) if !has_shared(db, inst).await? => {
+            unshared = TlpView {
+                shared_with: None,
+                ..view.clone()
+            };
+            &unshared
+        }
+        _ => view,
+    };
     let (visible, mut params) = visibility(db.backend(), scope, view, "");
     let mut conds = vec![visible];
     let mut push = |sql: String, v: Arg, params: &mut Vec<Arg>| {
