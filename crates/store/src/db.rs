@@ -327,15 +327,6 @@ impl Db {
             Pool::Pg(p) => bind_args!(sqlx::query_as::<Postgres, T>(sqlx::AssertSqlSafe(sql.to_owned())), args).persistent(false).fetch_all(p).await?))
     }
 
-    /// As [`Db::fetch_one`], planned for its arguments on every call (see
-    /// [`Db::fetch_all_replanned`]).
-    pub async fn fetch_one_replanned<T: Record>(&self, sql: &str, args: Vec<Arg>) -> Result<T> {
-        let row: Option<T> = dispatch!(&self.pool,
-            Pool::Sqlite(p) => bind_args!(sqlx::query_as::<Sqlite, T>(sqlx::AssertSqlSafe(sql.to_owned())), args).persistent(false).fetch_optional(p).await?,
-            Pool::Pg(p) => bind_args!(sqlx::query_as::<Postgres, T>(sqlx::AssertSqlSafe(sql.to_owned())), args).persistent(false).fetch_optional(p).await?);
-        row.ok_or(StoreError::NotFound)
-    }
-
     pub async fn fetch_optional<T: Record>(&self, sql: &str, args: Vec<Arg>) -> Result<Option<T>> {
         Ok(dispatch!(&self.pool,
             Pool::Sqlite(p) => bind_args!(sqlx::query_as::<Sqlite, T>(sqlx::AssertSqlSafe(sql.to_owned())), args).fetch_optional(p).await?,

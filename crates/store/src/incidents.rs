@@ -448,7 +448,7 @@ struct Search {
     /// The condition served by the search index (`?1` is the argument).
     indexed: &'static str,
     /// SQLite: the same test, hidden from the search index, and a count of the index's matches
-    /// (`?1`, capped at `?2`) that decides between the two: a term matching thousands of incidents
+    /// (`$1`, capped at `$2`) that decides between the two: a term matching thousands of incidents
     /// is found sooner by walking the list's own order and testing each row than by reading
     /// every match from the index and sorting them (0.4-1 s for 10 % of a million).
     walked: Option<(&'static str, &'static str)>,
@@ -471,7 +471,7 @@ fn search(backend: crate::Backend, q: &str) -> Search {
             indexed: "rowid IN (SELECT rowid FROM incident_search WHERE incident_search MATCH ?1)",
             walked: Some((
                 "+rowid IN (SELECT rowid FROM incident_search WHERE incident_search MATCH ?1)",
-                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM incident_search WHERE incident_search MATCH ?1 LIMIT ?2) AS m",
+                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM incident_search WHERE incident_search MATCH $1 LIMIT $2) AS m",
             )),
             arg: format!("\"{}\"", q.replace('"', "\"\"")),
         },
@@ -540,7 +540,8 @@ pub async fn list(
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect()
     });
-    if let Some(q) = q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+    let q = q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    if let Some(q) = q {
         let Search {
             indexed,
             walked,
@@ -548,12 +549,7 @@ pub async fn list(
         } = search(db.backend(), q);
         let mut sql = indexed;
         if let Some((walked, count)) = walked {
-            let n: Count = db
-                .fetch_one(
-                    &count.replace("?1", "$1").replace("?2", "$2"),
-                    args![&arg, SEARCH_INDEX_MAX],
-                )
-                .await?;
+            let n: Count = db.fetch_one(count, args![&arg, SEARCH_INDEX_MAX]).await?;
             if n.n >= SEARCH_INDEX_MAX {
                 sql = walked;
             }
@@ -604,7 +600,7 @@ pub async fn list(
     // A text search's best plan depends on the term (a common one walks the list's order, a
     // rare one reads the search index): plan it for its arguments each time, where a kept
     // statement would settle on one generic plan for every term.
-    let replanned = q.as_deref().is_some_and(|q| !q.trim().is_empty());
+    let replanned = q.is_some();
     let n = params.len();
     let mut page_params = params.clone();
     page_params.extend(args![page.limit, page.offset]);
@@ -618,11 +614,7 @@ pub async fn list(
         n + 1,
         n + 2
     );
-    let rows: Vec<IncidentRow> = if replanned {
-        db.fetch_all_replanned(&page_sql, page_params).await?
-    } else {
-        db.fetch_all(&page_sql, page_params).await?
-    };
+    let rows: Vec<IncidentRow> = fetch_planned(db, &page_sql, page_params, replanned).await?;
     // A short page that holds something (or the first page) is the end of the list: its
     // total needs no count.
     let short = (rows.len() as i64) < page.limit && (!rows.is_empty() || page.offset == 0);
@@ -637,12 +629,22 @@ pub async fn list(
         "SELECT COUNT(*) AS n FROM (SELECT 1 FROM incidents WHERE {cond} LIMIT ${}) AS capped",
         params.len()
     );
-    let total: Count = if replanned {
-        db.fetch_one_replanned(&count_sql, params).await?
+    let total: Vec<Count> = fetch_planned(db, &count_sql, params, replanned).await?;
+    Ok((rows, total.first().map_or(0, |c| c.n)))
+}
+
+/// [`Db::fetch_all`], or [`Db::fetch_all_replanned`] when `replanned`.
+async fn fetch_planned<T: crate::db::Record>(
+    db: &Db,
+    sql: &str,
+    args: Vec<Arg>,
+    replanned: bool,
+) -> Result<Vec<T>> {
+    if replanned {
+        db.fetch_all_replanned(sql, args).await
     } else {
-        db.fetch_one(&count_sql, params).await?
-    };
-    Ok((rows, total.n))
+        db.fetch_all(sql, args).await
+    }
 }
 
 #[derive(Debug, Clone, Serialize, FromRow)]

@@ -323,11 +323,11 @@ pub struct IncidentQuery {
     pub cursor: Option<String>,
 }
 
-/// The incidents the caller may see, with their clocks, and the cursor of the next page when
-/// this one is full.
 /// The longest text search accepted: longer than any title, so nothing findable is refused.
 const SEARCH_MAX_CHARS: usize = 200;
 
+/// The incidents the caller may see, with their clocks, and the cursor of the next page when
+/// this one is full.
 pub async fn visible(
     state: &AppState,
     ctx: &Ctx,
