@@ -257,6 +257,10 @@ impl Db {
         match &self.pool {
             Pool::Sqlite(p) => {
                 sqlx::migrate!("migrations/sqlite").run(p).await?;
+                let folded = crate::incidents::fill_search_fold(self).await?;
+                if folded > 0 {
+                    tracing::info!(folded, "incidents: search text folded");
+                }
                 // SQLite plans without table statistics unless ANALYZE ran: with a million
                 // incidents it then picked the class/level index over the institution one for
                 // an officer's filtered list. Refresh the statistics where they are missing or

@@ -28,6 +28,7 @@ pub mod report_batch;
 pub mod seed;
 pub mod stats;
 pub mod testing;
+pub mod text_fold;
 pub mod trust;
 pub mod webhooks;
 

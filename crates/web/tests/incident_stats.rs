@@ -394,8 +394,8 @@ async fn search_ignores_case_and_accents_on_both_backends() {
                 let t = at - Duration::minutes(k);
                 new_incident(
                     w.other,
-                    "Phishing masivo",
-                    "",
+                    "Phishing masivo: campaña",
+                    "Enlace a un sitio FALSO",
                     "TLP:GREEN",
                     "bajo",
                     "fraud",
@@ -417,8 +417,33 @@ async fn search_ignores_case_and_accents_on_both_backends() {
         assert_eq!(page["total_exact"], false, "{}", w.t.label);
         let items = page["items"].as_array().unwrap();
         assert_eq!(items.len(), 50);
-        assert!(items.iter().all(|i| i["title"] == "Phishing masivo"));
+        assert!(
+            items
+                .iter()
+                .all(|i| i["title"] == "Phishing masivo: campaña")
+        );
         assert_eq!(items[0]["reported_at"], page_first_reported(&at));
+        // The walk folds case and accents as the index does, in titles and descriptions.
+        for q in [
+            "CAMPANA",
+            "Campaña",
+            "sitio falso",
+            "SÍTIO falso",
+            "ÁSIVO: CÁMP",
+        ] {
+            let page = Call::get(format!("/api/v1/incidents?q={}&limit=50", url_encode(q)))
+                .token(Some(&w.tokens["coordinator"]))
+                .send(&w.app)
+                .await
+                .json();
+            assert_eq!(page["total"], 1050, "{} q={q}", w.t.label);
+            assert_eq!(
+                page["items"][0]["reported_at"],
+                page_first_reported(&at),
+                "{} q={q}",
+                w.t.label
+            );
+        }
         // Within a thousand of the last match the count is exact.
         let deep = Call::get("/api/v1/incidents?q=MASIVO&limit=50&offset=1500")
             .token(Some(&w.tokens["coordinator"]))
@@ -427,6 +452,23 @@ async fn search_ignores_case_and_accents_on_both_backends() {
             .json();
         assert_eq!(deep["total"], 2100, "{}", w.t.label);
         assert_eq!(deep["total_exact"], true, "{}", w.t.label);
+        // Rows stored without their folded text (before migration 0026) are filled at start,
+        // once, and the walk finds them again.
+        if w.db().backend() == centinela_store::Backend::Sqlite {
+            w.db()
+                .execute("UPDATE incidents SET search_fold = NULL", args![])
+                .await
+                .unwrap();
+            assert_eq!(
+                references(&w, "q=campana&offset=1500").await.len(),
+                0,
+                "nothing folded, nothing walked"
+            );
+            let filled = incidents::fill_search_fold(w.db()).await.unwrap();
+            assert!(filled >= 2103, "{filled}");
+            assert_eq!(incidents::fill_search_fold(w.db()).await.unwrap(), 0);
+            assert_eq!(references(&w, "q=campana&offset=1500").await.len(), 50);
+        }
         let html = Call::get("/incidents?q=MASIVO")
             .token(Some(&w.tokens["coordinator"]))
             .send(&w.app)
