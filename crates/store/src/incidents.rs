@@ -464,6 +464,11 @@ struct Search {
     /// and testing each row's folded text than by reading every match from the index and
     /// sorting them (0.35-0.42 s for a tenth of a million).
     walked: Option<Walk>,
+    /// PostgreSQL: the indexed test hidden from the trigram index (`?1` is `arg`), for counting
+    /// the matches of a list scoped to a few institutions past its full first page. Walking
+    /// their rows costs at most their incidents, where the index's bitmap costs every match in
+    /// the country (45 ms of 100,000 postings to count an officer's 1,050 for a common term).
+    counted_by_walk: Option<&'static str>,
 }
 
 struct Walk {
@@ -479,6 +484,7 @@ fn search(backend: crate::Backend, q: &str) -> Search {
             indexed: "(LOWER(title) LIKE ?1 OR LOWER(reference) LIKE ?1)",
             arg: format!("%{}%", q.to_lowercase().replace(['%', '_'], "")),
             walked: None,
+            counted_by_walk: None,
         };
     }
     match backend {
@@ -491,6 +497,7 @@ fn search(backend: crate::Backend, q: &str) -> Search {
                 test: "instr(search_fold, ?1) > 0",
                 arg: crate::text_fold::fold(q),
             }),
+            counted_by_walk: None,
         },
         // The same folding (lower, unaccent) of the same text, served by the trigram index.
         // PostgreSQL needs no count of the matches to choose: planned for the term (see
@@ -503,6 +510,10 @@ fn search(backend: crate::Backend, q: &str) -> Search {
                 .replace('%', "\\%")
                 .replace('_', "\\_"),
             walked: None,
+            // `|| ''` makes it an expression the index does not cover.
+            counted_by_walk: Some(
+                "(search_text || '') LIKE ('%' || lower(public.unaccent('public.unaccent'::regdictionary, ?1)) || '%')",
+            ),
         },
     }
 }
@@ -592,7 +603,9 @@ pub async fn list(
     };
     let (visible, mut params) = visibility(db.backend(), scope, view, "");
     let mut conds = vec![visible];
-    let mut push = |sql: String, v: Arg, params: &mut Vec<Arg>| {
+    // The count's own form of the text search, where it differs: (position, condition).
+    let mut counted_search: Option<(usize, String)> = None;
+    let push = |conds: &mut Vec<String>, sql: String, v: Arg, params: &mut Vec<Arg>| {
         params.push(v);
         conds.push(sql.replace('?', &format!("${}", params.len())));
     };
@@ -609,6 +622,7 @@ pub async fn list(
             indexed,
             arg,
             walked,
+            counted_by_walk,
         } = search(db.backend(), q);
         let (mut sql, mut arg) = (indexed, arg);
         if let Some(walk) = walked {
@@ -619,10 +633,20 @@ pub async fn list(
                 (sql, arg) = (walk.test, walk.arg);
             }
         }
-        push(sql.replace("?1", "?"), arg.into(), &mut params);
+        push(&mut conds, sql.replace("?1", "?"), arg.into(), &mut params);
+        let scoped = matches!(scope, Scope::Only(_)) || f.institution.is_some();
+        if let Some(test) = counted_by_walk.filter(|_| scoped) {
+            let n = format!("${}", params.len());
+            counted_search = Some((conds.len() - 1, test.replace("?1", &n)));
+        }
     }
     if let Some(i) = f.institution {
-        push("institution_id = ?".into(), i.into(), &mut params);
+        push(
+            &mut conds,
+            "institution_id = ?".into(),
+            i.into(),
+            &mut params,
+        );
     }
     for (column, value) in [
         ("class", &f.class),
@@ -630,21 +654,27 @@ pub async fn list(
         ("state", &f.state),
     ] {
         if let Some(v) = value.as_deref().filter(|v| !v.is_empty()) {
-            push(format!("{column} = ?"), v.into(), &mut params);
+            push(&mut conds, format!("{column} = ?"), v.into(), &mut params);
         }
     }
     if let Some(sector) = f.sector.as_deref().filter(|v| !v.is_empty()) {
         push(
+            &mut conds,
             "institution_id IN (SELECT s.id FROM institutions s WHERE s.sector = ?)".into(),
             sector.into(),
             &mut params,
         );
     }
     if let Some(from) = f.from {
-        push("reported_at >= ?".into(), from.into(), &mut params);
+        push(
+            &mut conds,
+            "reported_at >= ?".into(),
+            from.into(),
+            &mut params,
+        );
     }
     if let Some(to) = f.to {
-        push("reported_at < ?".into(), to.into(), &mut params);
+        push(&mut conds, "reported_at < ?".into(), to.into(), &mut params);
     }
     match f.late {
         Some(true) => conds.push("id IN (SELECT l.incident_id FROM late_notices l)".into()),
@@ -689,6 +719,13 @@ pub async fn list(
     }
     // Counting every match of a broad filter over the national history is a scan of the
     // whole table (0.7 s for a million rows); the count stops this far past the page.
+    let cond = match counted_search {
+        Some((at, test)) => {
+            conds[at] = test;
+            conds.join(" AND ")
+        }
+        None => cond,
+    };
     params.push((page.offset + page.limit + COUNT_AHEAD).into());
     let count_sql = format!(
         "SELECT COUNT(*) AS n FROM (SELECT 1 FROM incidents WHERE {cond} LIMIT ${}) AS capped",

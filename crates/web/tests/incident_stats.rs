@@ -452,6 +452,17 @@ async fn search_ignores_case_and_accents_on_both_backends() {
             .json();
         assert_eq!(deep["total"], 2100, "{}", w.t.label);
         assert_eq!(deep["total_exact"], true, "{}", w.t.label);
+        // One institution's matches are counted by walking its rows (PostgreSQL): the same.
+        for (institution, total) in [(w.other, 1050), (w.own, 0)] {
+            let page = Call::get(format!(
+                "/api/v1/incidents?q=masivo&institution={institution}&limit=50"
+            ))
+            .token(Some(&w.tokens["coordinator"]))
+            .send(&w.app)
+            .await
+            .json();
+            assert_eq!(page["total"], total, "{} {institution}", w.t.label);
+        }
         // Rows stored without their folded text (before migration 0026) are filled at start,
         // once, and the walk finds them again.
         if w.db().backend() == centinela_store::Backend::Sqlite {
