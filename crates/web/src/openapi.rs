@@ -114,7 +114,7 @@ fn schemas() -> Value {
     incident_page["properties"]["next"]["description"] =
         json!("Cursor of the next page (pass it as `cursor`); null on the last page");
     incident_page["properties"]["total_exact"] = json!({"type": "boolean",
-        "description": "False when `total` is only a lower bound (counting stops 1,000 matches past the page)"});
+        "description": "False when `total` is only a lower bound (counting stops 1,000 matches past the page, 200 for a text search)"});
     incident_page["required"]
         .as_array_mut()
         .expect("required")

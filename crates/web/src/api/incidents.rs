@@ -402,10 +402,11 @@ pub async fn list(
     ctx: Ctx,
     ApiQuery(q): ApiQuery<IncidentQuery>,
 ) -> Result<Json<IncidentPage>, ApiError> {
+    let searched = store::search_term(q.q.as_deref()).is_some();
     let (items, total, page, next) = visible(&state, &ctx, q).await?;
     Ok(Json(IncidentPage {
         page: Paged::new(items, total, page),
-        total_exact: store::total_is_exact(total, page),
+        total_exact: store::total_is_exact(total, page, searched),
         next,
     }))
 }

@@ -166,7 +166,11 @@ pub async fn list(
         nav: Nav::new(&ctx, "/incidents"),
         rows,
         total,
-        total_exact: centinela_store::incidents::total_is_exact(total, page_asked),
+        total_exact: centinela_store::incidents::total_is_exact(
+            total,
+            page_asked,
+            centinela_store::incidents::search_term(q.q.as_deref()).is_some(),
+        ),
         q: q.q.unwrap_or_default(),
         sector: q.sector.unwrap_or_default(),
         late: q.late.as_deref() == Some("true"),
