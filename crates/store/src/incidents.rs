@@ -398,7 +398,9 @@ pub struct IncidentFilter {
     pub late: Option<bool>,
 }
 
-/// A position in the list (newest first, then by id): the last row of a page.
+/// A position in the list (newest first, ties by id, also descending, so that every index
+/// in report order is walked backwards and inserts stay at its right edge): the last row of a
+/// page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {
     pub reported_at: OffsetDateTime,
@@ -709,7 +711,7 @@ pub async fn list(
         params.push(c.id.into());
         // The first term lets the report-order index start at the cursor.
         conds.push(format!(
-            "reported_at <= ${t} AND (reported_at < ${t} OR id > ${})",
+            "reported_at <= ${t} AND (reported_at < ${t} OR id < ${})",
             t + 1
         ));
     }
@@ -726,8 +728,8 @@ pub async fn list(
     // included) cost 93 ms for an institution of 13,500 incidents, 40 ms for their ids.
     let page_sql = format!(
         "SELECT {COLUMNS} FROM incidents WHERE id IN \
-         (SELECT id FROM incidents WHERE {cond} ORDER BY reported_at DESC, id LIMIT ${} OFFSET ${}) \
-         ORDER BY reported_at DESC, id",
+         (SELECT id FROM incidents WHERE {cond} ORDER BY reported_at DESC, id DESC LIMIT ${} OFFSET ${}) \
+         ORDER BY reported_at DESC, id DESC",
         n + 1,
         n + 2
     );
