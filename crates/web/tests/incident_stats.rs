@@ -407,11 +407,7 @@ async fn search_ignores_case_and_accents_on_both_backends() {
         incidents::create_many(w.db(), &Actor::system(), "CEN", &many)
             .await
             .unwrap();
-        let page = Call::get("/api/v1/incidents?q=MASIVO&limit=50")
-            .token(Some(&w.tokens["coordinator"]))
-            .send(&w.app)
-            .await
-            .json();
+        let page = listed(&w, "/api/v1/incidents?q=MASIVO&limit=50").await;
         // A text search's count stops 200 matches past the page, and says so.
         assert_eq!(page["total"], 250, "{}", w.t.label);
         assert_eq!(page["total_exact"], false, "{}", w.t.label);
@@ -431,11 +427,11 @@ async fn search_ignores_case_and_accents_on_both_backends() {
             "SÍTIO falso",
             "ÁSIVO: CÁMP",
         ] {
-            let page = Call::get(format!("/api/v1/incidents?q={}&limit=50", url_encode(q)))
-                .token(Some(&w.tokens["coordinator"]))
-                .send(&w.app)
-                .await
-                .json();
+            let page = listed(
+                &w,
+                format!("/api/v1/incidents?q={}&limit=50", url_encode(q)),
+            )
+            .await;
             assert_eq!(page["total"], 250, "{} q={q}", w.t.label);
             assert_eq!(
                 page["items"][0]["reported_at"],
@@ -445,35 +441,26 @@ async fn search_ignores_case_and_accents_on_both_backends() {
             );
         }
         // Within 200 of the last match the count is exact.
-        let deep = Call::get("/api/v1/incidents?q=MASIVO&limit=50&offset=1900")
-            .token(Some(&w.tokens["coordinator"]))
-            .send(&w.app)
-            .await
-            .json();
+        let deep = listed(&w, "/api/v1/incidents?q=MASIVO&limit=50&offset=1900").await;
         assert_eq!(deep["total"], 2100, "{}", w.t.label);
         assert_eq!(deep["total_exact"], true, "{}", w.t.label);
         // One institution's matches are counted by walking its rows (PostgreSQL): the same.
         for (institution, total) in [(w.other, 250), (w.own, 0)] {
-            let page = Call::get(format!(
-                "/api/v1/incidents?q=masivo&institution={institution}&limit=50"
-            ))
-            .token(Some(&w.tokens["coordinator"]))
-            .send(&w.app)
-            .await
-            .json();
+            let page = listed(
+                &w,
+                format!("/api/v1/incidents?q=masivo&institution={institution}&limit=50"),
+            )
+            .await;
             assert_eq!(page["total"], total, "{} {institution}", w.t.label);
         }
         // A list without a text search counts a thousand past the page.
-        let listed = Call::get(format!(
-            "/api/v1/incidents?institution={}&limit=50",
-            w.other
-        ))
-        .token(Some(&w.tokens["coordinator"]))
-        .send(&w.app)
-        .await
-        .json();
-        assert_eq!(listed["total"], 1050, "{}", w.t.label);
-        assert_eq!(listed["total_exact"], false, "{}", w.t.label);
+        let plain = listed(
+            &w,
+            format!("/api/v1/incidents?institution={}&limit=50", w.other),
+        )
+        .await;
+        assert_eq!(plain["total"], 1050, "{}", w.t.label);
+        assert_eq!(plain["total_exact"], false, "{}", w.t.label);
         // Rows stored without their folded text (before migration 0026) are filled at start,
         // once, and the walk finds them again.
         if w.db().backend() == centinela_store::Backend::Sqlite {
@@ -504,6 +491,15 @@ async fn search_ignores_case_and_accents_on_both_backends() {
         );
         w.cleanup().await;
     }
+}
+
+/// A list request as the coordinator, its JSON.
+async fn listed(w: &World, path: impl Into<String>) -> Value {
+    Call::get(path.into())
+        .token(Some(&w.tokens["coordinator"]))
+        .send(&w.app)
+        .await
+        .json()
 }
 
 fn page_first_reported(at: &OffsetDateTime) -> String {
