@@ -171,19 +171,18 @@ struct Sector {
 /// counts, side by side on their own connections, each streamed in the order of SQLite's
 /// index on them (migration 0028); the sector of each institution is looked up here rather
 /// than joined (a join probed the counts by institution: 27 ms on SQLite at a million).
-async fn counts(db: &Db, scope: &Scope, view: &StatsView) -> Result<Vec<DimCount>> {
-    let (cond, params) = condition(db.backend(), scope, view, "");
+async fn counts(db: &Db, cond: &str, params: &[Arg]) -> Result<Vec<DimCount>> {
     let by_key_sql = format!(
         "SELECT dim, key, CAST(SUM(n) AS BIGINT) AS n FROM incident_counts \
          WHERE {cond} GROUP BY dim, key"
     );
-    let by_key = db.fetch_all::<DimCount>(&by_key_sql, params.clone());
+    let by_key = db.fetch_all::<DimCount>(&by_key_sql, params.to_vec());
     // Each incident is counted once among the `month` rows.
     let by_institution_sql = format!(
         "SELECT institution_id, CAST(SUM(n) AS BIGINT) AS n FROM incident_counts \
          WHERE dim = 'month' AND {cond} GROUP BY institution_id"
     );
-    let by_institution = db.fetch_all::<InstitutionCount>(&by_institution_sql, params);
+    let by_institution = db.fetch_all::<InstitutionCount>(&by_institution_sql, params.to_vec());
     let sectors = db.fetch_all::<Sector>("SELECT id, sector FROM institutions", args![]);
     let (mut counts, by_institution, sectors) = tokio::try_join!(by_key, by_institution, sectors)?;
     let sector_of: std::collections::HashMap<Uuid, String> =
@@ -204,18 +203,17 @@ async fn counts(db: &Db, scope: &Scope, view: &StatsView) -> Result<Vec<DimCount
 }
 
 /// The newest severe incidents (at most [`TIMELINE_LIMIT`]), oldest first.
-async fn timeline(db: &Db, scope: &Scope, view: &StatsView) -> Result<Vec<TimelineRow>> {
-    let (icond, iparams) = condition(db.backend(), scope, view, "");
+async fn timeline(db: &Db, cond: &str, params: &[Arg]) -> Result<Vec<TimelineRow>> {
     let mut timeline: Vec<TimelineRow> = vec![];
     for level in SEVERE {
-        let mut params = iparams.clone();
+        let mut params = params.to_vec();
         params.extend(args![level, TIMELINE_LIMIT]);
         let n = params.len();
         timeline.extend(
             db.fetch_all::<TimelineRow>(
                 &format!(
                     "SELECT id, reference, title, institution_id, level, detected_at FROM incidents \
-                     WHERE level = ${} AND {icond} ORDER BY detected_at DESC, id DESC LIMIT ${n}",
+                     WHERE level = ${} AND {cond} ORDER BY detected_at DESC, id DESC LIMIT ${n}",
                     n - 1
                 ),
                 params,
@@ -234,7 +232,7 @@ async fn timeline(db: &Db, scope: &Scope, view: &StatsView) -> Result<Vec<Timeli
 pub async fn figures(db: &Db, scope: &Scope, view: &StatsView) -> Result<Figures> {
     let (cond, params) = condition(db.backend(), scope, view, "");
     let (mut counts, timeline) =
-        tokio::try_join!(counts(db, scope, view), timeline(db, scope, view))?;
+        tokio::try_join!(counts(db, &cond, &params), timeline(db, &cond, &params))?;
 
     let mut buckets: Vec<(i64, i64)> = counts
         .iter()
@@ -285,55 +283,61 @@ pub async fn figures(db: &Db, scope: &Scope, view: &StatsView) -> Result<Figures
         }
     };
 
+    // The median is the element at index reported / 2 of the exact hours in order. The counts
+    // say which delay bucket holds that index (and how many rows the buckets before hold); the
+    // database walks the bucket's index to the row at the median's rank by stored delay `d`
+    // (nothing is sent back but that row). The stored delay is within a second of the exact
+    // one, so every row stored below `d - MARGIN` is exactly below the median and every row
+    // above `d + MARGIN` exactly above it: only the few rows between are read whole and
+    // ordered exactly.
+    let m = reported / 2;
+    let holder = buckets
+        .iter()
+        .scan(0, |before, &(b, n)| {
+            let start = *before;
+            *before += n;
+            Some((b, n, start))
+        })
+        .find(|&(_, n, before)| before + n > m);
     let median = async {
-        // The median is the element at index reported / 2 of the exact hours in order. The counts
-        // say which delay bucket holds that index; the database walks the bucket's index to the
-        // row at the median's rank by stored delay `d` (nothing is sent back but that row). The
-        // stored delay is within a second of the exact one, so every row stored below `d - MARGIN`
-        // is exactly below the median and every row above `d + MARGIN` exactly above it: only the
-        // few rows between are read whole and ordered exactly.
-        let m = reported / 2;
-        let mut before = 0;
-        for &(b, n) in &buckets {
-            if before + n > m {
-                let (lo, hi) = bucket_range(b);
-                let mut p = params.clone();
-                p.extend(args![lo, hi, m - before]);
-                let k = p.len();
-                let at: Option<DelayOnly> = db
-                    .fetch_optional(
-                        &format!(
-                            "SELECT delay_s FROM incident_first_reports \
-                             WHERE delay_s >= ${} AND delay_s <= ${} AND {cond} \
-                             ORDER BY delay_s LIMIT 1 OFFSET ${k}",
-                            k - 2,
-                            k - 1
-                        ),
-                        p,
-                    )
-                    .await?;
-                let Some(DelayOnly { delay_s: d }) = at else {
-                    return Ok(None);
-                };
-                // Rows stored below d - MARGIN: those of the buckets before, adjusted by the
-                // stretch between the bucket's start and d - MARGIN.
-                let (from, to, sign) = if d - MARGIN >= lo {
-                    (lo, d - MARGIN - 1, 1)
-                } else {
-                    (d - MARGIN, lo - 1, -1)
-                };
-                let (rows, stretch) =
-                    tokio::try_join!(window(d - MARGIN, d + MARGIN), count(from, to))?;
-                let below = before + sign * stretch;
-                let mut hours: Vec<f64> = rows.iter().map(Delay::hours).collect();
-                hours.sort_by(f64::total_cmp);
-                return Ok(usize::try_from(m - below)
-                    .ok()
-                    .and_then(|i| hours.get(i).copied()));
-            }
-            before += n;
-        }
-        Ok::<_, crate::StoreError>(None)
+        let Some((b, _, before)) = holder else {
+            return Ok(None);
+        };
+        let (lo, hi) = bucket_range(b);
+        let mut p = params.clone();
+        p.extend(args![lo, hi, m - before]);
+        let k = p.len();
+        let at: Option<DelayOnly> = db
+            .fetch_optional(
+                &format!(
+                    "SELECT delay_s FROM incident_first_reports \
+                     WHERE delay_s >= ${} AND delay_s <= ${} AND {cond} \
+                     ORDER BY delay_s LIMIT 1 OFFSET ${k}",
+                    k - 2,
+                    k - 1
+                ),
+                p,
+            )
+            .await?;
+        let Some(DelayOnly { delay_s: d }) = at else {
+            return Ok(None);
+        };
+        // Rows stored below d - MARGIN: those of the buckets before, adjusted by the stretch
+        // between the bucket's start and d - MARGIN.
+        let (from, to, sign) = if d - MARGIN >= lo {
+            (lo, d - MARGIN - 1, 1)
+        } else {
+            (d - MARGIN, lo - 1, -1)
+        };
+        let (rows, stretch) = tokio::try_join!(window(d - MARGIN, d + MARGIN), count(from, to))?;
+        let below = before + sign * stretch;
+        let mut hours: Vec<f64> = rows.iter().map(Delay::hours).collect();
+        hours.sort_by(f64::total_cmp);
+        Ok::<_, crate::StoreError>(
+            usize::try_from(m - below)
+                .ok()
+                .and_then(|i| hours.get(i).copied()),
+        )
     };
 
     let within = async {

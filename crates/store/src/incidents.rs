@@ -188,9 +188,11 @@ async fn insert_reports(
         .collect();
     let backend = tx.backend();
     // SQLite stores the folded search text beside the row (see `text_fold`).
-    let (columns, per_row) = match backend {
-        crate::Backend::Sqlite => (format!("{COLUMNS}, search_fold"), 23),
-        crate::Backend::Postgres => (COLUMNS.to_owned(), 22),
+    let folded = backend == crate::Backend::Sqlite;
+    let (columns, per_row) = if folded {
+        (format!("{COLUMNS}, search_fold"), 23)
+    } else {
+        (COLUMNS.to_owned(), 22)
     };
     for chunk in crate::db::pow2_chunks(&rows, REPORTS_PER_STATEMENT) {
         let mut params = Vec::with_capacity(chunk.len() * per_row);
@@ -219,7 +221,7 @@ async fn insert_reports(
                 &row.phase,
                 row.triaged_at
             ]);
-            if per_row == 23 {
+            if folded {
                 params.push(
                     crate::text_fold::incident_text(&row.title, &row.draft, &row.reference).into(),
                 );
@@ -466,11 +468,20 @@ struct Search {
     /// and testing each row's folded text than by reading every match from the index and
     /// sorting them (0.35-0.42 s for a tenth of a million).
     walked: Option<Walk>,
-    /// PostgreSQL: the indexed test hidden from the trigram index (`?1` is `arg`), for counting
-    /// the matches of a list scoped to a few institutions past its full first page. Walking
-    /// their rows costs at most their incidents, where the index's bitmap costs every match in
-    /// the country (45 ms of 100,000 postings to count an officer's 1,050 for a common term).
-    counted_by_walk: Option<&'static str>,
+    /// PostgreSQL: whether a list scoped to a few institutions counts its matches past a full
+    /// first page by walking their rows, with the indexed test hidden from the trigram index
+    /// ([`Search::walked_count`]). Walking costs at most their incidents, where the index's
+    /// bitmap costs every match in the country (45 ms of 100,000 postings to count an
+    /// officer's 1,050 for a common term).
+    counted_by_walk: bool,
+}
+
+impl Search {
+    /// The indexed test as an expression the trigram index does not cover (`|| ''`).
+    fn walked_count(&self) -> String {
+        self.indexed
+            .replacen("search_text", "(search_text || '')", 1)
+    }
 }
 
 struct Walk {
@@ -486,7 +497,7 @@ fn search(backend: crate::Backend, q: &str) -> Search {
             indexed: "(LOWER(title) LIKE ?1 OR LOWER(reference) LIKE ?1)",
             arg: format!("%{}%", q.to_lowercase().replace(['%', '_'], "")),
             walked: None,
-            counted_by_walk: None,
+            counted_by_walk: false,
         };
     }
     match backend {
@@ -499,7 +510,7 @@ fn search(backend: crate::Backend, q: &str) -> Search {
                 test: "instr(search_fold, ?1) > 0",
                 arg: crate::text_fold::fold(q),
             }),
-            counted_by_walk: None,
+            counted_by_walk: false,
         },
         // The same folding (lower, unaccent) of the same text, served by the trigram index.
         // PostgreSQL needs no count of the matches to choose: planned for the term (see
@@ -512,10 +523,7 @@ fn search(backend: crate::Backend, q: &str) -> Search {
                 .replace('%', "\\%")
                 .replace('_', "\\_"),
             walked: None,
-            // `|| ''` makes it an expression the index does not cover.
-            counted_by_walk: Some(
-                "(search_text || '') LIKE ('%' || lower(public.unaccent('public.unaccent'::regdictionary, ?1)) || '%')",
-            ),
+            counted_by_walk: true,
         },
     }
 }
@@ -642,12 +650,15 @@ pub async fn list(
     let q = search_term(f.q.as_deref());
     let q = q.as_deref();
     if let Some(q) = q {
+        let search = search(db.backend(), q);
+        let scoped = matches!(scope, Scope::Only(_)) || f.institution.is_some();
+        let walked_count = (search.counted_by_walk && scoped).then(|| search.walked_count());
         let Search {
             indexed,
             arg,
             walked,
-            counted_by_walk,
-        } = search(db.backend(), q);
+            ..
+        } = search;
         let (mut sql, mut arg) = (indexed, arg);
         if let Some(walk) = walked {
             let n: Count = db
@@ -658,8 +669,7 @@ pub async fn list(
             }
         }
         push(&mut conds, sql.replace("?1", "?"), arg.into(), &mut params);
-        let scoped = matches!(scope, Scope::Only(_)) || f.institution.is_some();
-        if let Some(test) = counted_by_walk.filter(|_| scoped) {
+        if let Some(test) = walked_count {
             let n = format!("${}", params.len());
             counted_search = Some((conds.len() - 1, test.replace("?1", &n)));
         }
